@@ -1,0 +1,39 @@
+package dev.costmeter.aggregation;
+
+import dev.costmeter.publish.UsageOutputs;
+import dev.costmeter.storage.SpendLedger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One flush, in one transaction: charge each event key once, add the aggregates, count the
+ * outcomes, store the offsets, and publish the outputs (acknowledged before the commit). If any
+ * step fails nothing is committed and the batch is read again from the stored offsets.
+ */
+@ApplicationScoped
+public class BatchCommitter {
+
+    @Inject
+    SpendLedger ledger;
+
+    @Inject
+    UsageOutputs outputs;
+
+    @Transactional(rollbackOn = Exception.class)
+    public BatchSummary commit(PendingBatch batch, SpendAggregator aggregator, String consumerGroup)
+            throws SQLException, UsageOutputs.OutputException {
+        Set<UUID> firstSeen = ledger.registerEventKeys(batch.distinctKeys());
+        BatchSummary summary = aggregator.summarize(batch, firstSeen);
+        ledger.addAggregates(summary.aggregates());
+        ledger.quarantine(summary.unpriced());
+        ledger.addOutcomes(summary.outcomes());
+        ledger.saveOffsets(consumerGroup, batch.nextOffsets());
+        outputs.publishAndAwait(summary);
+        return summary;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.costmeter.aggregation;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a flush will write: the aggregates of the events charged for the first time, the events to
+ * publish or quarantine, and how many records had each outcome.
+ */
+public record BatchSummary(
+        Map<AggregateKey, AggregateSums> aggregates,
+        List<PendingBatch.Accepted> priced,
+        List<PendingBatch.Accepted> unpriced,
+        List<PendingBatch.Rejected> invalid,
+        EnumMap<EventOutcome, Long> outcomes) {
+
+    public long count(EventOutcome outcome) {
+        return outcomes.getOrDefault(outcome, 0L);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.costmeter.api;
+
+import dev.costmeter.aggregation.EventOutcome;
+import dev.costmeter.storage.SpendLedger;
+import dev.costmeter.storage.SpendQuery;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Spend totals from PostgreSQL, the source of truth. Money is always a decimal string. */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class SpendResource {
+
+    @Inject
+    SpendQuery query;
+
+    @Inject
+    SpendLedger ledger;
+
+    /**
+     * @param from    first instant (inclusive, ISO-8601); default: start of the current UTC month
+     * @param to      last instant (exclusive); default: now. Buckets are selected by their start.
+     * @param groupBy comma-separated: source, subject, model, region, tier, dimension, rateCardVersion
+     */
+    @GET
+    @Path("/spend")
+    public Map<String, Object> spend(@QueryParam("from") String from, @QueryParam("to") String to,
+                                     @QueryParam("groupBy") String groupBy,
+                                     @QueryParam("source") String source, @QueryParam("subject") String subject,
+                                     @QueryParam("model") String model, @QueryParam("dimension") String dimension,
+                                     @QueryParam("tier") String tier) throws SQLException {
+        Instant start = from == null ? LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant()
+                : instant("from", from);
+        Instant end = to == null ? Instant.now() : instant("to", to);
+        if (!start.isBefore(end)) {
+            throw new ApiException(400, "from (" + start + ") must be before to (" + end + ")");
+        }
+        List<String> groups = new ArrayList<>();
+        if (groupBy != null && !groupBy.isBlank()) {
+            for (String g : Arrays.stream(groupBy.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+                if (!SpendQuery.GROUPABLE.containsKey(g)) {
+                    throw new ApiException(400, "groupBy: unknown field '" + g + "'; use any of "
+                            + String.join(", ", new TreeSet<>(SpendQuery.GROUPABLE.keySet())));
+                }
+                if (!groups.contains(g)) {
+                    groups.add(g);
+                }
+            }
+        }
+        Map<String, String> filters = new LinkedHashMap<>();
+        putIfPresent(filters, "source", source);
+        putIfPresent(filters, "subject", subject);
+        putIfPresent(filters, "model", model);
+        putIfPresent(filters, "dimension", dimension);
+        putIfPresent(filters, "tier", tier);
+
+        BigDecimal total = BigDecimal.ZERO;
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (SpendQuery.Row row : query.totals(start, end, groups, filters)) {
+            Map<String, Object> out = new LinkedHashMap<>(row.group());
+            out.put("quantity", row.quantity().stripTrailingZeros().toPlainString());
+            out.put("costUsd", plain(row.costUsd()));
+            out.put("events", row.events());
+            rows.add(out);
+            total = total.add(row.costUsd());
+        }
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("from", start.toString());
+        response.put("to", end.toString());
+        response.put("groupBy", groups);
+        response.put("filters", filters);
+        response.put("currency", "USD");
+        response.put("totalCostUsd", plain(total));
+        response.put("groups", rows);
+        return response;
+    }
+
+    /** Pipeline conservation: every record read has exactly one outcome. */
+    @GET
+    @Path("/pipeline/outcomes")
+    public Map<String, Object> outcomes() throws SQLException {
+        Map<EventOutcome, Long> totals = ledger.outcomeTotals();
+        Map<String, Object> response = new LinkedHashMap<>();
+        long read = 0;
+        for (EventOutcome outcome : EventOutcome.values()) {
+            long n = totals.getOrDefault(outcome, 0L);
+            response.put(outcome.label(), n);
+            read += n;
+        }
+        response.put("read", read);
+        return response;
+    }
+
+    private static String plain(BigDecimal value) {
+        return value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString();
+    }
+
+    private static void putIfPresent(Map<String, String> filters, String name, String value) {
+        if (value != null && !value.isBlank()) {
+            filters.put(name, value);
+        }
+    }
+
+    private static Instant instant(String name, String value) {
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new ApiException(400, name + ": '" + value + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
+        }
+    }
+}

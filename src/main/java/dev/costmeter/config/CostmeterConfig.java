@@ -1,0 +1,135 @@
+package dev.costmeter.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything costmeter can be told, by concern. Each has a default that runs on a laptop. */
+@ConfigMapping(prefix = "costmeter")
+public interface CostmeterConfig {
+
+    Kafka kafka();
+
+    Topics topics();
+
+    Ingest ingest();
+
+    Aggregation aggregation();
+
+    Dedup dedup();
+
+    Metrics metrics();
+
+    RateCards rateCards();
+
+    interface Kafka {
+        /**
+         * The brokers to use. When unset, costmeter starts an embedded single-node broker itself
+         * (for trying it out; not for production).
+         */
+        Optional<String> bootstrapServers();
+
+        /** Extra Kafka client properties for the consumer and producers (security, tuning). */
+        Map<String, String> client();
+
+        Embedded embedded();
+
+        interface Embedded {
+            /** Port of the embedded broker; 0 picks a free one. */
+            @WithDefault("9092")
+            int port();
+
+            /** Where the embedded broker keeps its log; kept across restarts. */
+            Optional<String> dataDir();
+
+            /** Partitions of the topics the embedded broker creates. */
+            @WithDefault("4")
+            int partitions();
+        }
+    }
+
+    interface Topics {
+        @WithDefault("bedrock.usage")
+        String usage();
+
+        @WithDefault("bedrock.usage.priced")
+        String priced();
+
+        @WithDefault("bedrock.usage.unpriced")
+        String unpriced();
+
+        @WithDefault("bedrock.usage.dlq")
+        String dlq();
+    }
+
+    interface Ingest {
+        /** Turn the consumer off (e.g. for an instance that only serves the API). */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("costmeter")
+        String consumerGroup();
+
+        /** Larger record values go to the DLQ unread. */
+        @WithDefault("65536")
+        int maxRecordBytes();
+
+        /** A quantity above this in one event is rejected as absurd (10^9 tokens in one call). */
+        @WithDefault("1000000000")
+        long maxQuantity();
+
+        /** Events stamped further in the future than this are rejected. */
+        @WithDefault("PT1H")
+        Duration maxClockSkew();
+
+        /** Publish every priced event to the priced topic. */
+        @WithDefault("true")
+        boolean publishPricedEvents();
+    }
+
+    interface Aggregation {
+        /** Width of the time buckets that aggregates are kept in. Must divide a day. */
+        @WithDefault("PT1M")
+        Duration bucket();
+
+        /** Flush at least this often while events arrive… */
+        @WithDefault("PT0.5S")
+        Duration flushInterval();
+
+        /** …or as soon as this many records are pending, whichever comes first. */
+        @WithDefault("50000")
+        int flushMaxRecords();
+
+        /** Wait before retrying a flush that failed (the batch is re-read from the last committed offsets). */
+        @WithDefault("PT2S")
+        Duration retryBackoff();
+    }
+
+    interface Dedup {
+        /** An event delivered again within this window of its first delivery is charged once. */
+        @WithDefault("P7D")
+        Duration window();
+
+        /** How often keys older than the window are deleted. */
+        @WithDefault("PT1H")
+        Duration cleanupInterval();
+    }
+
+    interface Metrics {
+        /** Distinct sources given their own label value; the rest are reported as "other". */
+        @WithDefault("50")
+        int maxSources();
+
+        /** Distinct models given their own label value; the rest are reported as "other". */
+        @WithDefault("100")
+        int maxModels();
+    }
+
+    interface RateCards {
+        /** A folder of extra rate card files (*.yaml) loaded beside the bundled ones. */
+        Optional<String> directory();
+    }
+}

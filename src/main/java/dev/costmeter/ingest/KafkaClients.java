@@ -1,0 +1,140 @@
+package dev.costmeter.ingest;
+
+import dev.costmeter.config.CostmeterConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.interceptor.Interceptor;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where Kafka is, and the clients costmeter uses. With no {@code costmeter.kafka.bootstrap-servers}
+ * (env {@code KAFKA_BOOTSTRAP_SERVERS}) it starts an embedded single-node KRaft broker, so the
+ * service runs on a machine with nothing but a JDK and PostgreSQL.
+ */
+@ApplicationScoped
+public class KafkaClients {
+
+    private static final Logger LOG = Logger.getLogger(KafkaClients.class);
+
+    private final CostmeterConfig config;
+    private final String bootstrapServers;
+    private EmbeddedKafkaBroker embedded;
+
+    @Inject
+    public KafkaClients(CostmeterConfig config) {
+        this.config = config;
+        this.bootstrapServers = config.kafka().bootstrapServers().orElseGet(this::startEmbeddedBroker);
+        createTopicsIfMissing();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public KafkaConsumer<byte[], byte[]> usageConsumer() {
+        Map<String, Object> props = common();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.ingest().consumerGroup());
+        // Offsets live in PostgreSQL with the aggregates; Kafka's copy is only for lag tooling.
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 65536);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        props.putAll(config.kafka().client());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    public KafkaProducer<byte[], byte[]> outputProducer() {
+        Map<String, Object> props = common();
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 262144);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        props.putAll(config.kafka().client());
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private Map<String, Object> common() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "costmeter-" + ProcessHandle.current().pid());
+        return props;
+    }
+
+    private String startEmbeddedBroker() {
+        CostmeterConfig.Kafka.Embedded settings = config.kafka().embedded();
+        Path dataDir = Path.of(settings.dataDir().orElse(System.getProperty("java.io.tmpdir") + "/costmeter-embedded-kafka"));
+        embedded = new EmbeddedKafkaBroker()
+                .withKafkaPort(settings.port())
+                .withClusterId("costmeter-embedded-kafka")
+                .withDeleteLogDirsOnClose(false)
+                .withAdditionalProperties(p -> {
+                    p.put("log.dirs", dataDir.toString());
+                    p.put("num.partitions", String.valueOf(settings.partitions()));
+                })
+                .start();
+        String servers = embedded.getAdvertisedListeners().replaceAll("[A-Z_]+://", "");
+        LOG.warnf("No costmeter.kafka.bootstrap-servers configured: started an embedded Kafka broker at %s "
+                + "(data in %s). For production set KAFKA_BOOTSTRAP_SERVERS.", servers, dataDir);
+        return servers;
+    }
+
+    private void createTopicsIfMissing() {
+        int partitions = config.kafka().embedded().partitions();
+        CostmeterConfig.Topics topics = config.topics();
+        Map<String, Object> props = new HashMap<>(common());
+        props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+        props.putAll(config.kafka().client());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        try (Admin admin = Admin.create(props)) {
+            for (String topic : List.of(topics.usage(), topics.priced(), topics.unpriced(), topics.dlq())) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(15, TimeUnit.SECONDS);
+                    LOG.infof("created topic %s with %d partitions", topic, partitions);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        LOG.warnf("could not create topic %s (%s); it must exist before events arrive", topic, e.getCause().getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warnf("could not check topics at %s: %s", bootstrapServers, e.getMessage());
+        }
+    }
+
+    /** Last of all at shutdown, after the consumer has flushed. */
+    void onStop(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) ShutdownEvent event) {
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

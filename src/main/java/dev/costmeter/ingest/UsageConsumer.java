@@ -1,0 +1,263 @@
+package dev.costmeter.ingest;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costmeter.aggregation.BatchCommitter;
+import dev.costmeter.aggregation.BatchSummary;
+import dev.costmeter.aggregation.EventKey;
+import dev.costmeter.aggregation.PendingBatch;
+import dev.costmeter.aggregation.SpendAggregator;
+import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.metrics.SpendMetrics;
+import dev.costmeter.pricing.Pricer;
+import dev.costmeter.pricing.PricingResult;
+import dev.costmeter.pricing.UsageEvent;
+import dev.costmeter.publish.UsageOutputs;
+import dev.costmeter.ratecard.RateCardCatalog;
+import dev.costmeter.storage.SpendLedger;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The ingest loop, on one thread that owns the Kafka consumer: read records, decode and price each,
+ * and flush the batch (on count or time, whichever comes first) through {@link BatchCommitter}.
+ *
+ * <p>Offsets are read from PostgreSQL when partitions are assigned and written there with every
+ * flush; pending work is flushed before partitions are revoked and dropped when they are lost.
+ * A failed flush is rolled back and the partitions are rewound to the stored offsets, so a record
+ * is never charged twice and never skipped.
+ */
+@ApplicationScoped
+public class UsageConsumer implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(UsageConsumer.class);
+
+    @Inject
+    CostmeterConfig config;
+    @Inject
+    KafkaClients kafka;
+    @Inject
+    RateCardCatalog rateCards;
+    @Inject
+    BatchCommitter committer;
+    @Inject
+    SpendLedger ledger;
+    @Inject
+    UsageOutputs outputs;
+    @Inject
+    SpendMetrics metrics;
+
+    private final Pricer pricer = new Pricer();
+    private final EventKey eventKey = new EventKey();
+    private CloudEventDecoder decoder;
+    private SpendAggregator aggregator;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private PendingBatch batch = new PendingBatch();
+    private Thread thread;
+    private volatile boolean running;
+    private volatile boolean healthy = true;
+    private volatile Instant lastDedupCleanup = Instant.EPOCH;
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.ingest().enabled()) {
+            LOG.info("ingest disabled (costmeter.ingest.enabled=false)");
+            return;
+        }
+        ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        decoder = new CloudEventDecoder(json, new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
+                config.ingest().maxQuantity(), config.ingest().maxClockSkew()), Clock.systemUTC());
+        aggregator = new SpendAggregator(config.aggregation().bucket());
+        consumer = kafka.usageConsumer();
+        running = true;
+        thread = new Thread(this, "costmeter-ingest");
+        thread.start();
+        LOG.infof("consuming %s at %s as group %s", config.topics().usage(), kafka.bootstrapServers(), config.ingest().consumerGroup());
+    }
+
+    void onStop(@Observes @Priority(1) ShutdownEvent event) {
+        if (thread == null) {
+            return;
+        }
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        outputs.close();
+    }
+
+    /** False while flushes are failing (readiness). */
+    public boolean isHealthy() {
+        return healthy;
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(config.topics().usage()), new OffsetsInPostgres());
+            long flushIntervalNanos = config.aggregation().flushInterval().toNanos();
+            int flushMaxRecords = config.aggregation().flushMaxRecords();
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = poll();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    accept(record);
+                }
+                if (batch.size() >= flushMaxRecords || (!batch.isEmpty() && batch.ageNanos() >= flushIntervalNanos)) {
+                    flush();
+                }
+                updateLag();
+                forgetOldEventKeys();
+            }
+            flush();
+        } catch (RuntimeException e) {
+            healthy = false;
+            LOG.error("ingest loop stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private ConsumerRecords<byte[], byte[]> poll() {
+        try {
+            return consumer.poll(Duration.ofMillis(100));
+        } catch (WakeupException e) {
+            return ConsumerRecords.empty();
+        }
+    }
+
+    /** Decode and price one record into the pending batch. Pricing is pure; nothing is written yet. */
+    void accept(ConsumerRecord<byte[], byte[]> record) {
+        UsageEvent event;
+        try {
+            event = decoder.decode(record.value());
+        } catch (InvalidEventException e) {
+            batch.reject(record, e.getMessage());
+            return;
+        }
+        PricingResult result = pricer.price(event, rateCards.timeline().cardAt(event.time()));
+        batch.accept(eventKey.of(event.source(), event.id()), result, record);
+    }
+
+    private void flush() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        PendingBatch committing = batch;
+        batch = new PendingBatch();
+        long start = System.nanoTime();
+        try {
+            BatchSummary summary = committer.commit(committing, aggregator, config.ingest().consumerGroup());
+            metrics.recordCommitted(summary, System.nanoTime() - start);
+            healthy = true;
+            Map<TopicPartition, OffsetAndMetadata> forLagTools = new HashMap<>();
+            committing.nextOffsets().forEach((tp, offset) -> forLagTools.put(tp, new OffsetAndMetadata(offset)));
+            consumer.commitAsync(forLagTools, null);
+        } catch (Exception e) {
+            healthy = false;
+            metrics.recordFlushFailure();
+            LOG.errorf(e, "flush of %d records failed; rolled back, re-reading from the stored offsets in %s",
+                    committing.size(), config.aggregation().retryBackoff());
+            sleep(config.aggregation().retryBackoff());
+            rewindToStoredOffsets(consumer.assignment());
+        }
+    }
+
+    private void rewindToStoredOffsets(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        try {
+            Map<TopicPartition, Long> stored = ledger.committedOffsets(config.ingest().consumerGroup(), partitions);
+            for (TopicPartition tp : partitions) {
+                Long offset = stored.get(tp);
+                if (offset != null) {
+                    consumer.seek(tp, offset);
+                } else {
+                    consumer.seekToBeginning(List.of(tp));
+                }
+            }
+        } catch (Exception e) {
+            // Without the stored offsets we cannot know where to resume: stop rather than guess.
+            throw new IllegalStateException("cannot read stored offsets from PostgreSQL", e);
+        }
+    }
+
+    private void updateLag() {
+        long lag = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong partitionLag = consumer.currentLag(tp);
+            lag += partitionLag.orElse(0);
+        }
+        metrics.setConsumerLag(lag);
+    }
+
+    private void forgetOldEventKeys() {
+        Instant now = Instant.now();
+        if (now.isBefore(lastDedupCleanup.plus(config.dedup().cleanupInterval()))) {
+            return;
+        }
+        lastDedupCleanup = now;
+        try {
+            int forgotten = ledger.forgetEventKeysSeenBefore(now.minus(config.dedup().window()));
+            if (forgotten > 0) {
+                LOG.infof("forgot %d event keys older than the dedup window of %s", forgotten, config.dedup().window());
+            }
+        } catch (Exception e) {
+            LOG.warn("could not delete expired event keys; will try again", e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Partition ownership changes, handled on the polling thread. */
+    private final class OffsetsInPostgres implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            flush(); // commit what was read while the partitions were still ours
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // Another consumer owns them now and re-reads them from the stored offsets. The pending
+            // batch is dropped whole; partitions we keep are rewound so none of their records is skipped.
+            batch = new PendingBatch();
+            List<TopicPartition> kept = consumer.assignment().stream().filter(tp -> !partitions.contains(tp)).toList();
+            rewindToStoredOffsets(kept);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            rewindToStoredOffsets(partitions);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.costmeter.publish;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.costmeter.pricing.CostLine;
+import dev.costmeter.pricing.PricedEvent;
+import dev.costmeter.pricing.UsageEvent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes a priced event as a CloudEvent ({@code type} costmeter.priced, same {@code id} and
+ * {@code source} as the usage event) whose data carries the exact cost, one line per billed
+ * dimension, the rate card version, and the original event as it arrived. Money is decimal strings.
+ */
+public final class PricedEventWriter {
+
+    public static final String TYPE = "costmeter.priced";
+    private static final JsonFactory JSON = new JsonFactory();
+
+    public byte[] write(PricedEvent priced, byte[] originalEvent) {
+        UsageEvent event = priced.event();
+        try (ByteArrayBuilder out = new ByteArrayBuilder(512);
+             JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("specversion", "1.0");
+            g.writeStringField("id", event.id());
+            g.writeStringField("source", event.source());
+            g.writeStringField("type", TYPE);
+            g.writeStringField("time", event.time().toString());
+            if (!event.subject().isEmpty()) {
+                g.writeStringField("subject", event.subject());
+            }
+            g.writeStringField("datacontenttype", "application/json");
+            g.writeObjectFieldStart("data");
+            g.writeStringField("costUsd", priced.totalUsd().toPlainString());
+            g.writeStringField("currency", "USD");
+            g.writeStringField("rateCardVersion", priced.rateCardVersion());
+            g.writeStringField("modelId", event.modelId());
+            g.writeStringField("pricedAsModelId", priced.baseModelId());
+            g.writeStringField("region", priced.region());
+            g.writeStringField("serviceTier", event.serviceTier());
+            if (event.interactionId() != null) {
+                g.writeStringField("interactionId", event.interactionId());
+            }
+            g.writeArrayFieldStart("lines");
+            for (CostLine line : priced.lines()) {
+                g.writeStartObject();
+                g.writeStringField("dimension", line.dimension().id());
+                g.writeStringField("unit", line.dimension().unit());
+                g.writeStringField("quantity", line.quantity().toPlainString());
+                g.writeStringField("unitPriceUsd", line.unitPriceUsd().toPlainString());
+                g.writeStringField("costUsd", line.costUsd().toPlainString());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeFieldName("event");
+            g.writeRawValue(new String(originalEvent, StandardCharsets.UTF_8));
+            g.writeEndObject();
+            g.writeEndObject();
+            g.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

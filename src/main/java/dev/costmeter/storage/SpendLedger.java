@@ -1,0 +1,223 @@
+package dev.costmeter.storage;
+
+import dev.costmeter.aggregation.AggregateKey;
+import dev.costmeter.aggregation.AggregateSums;
+import dev.costmeter.aggregation.EventOutcome;
+import dev.costmeter.aggregation.PendingBatch;
+import dev.costmeter.pricing.PricingResult;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The durable side of a flush, in PostgreSQL. Every write method must run inside the flush's
+ * transaction ({@code MANDATORY}): aggregates, seen keys, outcome counts and offsets commit together
+ * or not at all, which is what makes the aggregates exactly-once.
+ */
+@ApplicationScoped
+public class SpendLedger {
+
+    private static final Comparator<Map.Entry<AggregateKey, AggregateSums>> LOCK_ORDER = Comparator
+            .comparing((Map.Entry<AggregateKey, AggregateSums> e) -> e.getKey().bucketStart())
+            .thenComparing(e -> e.getKey().source())
+            .thenComparing(e -> e.getKey().subject())
+            .thenComparing(e -> e.getKey().modelId())
+            .thenComparing(e -> e.getKey().region())
+            .thenComparing(e -> e.getKey().serviceTier())
+            .thenComparing(e -> e.getKey().dimension())
+            .thenComparing(e -> e.getKey().rateCardVersion());
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    /**
+     * Records the keys as seen and returns those that were not seen before: the events to charge.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Set<UUID> registerEventKeys(Collection<UUID> keys) throws SQLException {
+        Set<UUID> firstSeen = new HashSet<>(keys.size() * 2);
+        if (keys.isEmpty()) {
+            return firstSeen;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement(
+                     "insert into seen_event (event_key) select unnest(?::uuid[]) on conflict do nothing returning event_key")) {
+            insert.setArray(1, c.createArrayOf("uuid", keys.toArray(new UUID[0])));
+            try (ResultSet rs = insert.executeQuery()) {
+                while (rs.next()) {
+                    firstSeen.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return firstSeen;
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void addAggregates(Map<AggregateKey, AggregateSums> aggregates) throws SQLException {
+        if (aggregates.isEmpty()) {
+            return;
+        }
+        // A fixed row order keeps concurrent instances from deadlocking on shared rows.
+        List<Map.Entry<AggregateKey, AggregateSums>> rows = new ArrayList<>(aggregates.entrySet());
+        rows.sort(LOCK_ORDER);
+        int n = rows.size();
+        String[] bucket = new String[n], source = new String[n], subject = new String[n], model = new String[n],
+                region = new String[n], tier = new String[n], dimension = new String[n], version = new String[n],
+                quantity = new String[n], cost = new String[n];
+        Long[] events = new Long[n];
+        for (int i = 0; i < n; i++) {
+            AggregateKey k = rows.get(i).getKey();
+            AggregateSums s = rows.get(i).getValue();
+            bucket[i] = k.bucketStart().toString();
+            source[i] = k.source();
+            subject[i] = k.subject();
+            model[i] = k.modelId();
+            region[i] = k.region();
+            tier[i] = k.serviceTier();
+            dimension[i] = k.dimension();
+            version[i] = k.rateCardVersion();
+            quantity[i] = s.quantity().toPlainString();
+            cost[i] = s.costUsd().toPlainString();
+            events[i] = s.events();
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement upsert = c.prepareStatement("""
+                     insert into spend_aggregate (bucket_start, source, subject, model_id, region, service_tier,
+                                                  dimension, rate_card_version, quantity, cost_usd, events)
+                     select * from unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                          ?::text[], ?::text[], ?::numeric[], ?::numeric[], ?::bigint[])
+                     on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version)
+                     do update set quantity = spend_aggregate.quantity + excluded.quantity,
+                                   cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
+                                   events   = spend_aggregate.events + excluded.events
+                     """)) {
+            int p = 1;
+            for (String[] column : List.of(bucket, source, subject, model, region, tier, dimension, version, quantity, cost)) {
+                upsert.setArray(p++, c.createArrayOf("text", column));
+            }
+            upsert.setArray(p, c.createArrayOf("int8", events));
+            upsert.executeUpdate();
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void quarantine(List<PendingBatch.Accepted> unpriced) throws SQLException {
+        if (unpriced.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("""
+                     insert into unpriced_event (event_key, source, event_id, event_time, model_id, reason, rate_card_version, payload)
+                     values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing""")) {
+            for (PendingBatch.Accepted a : unpriced) {
+                PricingResult.Unpriced u = (PricingResult.Unpriced) a.result();
+                insert.setObject(1, a.key());
+                insert.setString(2, u.event().source());
+                insert.setString(3, u.event().id());
+                insert.setTimestamp(4, Timestamp.from(u.event().time()));
+                insert.setString(5, u.event().modelId());
+                insert.setString(6, u.reason());
+                insert.setString(7, u.rateCardVersion());
+                insert.setString(8, new String(a.record().value(), StandardCharsets.UTF_8));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void addOutcomes(Map<EventOutcome, Long> outcomes) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement upsert = c.prepareStatement("""
+                     insert into event_outcome_total (outcome, events) values (?, ?)
+                     on conflict (outcome) do update set events = event_outcome_total.events + excluded.events""")) {
+            for (Map.Entry<EventOutcome, Long> e : outcomes.entrySet()) {
+                if (e.getValue() > 0) {
+                    upsert.setString(1, e.getKey().label());
+                    upsert.setLong(2, e.getValue());
+                    upsert.addBatch();
+                }
+            }
+            upsert.executeBatch();
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void saveOffsets(String consumerGroup, Map<TopicPartition, Long> nextOffsets) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement upsert = c.prepareStatement("""
+                     insert into consumer_offset (consumer_group, topic, partition, next_offset) values (?, ?, ?, ?)
+                     on conflict (consumer_group, topic, partition)
+                     do update set next_offset = excluded.next_offset, updated_at = now()""")) {
+            for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
+                upsert.setString(1, consumerGroup);
+                upsert.setString(2, e.getKey().topic());
+                upsert.setInt(3, e.getKey().partition());
+                upsert.setLong(4, e.getValue());
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+        }
+    }
+
+    /** The offsets to resume from; partitions never committed are absent. */
+    public Map<TopicPartition, Long> committedOffsets(String consumerGroup, Collection<TopicPartition> partitions) throws SQLException {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement(
+                     "select next_offset from consumer_offset where consumer_group = ? and topic = ? and partition = ?")) {
+            for (TopicPartition tp : partitions) {
+                select.setString(1, consumerGroup);
+                select.setString(2, tp.topic());
+                select.setInt(3, tp.partition());
+                try (ResultSet rs = select.executeQuery()) {
+                    if (rs.next()) {
+                        offsets.put(tp, rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return offsets;
+    }
+
+    /** Deletes idempotency keys first seen before {@code cutoff}; returns how many. */
+    public int forgetEventKeysSeenBefore(Instant cutoff) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement delete = c.prepareStatement("delete from seen_event where seen_at < ?")) {
+            delete.setTimestamp(1, Timestamp.from(cutoff));
+            return delete.executeUpdate();
+        }
+    }
+
+    /** Outcome counts since the ledger was created. */
+    public Map<EventOutcome, Long> outcomeTotals() throws SQLException {
+        Map<EventOutcome, Long> totals = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("select outcome, events from event_outcome_total");
+             ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                totals.put(EventOutcome.valueOf(rs.getString(1).toUpperCase(java.util.Locale.ROOT)), rs.getLong(2));
+            }
+        }
+        return totals;
+    }
+}

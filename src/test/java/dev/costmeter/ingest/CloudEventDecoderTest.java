@@ -1,0 +1,132 @@
+package dev.costmeter.ingest;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costmeter.pricing.Dimension;
+import dev.costmeter.pricing.Quantity;
+import dev.costmeter.pricing.UsageEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CloudEventDecoderTest {
+
+    static final CloudEventDecoder DECODER = new CloudEventDecoder(
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS),
+            new CloudEventDecoder.Limits(2048, 1_000_000_000L, Duration.ofHours(1)),
+            Clock.fixed(Instant.parse("2026-02-10T12:30:00Z"), ZoneOffset.UTC));
+
+    static final String README_EXAMPLE = """
+            {"specversion":"1.0","id":"3f1c0a","source":"support-bot","type":"bedrock.invocation",
+             "time":"2026-02-10T12:00:00Z","subject":"tenant-42",
+             "data":{"modelId":"anthropic.claude-haiku-4-5-20251001-v1:0","region":"us-east-1",
+                     "serviceTier":"default",
+                     "usage":{"inputTokens":2000,"outputTokens":500,"totalTokens":2500,
+                              "cacheReadInputTokens":0,"cacheWriteInputTokens":0,
+                              "cacheDetails":[{"ttl":"1h","inputTokens":0}]},
+                     "interactionId":"conv-8812"}}""";
+
+    @Test
+    void theReadmeExampleDecodes() throws Exception {
+        UsageEvent event = decode(README_EXAMPLE);
+        assertThat(event.source()).isEqualTo("support-bot");
+        assertThat(event.id()).isEqualTo("3f1c0a");
+        assertThat(event.subject()).isEqualTo("tenant-42");
+        assertThat(event.time()).isEqualTo(Instant.parse("2026-02-10T12:00:00Z"));
+        assertThat(event.serviceTier()).isEqualTo("default");
+        assertThat(event.interactionId()).isEqualTo("conv-8812");
+        assertThat(quantities(event)).containsExactlyInAnyOrderEntriesOf(Map.of(
+                Dimension.INPUT_TOKENS, new BigDecimal(2000), Dimension.OUTPUT_TOKENS, new BigDecimal(500)));
+    }
+
+    @Test
+    void cacheWritesAreSplitByTtlAndTheRestAreFiveMinuteWrites() throws Exception {
+        UsageEvent event = decode(withUsage("""
+                {"inputTokens":10,"cacheReadInputTokens":300,"cacheWriteInputTokens":5000,
+                 "cacheDetails":[{"ttl":"1h","inputTokens":3000},{"ttl":"5m","inputTokens":500}]}"""));
+        assertThat(quantities(event)).containsExactlyInAnyOrderEntriesOf(Map.of(
+                Dimension.INPUT_TOKENS, new BigDecimal(10),
+                Dimension.CACHE_READ_INPUT_TOKENS, new BigDecimal(300),
+                Dimension.CACHE_WRITE_1H_INPUT_TOKENS, new BigDecimal(3000),
+                Dimension.CACHE_WRITE_5M_INPUT_TOKENS, new BigDecimal(2000)));
+    }
+
+    @Test
+    void withoutCacheDetailsAllWritesAreFiveMinuteWrites() throws Exception {
+        UsageEvent event = decode(withUsage("{\"inputTokens\":10,\"cacheWriteInputTokens\":1500}"));
+        assertThat(quantities(event)).containsEntry(Dimension.CACHE_WRITE_5M_INPUT_TOKENS, new BigDecimal(1500))
+                .doesNotContainKey(Dimension.CACHE_WRITE_1H_INPUT_TOKENS);
+    }
+
+    @Test
+    void serviceTierMayBeConversesObjectAndDefaultsToStandard() throws Exception {
+        assertThat(decode(README_EXAMPLE.replace("\"serviceTier\":\"default\"", "\"serviceTier\":{\"type\":\"Flex\"}")).serviceTier()).isEqualTo("flex");
+        assertThat(decode(README_EXAMPLE.replace("\"serviceTier\":\"default\",", "")).serviceTier()).isEqualTo("default");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            not json                 | {"specversion":                     | malformed JSON
+            trailing garbage         | {"specversion":"1.0"} xyz           | malformed JSON
+            an array                 | [1,2]                               | expected a JSON object (a CloudEvent), got an array
+            wrong specversion        | {"specversion":"0.3"}               | specversion must be "1.0", was "0.3"
+            missing id               | {"specversion":"1.0","source":"a"}  | id: required non-empty string
+            """)
+    void envelopeProblems(String name, String json, String reason) {
+        assertRejected(json, reason);
+    }
+
+    @Test
+    void fieldProblemsNameTheField() {
+        assertRejected(README_EXAMPLE.replace("\"source\":\"support-bot\"", "\"source\":42"), "source: must be a string, got the number 42");
+        assertRejected(README_EXAMPLE.replace("\"type\":\"bedrock.invocation\"", "\"type\":\"bedrock.telepathy\""), "unknown type \"bedrock.telepathy\"");
+        assertRejected(README_EXAMPLE.replace("2026-02-10T12:00:00Z", "yesterday"), "time: \"yesterday\" is not an RFC 3339 timestamp");
+        assertRejected(README_EXAMPLE.replace("2026-02-10T12:00:00Z", "2026-02-11T12:00:00Z"), "in the future");
+        assertRejected(README_EXAMPLE.replace("\"modelId\":\"anthropic.claude-haiku-4-5-20251001-v1:0\",", ""), "data.modelId: required non-empty string");
+        assertRejected(withUsage("{\"inputTokens\":\"2000\"}"), "data.usage.inputTokens: must be a whole number, got the string \"2000\"");
+        assertRejected(withUsage("{\"inputTokens\":-5}"), "data.usage.inputTokens: must not be negative, was -5");
+        assertRejected(withUsage("{\"inputTokens\":12.5}"), "must be a whole number, got the number 12.5");
+        assertRejected(withUsage("{\"inputTokens\":2000000000}"), "data.usage.inputTokens: 2000000000 is more than the 1000000000 one call can plausibly use");
+        assertRejected(withUsage("{\"outputTokens\":5}"), "data.usage.inputTokens: required whole number");
+        assertRejected(withUsage("{\"inputTokens\":1,\"cacheWriteInputTokens\":10,\"cacheDetails\":[{\"ttl\":\"1h\",\"inputTokens\":20}]}"),
+                "TTL split of 20 tokens exceeds cacheWriteInputTokens 10");
+        assertRejected(withUsage("{\"inputTokens\":1,\"cacheDetails\":[{\"ttl\":\"2h\",\"inputTokens\":20}]}"),
+                "data.usage.cacheDetails[0].ttl: must be \"5m\" or \"1h\", was \"2h\"");
+        assertRejected(README_EXAMPLE.replace("\"data\":{", "\"datum\":{"), "data: required JSON object, got nothing");
+    }
+
+    @Test
+    void oversizedAndEmptyRecordsAreRejectedUnread() {
+        assertThatThrownBy(() -> DECODER.decode(new byte[4096])).hasMessage("record value of 4096 bytes exceeds the limit of 2048 bytes");
+        assertThatThrownBy(() -> DECODER.decode(new byte[0])).hasMessageStartingWith("empty record value");
+        assertThatThrownBy(() -> DECODER.decode(null)).hasMessageStartingWith("empty record value");
+    }
+
+    static void assertRejected(String json, String reason) {
+        assertThatThrownBy(() -> decode(json)).isInstanceOf(InvalidEventException.class).hasMessageContaining(reason);
+    }
+
+    static String withUsage(String usage) {
+        return README_EXAMPLE.replaceAll("(?s)\"usage\":\\{.*?]}", "\"usage\":" + java.util.regex.Matcher.quoteReplacement(usage));
+    }
+
+    static UsageEvent decode(String json) throws InvalidEventException {
+        return DECODER.decode(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Map<Dimension, BigDecimal> quantities(UsageEvent event) {
+        return event.quantities().stream().collect(Collectors.toMap(Quantity::dimension, Quantity::amount));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.costmeter.pricing;
+
+import dev.costmeter.ratecard.RateCardCatalog;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RateCardLoaderTest {
+
+    static final String VALID = """
+            version: "test-1"
+            effectiveFrom: "2026-03-01T00:00:00Z"
+            currency: USD
+            regions: [us-east-1]
+            tokenPricesPer: 1000000
+            serviceTiers: { default: "1", flex: "0.5" }
+            tokenDimensions:
+              input_tokens: { basedOn: input, multiplier: "1" }
+              output_tokens: { basedOn: output, multiplier: "1" }
+            crossRegionPrefixes: ["us."]
+            models:
+              - { id: "m1", name: "Model One", input: "2.00", output: "8.00", aliases: ["m1-alias"] }
+            """;
+
+    @Test
+    void theBundledCardHoldsEveryModelOfTheGuide() {
+        RateCard card = RateCardCatalog.loadBundled().get(0);
+        assertThat(card.version()).isEqualTo("2026-02");
+        assertThat(card.effectiveFrom()).isEqualTo(Instant.parse("2026-02-01T00:00:00Z"));
+        // 32 text models + Titan Embeddings V2 (two ids for Claude 3.5 Sonnet)
+        assertThat(card.models()).hasSize(33);
+    }
+
+    @Test
+    void unitPricesAreExactAndAliasesResolve() {
+        RateCard card = RateCardLoader.parse(VALID);
+        assertThat(card.resolveModel("m1-alias").unitPrice("flex", Dimension.OUTPUT_TOKENS)).isEqualTo(new java.math.BigDecimal("0.000004"));
+        assertThat(card.resolveModel("us.m1")).isNotNull();
+        assertThat(card.resolveModel("eu.m1")).isNull();
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsPlace() {
+        String broken = VALID.replace("input: \"2.00\"", "input: \"-2.00\"")
+                .replace("output_tokens: { basedOn: output", "outptu_tokens: { basedOn: output")
+                .replace("default: \"1\", ", "");
+        assertThatThrownBy(() -> RateCardLoader.parse(broken))
+                .isInstanceOf(RateCardException.class)
+                .hasMessageContaining("models[0] (m1).input: price must not be negative")
+                .hasMessageContaining("tokenDimensions.outptu_tokens: unknown dimension")
+                .hasMessageContaining("serviceTiers: must define 'default'");
+    }
+
+    @Test
+    void malformedYamlNamesTheLine() {
+        assertThatThrownBy(() -> RateCardLoader.parse("version: \"x\"\nmodels: [ {id: \n"))
+                .isInstanceOf(RateCardException.class).hasMessageContaining("line");
+    }
+
+    @Test
+    void aTimelinePicksTheCardInEffectAtTheEventsTime() {
+        RateCard march = RateCardLoader.parse(VALID);
+        RateCard april = RateCardLoader.parse(VALID.replace("test-1", "test-2").replace("2026-03-01", "2026-04-01"));
+        RateCardTimeline timeline = new RateCardTimeline(List.of(april, march));
+        assertThat(timeline.cardAt(Instant.parse("2026-02-28T23:59:59Z"))).isNull();
+        assertThat(timeline.cardAt(Instant.parse("2026-03-01T00:00:00Z")).version()).isEqualTo("test-1");
+        assertThat(timeline.cardAt(Instant.parse("2026-03-31T23:59:59.999Z")).version()).isEqualTo("test-1");
+        assertThat(timeline.cardAt(Instant.parse("2026-04-01T00:00:00Z")).version()).isEqualTo("test-2");
+    }
+}
