@@ -1,6 +1,7 @@
 package dev.costmeter.api;
 
 import dev.costmeter.aggregation.EventOutcome;
+import dev.costmeter.pricing.Money;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.SpendQuery;
 import jakarta.inject.Inject;
@@ -75,8 +76,8 @@ public class SpendResource {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (SpendQuery.Row row : query.totals(start, end, groups, filters)) {
             Map<String, Object> out = new LinkedHashMap<>(row.group());
-            out.put("quantity", row.quantity().stripTrailingZeros().toPlainString());
-            out.put("costUsd", plain(row.costUsd()));
+            out.put("quantity", Money.plain(row.quantity()));
+            out.put("costUsd", Money.plain(row.costUsd()));
             out.put("events", row.events());
             rows.add(out);
             total = total.add(row.costUsd());
@@ -87,7 +88,7 @@ public class SpendResource {
         response.put("groupBy", groups);
         response.put("filters", filters);
         response.put("currency", "USD");
-        response.put("totalCostUsd", plain(total));
+        response.put("totalCostUsd", Money.plain(total));
         response.put("groups", rows);
         return response;
     }
@@ -106,10 +107,6 @@ public class SpendResource {
         }
         response.put("read", read);
         return response;
-    }
-
-    private static String plain(BigDecimal value) {
-        return value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString();
     }
 
     private static void putIfPresent(Map<String, String> filters, String name, String value) {

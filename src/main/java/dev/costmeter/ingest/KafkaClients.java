@@ -76,7 +76,8 @@ public class KafkaClients {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 262144);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 45_000);
         props.putAll(config.kafka().client());
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }

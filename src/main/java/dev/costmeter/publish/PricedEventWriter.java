@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.costmeter.pricing.CostLine;
+import dev.costmeter.pricing.Money;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.UsageEvent;
 
@@ -37,7 +38,7 @@ public final class PricedEventWriter {
             }
             g.writeStringField("datacontenttype", "application/json");
             g.writeObjectFieldStart("data");
-            g.writeStringField("costUsd", priced.totalUsd().toPlainString());
+            g.writeStringField("costUsd", Money.plain(priced.totalUsd()));
             g.writeStringField("currency", "USD");
             g.writeStringField("rateCardVersion", priced.rateCardVersion());
             g.writeStringField("modelId", event.modelId());
@@ -52,9 +53,9 @@ public final class PricedEventWriter {
                 g.writeStartObject();
                 g.writeStringField("dimension", line.dimension().id());
                 g.writeStringField("unit", line.dimension().unit());
-                g.writeStringField("quantity", line.quantity().toPlainString());
-                g.writeStringField("unitPriceUsd", line.unitPriceUsd().toPlainString());
-                g.writeStringField("costUsd", line.costUsd().toPlainString());
+                g.writeStringField("quantity", Money.plain(line.quantity()));
+                g.writeStringField("unitPriceUsd", Money.plain(line.unitPriceUsd()));
+                g.writeStringField("costUsd", Money.plain(line.costUsd()));
                 g.writeEndObject();
             }
             g.writeEndArray();

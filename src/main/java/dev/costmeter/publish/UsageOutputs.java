@@ -5,6 +5,7 @@ import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.ingest.KafkaClients;
 import dev.costmeter.pricing.PricingResult;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the quarantine topic, invalid records to the DLQ. Sent and acknowledged before the flush commits,
  * so nothing committed is missing from them (at-least-once, keyed by event id).
  */
+@Startup // a producer that cannot be built should stop startup, not the first flush
 @ApplicationScoped
 public class UsageOutputs {
 

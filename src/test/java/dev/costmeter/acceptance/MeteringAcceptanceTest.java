@@ -1,0 +1,280 @@
+package dev.costmeter.acceptance;
+
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import dev.costmeter.testing.TestKafka;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.costmeter.testing.UsageEvents.invocation;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The token pipeline end to end, against a real Kafka broker and the real PostgreSQL: events in on
+ * bedrock.usage, exact aggregates in PostgreSQL and the spend API, priced events, DLQ and quarantine
+ * out, Prometheus metrics, and every record accounted for.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
+class MeteringAcceptanceTest {
+
+    static final String USAGE = "bedrock.usage";
+    static final String HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0";
+    static final String SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+    static final String T = "2026-02-10T12:00:";
+
+    @ConfigProperty(name = "costmeter.kafka.bootstrap-servers")
+    String bootstrapServers;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    TestKafka kafka;
+
+    @BeforeEach
+    void connect() {
+        kafka = new TestKafka(bootstrapServers);
+    }
+
+    @AfterEach
+    void disconnect() {
+        kafka.close();
+    }
+
+    /** Eight calls across models, tiers and cache use, each worked out by hand from the pricing guide. */
+    static List<String> eightCalls(String source, String idPrefix) {
+        return List.of(
+                // Haiku 4.5 Standard: 2,000 × $1/M + 500 × $5/M = $0.0045
+                invocation(source, idPrefix + "-1", T + "01Z", HAIKU_45, "default", 2000, 500),
+                // Sonnet 4.5 Priority ($5.25/$26.25): 1,000 in $0.00525 + 200 out $0.00525 = $0.0105
+                invocation(source, idPrefix + "-2", T + "02Z", SONNET_45, "priority", 1000, 200),
+                // Nova Lite Batch ($0.03/$0.12): 10,000 in $0.0003 + 2,000 out $0.00024 = $0.00054
+                invocation(source, idPrefix + "-3", T + "03Z", "amazon.nova-lite-v1:0", "batch", 10000, 2000),
+                // Sonnet 4.5 via a US inference profile with caching: 100 in $0.0003, 50 out $0.00075,
+                // 10,000 cache reads $0.003, 2,000 5m writes $0.0075, 1,000 1h writes $0.006 = $0.01755
+                invocation(source, idPrefix + "-4", T + "04Z", "us." + SONNET_45, "default", 100, 50, 10000, 2000, 1000),
+                // Nova Micro Flex ($0.0175/$0.07): 1M in $0.0175 + 100,000 out $0.007 = $0.0245
+                invocation(source, idPrefix + "-5", T + "05Z", "amazon.nova-micro-v1:0", "flex", 1_000_000, 100_000),
+                // Titan Embeddings V2: 5,000 in × $0.02/M = $0.0001
+                invocation(source, idPrefix + "-6", T + "06Z", "amazon.titan-embed-text-v2:0", "default", 5000, 0),
+                // Opus 4.6 on Provisioned Throughput: nothing per token
+                invocation(source, idPrefix + "-7", T + "07Z", "anthropic.claude-opus-4-6-v1", "reserved", 3000, 100),
+                // Sonnet 4.5 Batch: 1 in $0.0000015 + 1M cache reads × $0.15/M = $0.1500015
+                invocation(source, idPrefix + "-8", T + "08Z", SONNET_45, "batch", 1, 0, 1_000_000, 0, 0));
+    }
+
+    @Test
+    void aMixedStreamAddsUpToTheHandComputedDecimals() {
+        Map<String, Long> before = outcomes();
+        int repeats = 250;
+        for (int r = 0; r < repeats; r++) {
+            for (String event : eightCalls("acc-mixed", "mixed-" + r)) {
+                kafka.send(USAGE, "k" + r, event);
+            }
+        }
+        kafka.flush();
+        awaitRead(before, 8L * repeats);
+
+        // 250 × $0.2076915
+        JsonPath total = spend("source=acc-mixed");
+        assertThat(new BigDecimal(total.getString("totalCostUsd"))).isEqualTo(new BigDecimal("51.922875"));
+
+        JsonPath byModel = spend("source=acc-mixed&groupBy=model");
+        // Sonnet 4.5 (calls 2, 4, 8; the "us." profile counts as the base model): 250 × $0.1780515
+        assertThat(costOf(byModel, "model", SONNET_45)).isEqualTo(new BigDecimal("44.512875"));
+        assertThat(costOf(byModel, "model", "anthropic.claude-opus-4-6-v1")).isEqualTo(BigDecimal.ZERO);
+        assertThat(byModel.getList("groups")).hasSize(6);
+
+        JsonPath byDimension = spend("source=acc-mixed&groupBy=dimension");
+        // cache reads: 250 × ($0.003 + $0.15)
+        assertThat(costOf(byDimension, "dimension", "cache_read_input_tokens")).isEqualTo(new BigDecimal("38.25"));
+        assertThat(costOf(byDimension, "dimension", "cache_write_1h_input_tokens")).isEqualTo(new BigDecimal("1.5"));
+
+        JsonPath byTier = spend("source=acc-mixed&groupBy=tier,model&tier=flex");
+        assertThat(byTier.getString("groups[0].quantity")).isEqualTo("275000000"); // 250 × 1.1M tokens
+        assertThat(byTier.getString("groups[0].costUsd")).isEqualTo("6.125");     // 250 × $0.0245
+
+        // Postgres holds the same exact decimal
+        assertThat(sql("select sum(cost_usd) from spend_aggregate where source = 'acc-mixed'")).isEqualTo(new BigDecimal("51.922875"));
+        assertThat(sql("select count(distinct rate_card_version) from spend_aggregate where source = 'acc-mixed'")).isEqualTo(BigDecimal.ONE);
+
+        // Each priced event is published with its cost lines and rate card version
+        List<ConsumerRecord<byte[], byte[]>> priced = kafka.readAll("bedrock.usage.priced",
+                r -> "mixed-0-4".equals(new String(r.key())));
+        assertThat(priced).isNotEmpty();
+        JsonPath pricedEvent = new JsonPath(TestKafka.value(priced.get(0)));
+        assertThat(pricedEvent.getString("type")).isEqualTo("costmeter.priced");
+        assertThat(pricedEvent.getString("data.costUsd")).isEqualTo("0.01755");
+        assertThat(pricedEvent.getString("data.rateCardVersion")).isEqualTo("2026-02");
+        assertThat(pricedEvent.getString("data.pricedAsModelId")).isEqualTo(SONNET_45);
+        assertThat(pricedEvent.getList("data.lines")).hasSize(5);
+        assertThat(pricedEvent.getString("data.event.data.modelId")).isEqualTo("us." + SONNET_45);
+
+        // Prometheus: spend and usage by source, model, dimension, tier
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("costmeter_cost_usd_total{dimension=\"output_tokens\",model=\"" + HAIKU_45
+                + "\",source=\"acc-mixed\",tier=\"default\"} 0.625"); // 250 × 500 × $5/M
+        assertThat(metrics).containsPattern("costmeter_usage_units_total\\{dimension=\"input_tokens\",model=\"amazon.nova-micro-v1:0\",source=\"acc-mixed\",tier=\"flex\"} 2\\.5E8");
+        assertThat(metrics).contains("costmeter_events_total{outcome=\"priced\"}");
+        assertThat(metrics).contains("costmeter_flush_duration_seconds_count");
+        assertThat(metrics).contains("costmeter_consumer_lag_records");
+    }
+
+    @Test
+    void anEventDeliveredThreeTimesIsChargedOnce() {
+        Map<String, Long> before = outcomes();
+        String event = invocation("acc-dup", "d-1", T + "10Z", HAIKU_45, "default", 2000, 500);
+        kafka.send(USAGE, "a", event); // three deliveries, on different partitions
+        kafka.send(USAGE, "b", event);
+        kafka.send(USAGE, "c", event);
+        kafka.send(USAGE, "a", invocation("acc-dup", "d-2", T + "11Z", HAIKU_45, "default", 2000, 500));
+        kafka.flush();
+        Map<String, Long> after = awaitRead(before, 4);
+
+        assertThat(after.get("priced") - before.get("priced")).isEqualTo(2);
+        assertThat(after.get("duplicate") - before.get("duplicate")).isEqualTo(2);
+        assertThat(spend("source=acc-dup").getString("totalCostUsd")).isEqualTo("0.009");
+
+        // Later redelivery (another flush, long after) is still a duplicate
+        kafka.send(USAGE, "z", event);
+        kafka.flush();
+        Map<String, Long> later = awaitRead(after, 1);
+        assertThat(later.get("duplicate") - after.get("duplicate")).isEqualTo(1);
+        assertThat(spend("source=acc-dup").getString("totalCostUsd")).isEqualTo("0.009");
+    }
+
+    @Test
+    void poisonRecordsGoToTheDlqWithReasonsAndGoodOnesArePriced() {
+        Map<String, Long> before = outcomes();
+        String good = invocation("acc-poison", "p-%d", T + "20Z", HAIKU_45, "default", 2000, 500);
+        Map<String, String> poison = Map.of(
+                "malformed", "{\"specversion\":\"1.0\",",
+                "missing-id", invocation("acc-poison", "", T + "21Z", HAIKU_45, "default", 1, 1),
+                "negative", invocation("acc-poison", "neg", T + "21Z", HAIKU_45, "default", -1, 1),
+                "absurd", invocation("acc-poison", "big", T + "21Z", HAIKU_45, "default", 5_000_000_000L, 1),
+                "unknown-type", invocation("acc-poison", "tel", T + "21Z", HAIKU_45, "default", 1, 1)
+                        .replace("bedrock.invocation", "bedrock.telepathy"),
+                "oversized", "{\"specversion\":\"1.0\",\"pad\":\"" + "x".repeat(70_000) + "\"}");
+        int n = 0;
+        for (Map.Entry<String, String> p : poison.entrySet()) {
+            kafka.send(USAGE, "poison-" + p.getKey(), good.formatted(n++));
+            kafka.send(USAGE, "poison-" + p.getKey(), p.getValue());
+        }
+        kafka.send(USAGE, "poison-tombstone", (byte[]) null);
+        kafka.flush();
+        Map<String, Long> after = awaitRead(before, 13);
+
+        assertThat(after.get("priced") - before.get("priced")).isEqualTo(6);
+        assertThat(after.get("invalid") - before.get("invalid")).isEqualTo(7);
+        assertThat(spend("source=acc-poison").getString("totalCostUsd")).isEqualTo("0.027");
+
+        List<ConsumerRecord<byte[], byte[]>> dlq = kafka.readAll("bedrock.usage.dlq",
+                r -> r.key() != null && new String(r.key()).startsWith("poison-"));
+        Map<String, String> reasons = new java.util.HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : dlq) {
+            reasons.put(new String(r.key()), TestKafka.header(r, "costmeter.reason"));
+            assertThat(TestKafka.header(r, "costmeter.origin")).startsWith("bedrock.usage/");
+        }
+        assertThat(reasons).containsOnlyKeys("poison-malformed", "poison-missing-id", "poison-negative", "poison-absurd",
+                "poison-unknown-type", "poison-oversized", "poison-tombstone");
+        assertThat(reasons.get("poison-malformed")).startsWith("malformed JSON");
+        assertThat(reasons.get("poison-missing-id")).isEqualTo("id: required non-empty string");
+        assertThat(reasons.get("poison-negative")).isEqualTo("data.usage.inputTokens: must not be negative, was -1");
+        assertThat(reasons.get("poison-absurd")).contains("5000000000 is more than the 1000000000");
+        assertThat(reasons.get("poison-unknown-type")).startsWith("unknown type \"bedrock.telepathy\"");
+        assertThat(reasons.get("poison-oversized")).contains("exceeds the limit of 65536 bytes");
+        assertThat(reasons.get("poison-tombstone")).startsWith("empty record value");
+        // the original bytes are kept
+        assertThat(dlq.stream().filter(r -> new String(r.key()).equals("poison-malformed")).findFirst().orElseThrow().value())
+                .isEqualTo(poison.get("malformed").getBytes());
+    }
+
+    @Test
+    void anUnknownModelIsQuarantinedNotPricedAtZero() throws Exception {
+        Map<String, Long> before = outcomes();
+        kafka.send(USAGE, "unknown", invocation("acc-unknown", "u-1", T + "30Z", "acme.mystery-model-v9", "default", 100, 100));
+        kafka.flush();
+        Map<String, Long> after = awaitRead(before, 1);
+
+        assertThat(after.get("unpriced") - before.get("unpriced")).isEqualTo(1);
+        assertThat(spend("source=acc-unknown").getList("groups")).isEmpty();
+        assertThat(sql("select count(*) from spend_aggregate where source = 'acc-unknown'")).isEqualTo(BigDecimal.ZERO);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("select reason, payload from unpriced_event where source = 'acc-unknown'");
+             ResultSet rs = s.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("model 'acme.mystery-model-v9' has no price in rate card 2026-02");
+            assertThat(rs.getString(2)).contains("\"id\":\"u-1\"");
+        }
+        List<ConsumerRecord<byte[], byte[]>> quarantined = kafka.readAll("bedrock.usage.unpriced", r -> "unknown".equals(new String(r.key())));
+        assertThat(quarantined).hasSize(1);
+        assertThat(TestKafka.header(quarantined.get(0), "costmeter.reason")).contains("acme.mystery-model-v9");
+        assertThat(TestKafka.header(quarantined.get(0), "costmeter.rate-card-version")).isEqualTo("2026-02");
+    }
+
+    @Test
+    void theSpendApiRefusesBadQueriesWithReasons() {
+        given().get("/api/v1/spend?groupBy=colour").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.startsWith("groupBy: unknown field 'colour'"));
+        given().get("/api/v1/spend?from=last-tuesday").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.containsString("not an ISO-8601 instant"));
+        given().get("/api/v1/spend?from=2026-03-01T00:00:00Z&to=2026-02-01T00:00:00Z").then().statusCode(400);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static JsonPath spend(String query) {
+        return given().get("/api/v1/spend?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z&" + query)
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    static BigDecimal costOf(JsonPath response, String field, String value) {
+        List<Map<String, Object>> groups = response.getList("groups");
+        return groups.stream().filter(g -> value.equals(g.get(field))).map(g -> new BigDecimal((String) g.get("costUsd")))
+                .findFirst().orElseThrow(() -> new AssertionError("no group " + field + "=" + value + " in " + groups));
+    }
+
+    static Map<String, Long> outcomes() {
+        JsonPath json = given().get("/api/v1/pipeline/outcomes").then().statusCode(200).extract().jsonPath();
+        return Map.of("priced", json.getLong("priced"), "duplicate", json.getLong("duplicate"),
+                "invalid", json.getLong("invalid"), "unpriced", json.getLong("unpriced"), "read", json.getLong("read"));
+    }
+
+    /** Waits until {@code n} more records have been read, then checks conservation. */
+    static Map<String, Long> awaitRead(Map<String, Long> before, long n) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> outcomes().get("read") >= before.get("read") + n);
+        Map<String, Long> after = outcomes();
+        assertThat(after.get("read")).isEqualTo(before.get("read") + n);
+        assertThat(after.get("priced") + after.get("duplicate") + after.get("invalid") + after.get("unpriced")).isEqualTo(after.get("read"));
+        return after;
+    }
+
+    BigDecimal sql(String query) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(query); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getBigDecimal(1).stripTrailingZeros();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
