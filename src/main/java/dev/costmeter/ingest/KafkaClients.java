@@ -9,7 +9,6 @@ import jakarta.interceptor.Interceptor;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,6 +63,9 @@ public class KafkaClients {
         props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 65536);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        // A crashed instance's partitions move to the others after 10 s, not the default 45 s.
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         props.putAll(config.kafka().client());
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
@@ -113,7 +115,6 @@ public class KafkaClients {
         Map<String, Object> props = new HashMap<>(common());
         props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
         props.putAll(config.kafka().client());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         try (Admin admin = Admin.create(props)) {
             for (String topic : List.of(topics.usage(), topics.priced(), topics.unpriced(), topics.dlq())) {
                 try {

@@ -5,6 +5,7 @@ import dev.costmeter.pricing.RateCard;
 import dev.costmeter.pricing.RateCardException;
 import dev.costmeter.pricing.RateCardLoader;
 import dev.costmeter.pricing.RateCardTimeline;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -25,6 +26,7 @@ import java.util.stream.Stream;
  * A card that does not load stops the service at startup: pricing with a wrong card is worse than
  * not pricing.
  */
+@Startup
 @ApplicationScoped
 public class RateCardCatalog {
 

@@ -2,12 +2,7 @@ package dev.costmeter.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
+import dev.costmeter.tools.DatabaseBootstrap;
 import java.util.Map;
 
 /**
@@ -28,25 +23,9 @@ public class RealPostgres implements QuarkusTestResourceLifecycleManager {
         return user == null || user.isBlank() ? "postgres" : user;
     }
 
-    /** Creates the database named in {@code url} if missing, via the server's {@code postgres} database. */
+    /** Creates the database named in {@code url} if missing. */
     public static void ensureDatabase(String url) {
-        int slash = url.lastIndexOf('/');
-        String name = url.substring(slash + 1).replaceAll("\\?.*", "");
-        String admin = url.substring(0, slash + 1) + "postgres";
-        try (Connection c = DriverManager.getConnection(admin, user(), System.getenv().getOrDefault("COSTMETER_DB_PASSWORD", ""));
-             PreparedStatement exists = c.prepareStatement("select 1 from pg_database where datname = ?")) {
-            exists.setString(1, name);
-            try (ResultSet rs = exists.executeQuery()) {
-                if (!rs.next()) {
-                    try (Statement create = c.createStatement()) {
-                        create.execute("create database \"" + name.replace("\"", "") + "\"");
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL is not reachable at " + admin
-                    + " (start it, or set COSTMETER_TEST_DB_URL): " + e.getMessage(), e);
-        }
+        DatabaseBootstrap.ensureDatabase(url, user(), System.getenv().getOrDefault("COSTMETER_DB_PASSWORD", ""));
     }
 
     @Override

@@ -1,0 +1,64 @@
+package dev.costmeter.tools;
+
+import java.time.Instant;
+import java.util.SplittableRandom;
+
+/**
+ * Realistic, reproducible usage events in costmeter's envelope: a handful of applications and
+ * tenants calling the guide's popular models across tiers, some with prompt caching, an agent
+ * making several calls per interaction. Event {@code i} of a given seed is always the same.
+ */
+public final class SyntheticUsage {
+
+    private static final String[] SOURCES = {"support-bot", "rag-search", "doc-summarizer", "code-review", "sales-agent",
+            "translation", "classifier", "analytics", "onboarding-agent", "email-drafts"};
+    private static final String[] MODELS = {"anthropic.claude-haiku-4-5-20251001-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "amazon.nova-lite-v1:0", "amazon.nova-micro-v1:0", "amazon.nova-pro-v1:0", "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "mistral.mistral-large-3-675b-instruct", "amazon.titan-embed-text-v2:0", "openai.gpt-oss-120b-1:0", "deepseek.v3.2"};
+    private static final String[] TIERS = {"default", "default", "default", "default", "flex", "batch", "priority"};
+
+    private final long seed;
+    private final String runId;
+    private final Instant start;
+
+    /**
+     * @param runId makes event ids unique per run, so separate runs are separate events
+     * @param start the time of event 0; later events are 1 ms apart
+     */
+    public SyntheticUsage(long seed, String runId, Instant start) {
+        this.seed = seed;
+        this.runId = runId;
+        this.start = start;
+    }
+
+    public String source(long i) {
+        return SOURCES[(int) Math.floorMod(i * 7919 + seed, (long) SOURCES.length)];
+    }
+
+    /** The idempotency id of event i: the same i gives the same id (a redelivery). */
+    public String id(long i) {
+        return runId + "-" + i;
+    }
+
+    public String event(long i) {
+        SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
+        String model = MODELS[random.nextInt(MODELS.length)];
+        boolean embedding = model.contains("embed");
+        String tier = embedding ? "default" : TIERS[random.nextInt(TIERS.length)];
+        long input = 200 + random.nextInt(embedding ? 2000 : 6000);
+        long output = embedding ? 0 : 50 + random.nextInt(1500);
+        boolean caching = !embedding && model.contains("claude") && random.nextInt(3) == 0;
+        long cacheRead = caching ? 1024 + random.nextInt(20_000) : 0;
+        long write5m = caching && random.nextBoolean() ? 1024 + random.nextInt(4000) : 0;
+        long write1h = caching && random.nextInt(4) == 0 ? 1024 + random.nextInt(4000) : 0;
+        String source = source(i);
+        String interaction = source.endsWith("-agent") ? ",\"interactionId\":\"" + runId + "-conv-" + (i / 6) + "\"" : "";
+        return "{\"specversion\":\"1.0\",\"id\":\"" + id(i) + "\",\"source\":\"" + source
+                + "\",\"type\":\"bedrock.invocation\",\"time\":\"" + start.plusMillis(i) + "\",\"subject\":\"tenant-" + random.nextInt(40)
+                + "\",\"data\":{\"modelId\":\"" + model + "\",\"region\":\"us-east-1\",\"serviceTier\":\"" + tier
+                + "\",\"usage\":{\"inputTokens\":" + input + ",\"outputTokens\":" + output + ",\"totalTokens\":"
+                + (input + output + cacheRead + write5m + write1h) + ",\"cacheReadInputTokens\":" + cacheRead
+                + ",\"cacheWriteInputTokens\":" + (write5m + write1h) + ",\"cacheDetails\":[{\"ttl\":\"5m\",\"inputTokens\":" + write5m
+                + "},{\"ttl\":\"1h\",\"inputTokens\":" + write1h + "}]}" + interaction + "}}";
+    }
+}

@@ -1,0 +1,62 @@
+package dev.costmeter.tools;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Publishes synthetic Bedrock usage to Kafka, so costs appear on a fresh install:
+ * {@code ./costmeter generate [--events N] [--rate PER_SECOND] [--bootstrap HOST:PORT] [--topic T]}.
+ */
+public final class TrafficGenerator {
+
+    public static void main(String[] args) {
+        String bootstrap = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+        String topic = "bedrock.usage";
+        long events = 10_000;
+        long rate = 1_000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--bootstrap" -> bootstrap = args[++i];
+                case "--topic" -> topic = args[++i];
+                case "--events" -> events = Long.parseLong(args[++i]);
+                case "--rate" -> rate = Long.parseLong(args[++i]);
+                default -> {
+                    System.err.println("usage: generate [--events N] [--rate PER_SECOND, 0 = as fast as possible] [--bootstrap HOST:PORT] [--topic T]");
+                    System.exit(2);
+                }
+            }
+        }
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusMillis(events);
+        SyntheticUsage usage = new SyntheticUsage(42, UUID.randomUUID().toString().substring(0, 8), start);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 131072), new ByteArraySerializer(), new ByteArraySerializer())) {
+            long began = System.nanoTime();
+            for (long i = 0; i < events; i++) {
+                if (rate > 0) {
+                    long due = began + i * 1_000_000_000L / rate;
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                }
+                producer.send(new ProducerRecord<>(topic, usage.id(i).getBytes(StandardCharsets.UTF_8),
+                        usage.event(i).getBytes(StandardCharsets.UTF_8)));
+                if ((i + 1) % 10_000 == 0) {
+                    System.out.printf("published %,d events%n", i + 1);
+                }
+            }
+            producer.flush();
+            System.out.printf("published %,d usage events to %s at %s in %.1f s%n", events, topic, bootstrap,
+                    (System.nanoTime() - began) / 1e9);
+        }
+    }
+}
