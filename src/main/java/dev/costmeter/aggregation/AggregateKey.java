@@ -2,14 +2,110 @@ package dev.costmeter.aggregation;
 
 import java.time.Instant;
 
-/** One row of the spend aggregates: a time bucket and everything spend is grouped by. */
-public record AggregateKey(
-        Instant bucketStart,
-        String source,
-        String subject,
-        String modelId,
-        String region,
-        String serviceTier,
-        String dimension,
-        String rateCardVersion) {
+/**
+ * One row of the spend aggregates: a time bucket and everything spend is grouped by. Hashes are
+ * well mixed (a batch holds tens of thousands of keys whose fields differ in one or two characters)
+ * and the same in every JVM, so they also give all instances one lock order (see SpendLedger).
+ */
+public final class AggregateKey implements Comparable<AggregateKey> {
+
+    private final Instant bucketStart;
+    private final String source;
+    private final String subject;
+    private final String modelId;
+    private final String region;
+    private final String serviceTier;
+    private final String dimension;
+    private final String rateCardVersion;
+    private final long hash;
+
+    public AggregateKey(Instant bucketStart, String source, String subject, String modelId, String region,
+                        String serviceTier, String dimension, String rateCardVersion) {
+        this.bucketStart = bucketStart;
+        this.source = source;
+        this.subject = subject;
+        this.modelId = modelId;
+        this.region = region;
+        this.serviceTier = serviceTier;
+        this.dimension = dimension;
+        this.rateCardVersion = rateCardVersion;
+        long h = bucketStart.getEpochSecond();
+        for (String field : new String[] {source, subject, modelId, region, serviceTier, dimension, rateCardVersion}) {
+            h = mix(h * 0x9E3779B97F4A7C15L + field.hashCode());
+        }
+        this.hash = h;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+
+    public Instant bucketStart() {
+        return bucketStart;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public String subject() {
+        return subject;
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public String region() {
+        return region;
+    }
+
+    public String serviceTier() {
+        return serviceTier;
+    }
+
+    public String dimension() {
+        return dimension;
+    }
+
+    public String rateCardVersion() {
+        return rateCardVersion;
+    }
+
+    @Override
+    public int hashCode() {
+        return (int) (hash ^ (hash >>> 32));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o || (o instanceof AggregateKey k && hash == k.hash && bucketStart.equals(k.bucketStart)
+                && source.equals(k.source) && subject.equals(k.subject) && modelId.equals(k.modelId)
+                && region.equals(k.region) && serviceTier.equals(k.serviceTier) && dimension.equals(k.dimension)
+                && rateCardVersion.equals(k.rateCardVersion));
+    }
+
+    /** A total order that is the same in every JVM: by hash, then field by field. */
+    @Override
+    public int compareTo(AggregateKey o) {
+        int c = Long.compare(hash, o.hash);
+        if (c == 0) c = bucketStart.compareTo(o.bucketStart);
+        if (c == 0) c = source.compareTo(o.source);
+        if (c == 0) c = subject.compareTo(o.subject);
+        if (c == 0) c = modelId.compareTo(o.modelId);
+        if (c == 0) c = region.compareTo(o.region);
+        if (c == 0) c = serviceTier.compareTo(o.serviceTier);
+        if (c == 0) c = dimension.compareTo(o.dimension);
+        if (c == 0) c = rateCardVersion.compareTo(o.rateCardVersion);
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        return "AggregateKey[" + bucketStart + ", " + source + ", " + subject + ", " + modelId + ", " + region + ", "
+                + serviceTier + ", " + dimension + ", " + rateCardVersion + "]";
+    }
+
 }

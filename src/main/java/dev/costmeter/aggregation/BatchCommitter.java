@@ -2,6 +2,7 @@ package dev.costmeter.aggregation;
 
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.storage.SpendLedger;
+import dev.costmeter.storage.StaleBatchException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -11,8 +12,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * One flush, in one transaction: charge each event key once, add the aggregates, count the
- * outcomes, store the offsets, and publish the outputs (acknowledged before the commit). If any
+ * One flush, in one transaction: move the stored offsets (refusing a stale batch), charge each
+ * event key once, add the aggregates, count the outcomes, and publish the outputs (acknowledged before the commit). If any
  * step fails nothing is committed and the batch is read again from the stored offsets.
  */
 @ApplicationScoped
@@ -26,13 +27,13 @@ public class BatchCommitter {
 
     @Transactional(rollbackOn = Exception.class)
     public BatchSummary commit(PendingBatch batch, SpendAggregator aggregator, String consumerGroup)
-            throws SQLException, UsageOutputs.OutputException {
+            throws SQLException, UsageOutputs.OutputException, StaleBatchException {
+        ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
         Set<UUID> firstSeen = ledger.registerEventKeys(batch.distinctKeys());
         BatchSummary summary = aggregator.summarize(batch, firstSeen);
         ledger.addAggregates(summary.aggregates());
         ledger.quarantine(summary.unpriced());
         ledger.addOutcomes(summary.outcomes());
-        ledger.saveOffsets(consumerGroup, batch.nextOffsets());
         outputs.publishAndAwait(summary);
         return summary;
     }

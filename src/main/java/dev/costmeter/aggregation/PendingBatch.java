@@ -29,20 +29,37 @@ public final class PendingBatch {
     private final List<Accepted> accepted = new ArrayList<>();
     private final List<Rejected> rejected = new ArrayList<>();
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
-    private final long startedAtNanos = System.nanoTime();
+    private final Map<TopicPartition, Long> storedOffsetsBefore = new HashMap<>();
+    private final Map<TopicPartition, Long> committedPositions;
+    private long firstRecordAtNanos;
+
+    /**
+     * @param committedPositions per partition, the offset stored in PostgreSQL once every earlier
+     *                           batch has committed (absent: none stored yet). Read when this batch
+     *                           first sees a partition: the commit checks the store still says so.
+     */
+    public PendingBatch(Map<TopicPartition, Long> committedPositions) {
+        this.committedPositions = committedPositions;
+    }
 
     public void accept(UUID key, PricingResult result, ConsumerRecord<byte[], byte[]> record) {
-        accepted.add(new Accepted(key, result, record));
         advance(record);
+        accepted.add(new Accepted(key, result, record));
     }
 
     public void reject(ConsumerRecord<byte[], byte[]> record, String reason) {
-        rejected.add(new Rejected(record, reason));
         advance(record);
+        rejected.add(new Rejected(record, reason));
     }
 
     private void advance(ConsumerRecord<byte[], byte[]> record) {
-        nextOffsets.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+        if (isEmpty()) {
+            firstRecordAtNanos = System.nanoTime();
+        }
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        if (nextOffsets.put(tp, record.offset() + 1) == null) {
+            storedOffsetsBefore.put(tp, committedPositions.get(tp));
+        }
     }
 
     public List<Accepted> accepted() {
@@ -56,6 +73,14 @@ public final class PendingBatch {
     /** Per partition, the offset of the next record to read once this batch is committed. */
     public Map<TopicPartition, Long> nextOffsets() {
         return nextOffsets;
+    }
+
+    /**
+     * Per partition, the offset the store must still hold when this batch commits (null: no
+     * offset stored yet). Anything else means another consumer committed the partition meanwhile.
+     */
+    public Map<TopicPartition, Long> storedOffsetsBefore() {
+        return storedOffsetsBefore;
     }
 
     /** The idempotency keys of the accepted events, each once, in order of arrival. */
@@ -75,7 +100,8 @@ public final class PendingBatch {
         return size() == 0;
     }
 
+    /** Time since the first record was added; 0 while empty. */
     public long ageNanos() {
-        return System.nanoTime() - startedAtNanos;
+        return isEmpty() ? 0 : System.nanoTime() - firstRecordAtNanos;
     }
 }

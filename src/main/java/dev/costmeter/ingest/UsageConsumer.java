@@ -38,15 +38,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The ingest loop, on one thread that owns the Kafka consumer: read records, decode and price each,
- * and flush the batch (on count or time, whichever comes first) through {@link BatchCommitter}.
+ * and hand full batches (on count or time, whichever comes first) to the commit thread, which
+ * writes them through {@link BatchCommitter} while the next batch is read. One batch is in flight
+ * at a time, so batches commit in order.
  *
  * <p>Offsets are read from PostgreSQL when partitions are assigned and written there with every
- * flush; pending work is flushed before partitions are revoked and dropped when they are lost.
- * A failed flush is rolled back and the partitions are rewound to the stored offsets, so a record
- * is never charged twice and never skipped.
+ * batch; pending work is committed before partitions are revoked and dropped when they are lost.
+ * A failed commit is rolled back, the batches read after it are dropped, and the partitions are
+ * rewound to the stored offsets: a record is never charged twice and never skipped.
  */
 @ApplicationScoped
 public class UsageConsumer implements Runnable {
@@ -70,14 +76,22 @@ public class UsageConsumer implements Runnable {
 
     private final Pricer pricer = new Pricer();
     private final EventKey eventKey = new EventKey();
+    /** Per assigned partition, the offset stored once every batch handed over so far commits. */
+    private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
+    private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
     private CloudEventDecoder decoder;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
-    private PendingBatch batch = new PendingBatch();
+    private PendingBatch batch = new PendingBatch(committedPositions);
+    private InFlight inFlight;
     private Thread thread;
     private volatile boolean running;
     private volatile boolean healthy = true;
-    private volatile Instant lastDedupCleanup = Instant.EPOCH;
+    private Instant lastDedupCleanup = Instant.EPOCH;
+
+    /** The batch being committed on the commit thread. */
+    private record InFlight(PendingBatch batch, Future<BatchSummary> result, long startedNanos) {
+    }
 
     void onStart(@Observes StartupEvent event) {
         if (!config.ingest().enabled()) {
@@ -106,10 +120,11 @@ public class UsageConsumer implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        commitThread.shutdown();
         outputs.close();
     }
 
-    /** False while flushes are failing (readiness). */
+    /** False while commits to PostgreSQL/Kafka are failing (readiness). */
     public boolean isHealthy() {
         return healthy;
     }
@@ -121,17 +136,21 @@ public class UsageConsumer implements Runnable {
             long flushIntervalNanos = config.aggregation().flushInterval().toNanos();
             int flushMaxRecords = config.aggregation().flushMaxRecords();
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = poll();
-                for (ConsumerRecord<byte[], byte[]> record : records) {
+                for (ConsumerRecord<byte[], byte[]> record : poll()) {
                     accept(record);
                 }
-                if (batch.size() >= flushMaxRecords || (!batch.isEmpty() && batch.ageNanos() >= flushIntervalNanos)) {
-                    flush();
+                finishInFlight(false);
+                boolean full = batch.size() >= flushMaxRecords;
+                if (full || batch.ageNanos() >= flushIntervalNanos) {
+                    finishInFlight(full); // a full batch waits for the one in flight; a timed one only if it is done
+                    if (inFlight == null) {
+                        handOver();
+                    }
                 }
                 updateLag();
                 forgetOldEventKeys();
             }
-            flush();
+            commitEverything();
         } catch (RuntimeException e) {
             healthy = false;
             LOG.error("ingest loop stopped", e);
@@ -140,11 +159,11 @@ public class UsageConsumer implements Runnable {
         }
     }
 
-    private ConsumerRecords<byte[], byte[]> poll() {
+    private Iterable<ConsumerRecord<byte[], byte[]>> poll() {
         try {
             return consumer.poll(Duration.ofMillis(100));
         } catch (WakeupException e) {
-            return ConsumerRecords.empty();
+            return List.of();
         }
     }
 
@@ -161,31 +180,62 @@ public class UsageConsumer implements Runnable {
         batch.accept(eventKey.of(event.source(), event.id()), result, record);
     }
 
-    private void flush() {
+    /** Starts committing the pending batch on the commit thread. */
+    private void handOver() {
         if (batch.isEmpty()) {
             return;
         }
         PendingBatch committing = batch;
-        batch = new PendingBatch();
-        long start = System.nanoTime();
+        committedPositions.putAll(committing.nextOffsets()); // what the store will say once it commits
+        batch = new PendingBatch(committedPositions);
+        String group = config.ingest().consumerGroup();
+        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator, group)), System.nanoTime());
+    }
+
+    /**
+     * Takes the result of the batch in flight, if there is one and it is done (or {@code wait}).
+     * On failure, everything read after the last stored offsets is dropped and read again.
+     */
+    private void finishInFlight(boolean wait) {
+        if (inFlight == null || (!wait && !inFlight.result().isDone())) {
+            return;
+        }
+        InFlight done = inFlight;
+        inFlight = null;
         try {
-            BatchSummary summary = committer.commit(committing, aggregator, config.ingest().consumerGroup());
-            metrics.recordCommitted(summary, System.nanoTime() - start);
+            BatchSummary summary = done.result().get();
+            metrics.recordCommitted(summary, System.nanoTime() - done.startedNanos());
             healthy = true;
             Map<TopicPartition, OffsetAndMetadata> forLagTools = new HashMap<>();
-            committing.nextOffsets().forEach((tp, offset) -> forLagTools.put(tp, new OffsetAndMetadata(offset)));
+            done.batch().nextOffsets().forEach((tp, offset) -> forLagTools.put(tp, new OffsetAndMetadata(offset)));
             consumer.commitAsync(forLagTools, null);
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rewind(consumer.assignment());
+        } catch (ExecutionException e) {
             healthy = false;
             metrics.recordFlushFailure();
-            LOG.errorf(e, "flush of %d records failed; rolled back, re-reading from the stored offsets in %s",
-                    committing.size(), config.aggregation().retryBackoff());
+            LOG.errorf(e.getCause(), "commit of %d records failed and was rolled back; re-reading from the stored offsets in %s",
+                    done.batch().size(), config.aggregation().retryBackoff());
             sleep(config.aggregation().retryBackoff());
-            rewindToStoredOffsets(consumer.assignment());
+            rewind(consumer.assignment());
         }
     }
 
-    private void rewindToStoredOffsets(Collection<TopicPartition> partitions) {
+    /** Commits everything read so far, waiting for it. */
+    private void commitEverything() {
+        finishInFlight(true);
+        handOver();
+        finishInFlight(true);
+    }
+
+    /** Drops what is pending and seeks the partitions back to the offsets stored in PostgreSQL. */
+    private void rewind(Collection<TopicPartition> partitions) {
+        batch = new PendingBatch(committedPositions);
+        seekToStoredOffsets(partitions);
+    }
+
+    private void seekToStoredOffsets(Collection<TopicPartition> partitions) {
         if (partitions.isEmpty()) {
             return;
         }
@@ -195,8 +245,10 @@ public class UsageConsumer implements Runnable {
                 Long offset = stored.get(tp);
                 if (offset != null) {
                     consumer.seek(tp, offset);
+                    committedPositions.put(tp, offset);
                 } else {
                     consumer.seekToBeginning(List.of(tp));
+                    committedPositions.remove(tp);
                 }
             }
         } catch (Exception e) {
@@ -243,21 +295,24 @@ public class UsageConsumer implements Runnable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            flush(); // commit what was read while the partitions were still ours
+            commitEverything(); // commit what was read while the partitions were still ours
+            partitions.forEach(committedPositions::remove);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            // Another consumer owns them now and re-reads them from the stored offsets. The pending
-            // batch is dropped whole; partitions we keep are rewound so none of their records is skipped.
-            batch = new PendingBatch();
+            // Another consumer owns them now and re-reads them from the stored offsets; a batch in
+            // flight for them fails its offset check. Everything pending is dropped and the
+            // partitions we keep are rewound, so none of their records is skipped.
+            finishInFlight(true);
+            partitions.forEach(committedPositions::remove);
             List<TopicPartition> kept = consumer.assignment().stream().filter(tp -> !partitions.contains(tp)).toList();
-            rewindToStoredOffsets(kept);
+            rewind(kept);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            rewindToStoredOffsets(partitions);
+            seekToStoredOffsets(partitions);
         }
     }
 }

@@ -12,7 +12,10 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.math.BigDecimal;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,11 +31,16 @@ public class SpendMetrics {
     private final MeterRegistry registry;
     private final LabelLimiter sources;
     private final LabelLimiter models;
+    private final Map<SeriesKey, Counter[]> counters = new ConcurrentHashMap<>();
     private final EnumMap<EventOutcome, Counter> events = new EnumMap<>(EventOutcome.class);
     private final Timer flushDuration;
     private final Counter flushFailures;
     private final AtomicLong consumerLag = new AtomicLong();
     private final AtomicLong lastCommitEpochSeconds = new AtomicLong();
+
+    /** The labels of one spend series, after cardinality limits. */
+    private record SeriesKey(String source, String model, String dimension, String tier) {
+    }
 
     @Inject
     public SpendMetrics(MeterRegistry registry, CostmeterConfig config) {
@@ -61,21 +69,34 @@ public class SpendMetrics {
         for (Map.Entry<EventOutcome, Long> e : summary.outcomes().entrySet()) {
             events.get(e.getKey()).increment(e.getValue());
         }
+        // Sum the batch's rows per label set first: far fewer rows than aggregates, exact until here.
+        Map<SeriesKey, BigDecimal[]> series = new HashMap<>();
         for (Map.Entry<AggregateKey, AggregateSums> row : summary.aggregates().entrySet()) {
             AggregateKey k = row.getKey();
-            String source = sources.limit(k.source());
-            String model = models.limit(k.modelId());
-            Counter.builder("costmeter.cost").baseUnit("usd")
-                    .description("Exact spend, as a float for dashboards (PostgreSQL holds the exact sums)")
-                    .tags("source", source, "model", model, "dimension", k.dimension(), "tier", k.serviceTier())
-                    .register(registry).increment(row.getValue().costUsd().doubleValue());
-            Counter.builder("costmeter.usage").baseUnit("units")
-                    .description("Units used (tokens, …) by billed dimension")
-                    .tags("source", source, "model", model, "dimension", k.dimension(), "tier", k.serviceTier())
-                    .register(registry).increment(row.getValue().quantity().doubleValue());
+            SeriesKey key = new SeriesKey(sources.limit(k.source()), models.limit(k.modelId()), k.dimension(), k.serviceTier());
+            BigDecimal[] sums = series.computeIfAbsent(key, x -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+            sums[0] = sums[0].add(row.getValue().costUsd());
+            sums[1] = sums[1].add(row.getValue().quantity());
         }
+        series.forEach((key, sums) -> {
+            Counter[] pair = counters.computeIfAbsent(key, this::register);
+            pair[0].increment(sums[0].doubleValue());
+            pair[1].increment(sums[1].doubleValue());
+        });
         flushDuration.record(flushNanos, TimeUnit.NANOSECONDS);
         lastCommitEpochSeconds.set(System.currentTimeMillis() / 1000);
+    }
+
+    private Counter[] register(SeriesKey key) {
+        return new Counter[] {
+                Counter.builder("costmeter.cost").baseUnit("usd")
+                        .description("Spend in USD, as a float for dashboards (PostgreSQL holds the exact sums)")
+                        .tags("source", key.source(), "model", key.model(), "dimension", key.dimension(), "tier", key.tier())
+                        .register(registry),
+                Counter.builder("costmeter.usage").baseUnit("units")
+                        .description("Units used (tokens, …) by billed dimension")
+                        .tags("source", key.source(), "model", key.model(), "dimension", key.dimension(), "tier", key.tier())
+                        .register(registry)};
     }
 
     public void recordFlushFailure() {

@@ -20,7 +20,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,16 +34,6 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SpendLedger {
-
-    private static final Comparator<Map.Entry<AggregateKey, AggregateSums>> LOCK_ORDER = Comparator
-            .comparing((Map.Entry<AggregateKey, AggregateSums> e) -> e.getKey().bucketStart())
-            .thenComparing(e -> e.getKey().source())
-            .thenComparing(e -> e.getKey().subject())
-            .thenComparing(e -> e.getKey().modelId())
-            .thenComparing(e -> e.getKey().region())
-            .thenComparing(e -> e.getKey().serviceTier())
-            .thenComparing(e -> e.getKey().dimension())
-            .thenComparing(e -> e.getKey().rateCardVersion());
 
     @Inject
     AgroalDataSource dataSource;
@@ -76,9 +65,9 @@ public class SpendLedger {
         if (aggregates.isEmpty()) {
             return;
         }
-        // A fixed row order keeps concurrent instances from deadlocking on shared rows.
+        // One row order in every instance, so that concurrent flushes never deadlock on shared rows.
         List<Map.Entry<AggregateKey, AggregateSums>> rows = new ArrayList<>(aggregates.entrySet());
-        rows.sort(LOCK_ORDER);
+        rows.sort(Map.Entry.comparingByKey());
         int n = rows.size();
         String[] bucket = new String[n], source = new String[n], subject = new String[n], model = new String[n],
                 region = new String[n], tier = new String[n], dimension = new String[n], version = new String[n],
@@ -161,21 +150,45 @@ public class SpendLedger {
         }
     }
 
+    /**
+     * Moves each partition's stored offset from what the batch expects to its next offset. If the
+     * store holds anything else, another consumer has committed the partition since this one read
+     * it (a rebalance, or a stalled "zombie" instance): the batch is stale and must not count.
+     * Runs first in the flush, so the offset rows it locks fence concurrent flushes of a partition.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void saveOffsets(String consumerGroup, Map<TopicPartition, Long> nextOffsets) throws SQLException {
+    public void advanceOffsets(String consumerGroup, Map<TopicPartition, Long> expected, Map<TopicPartition, Long> next)
+            throws SQLException, StaleBatchException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement upsert = c.prepareStatement("""
+             PreparedStatement update = c.prepareStatement("""
+                     update consumer_offset set next_offset = ?, updated_at = now()
+                     where consumer_group = ? and topic = ? and partition = ? and next_offset = ?""");
+             PreparedStatement insert = c.prepareStatement("""
                      insert into consumer_offset (consumer_group, topic, partition, next_offset) values (?, ?, ?, ?)
-                     on conflict (consumer_group, topic, partition)
-                     do update set next_offset = excluded.next_offset, updated_at = now()""")) {
-            for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
-                upsert.setString(1, consumerGroup);
-                upsert.setString(2, e.getKey().topic());
-                upsert.setInt(3, e.getKey().partition());
-                upsert.setLong(4, e.getValue());
-                upsert.addBatch();
+                     on conflict do nothing""")) {
+            for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+                TopicPartition tp = e.getKey();
+                Long before = expected.get(tp);
+                int changed;
+                if (before == null) {
+                    insert.setString(1, consumerGroup);
+                    insert.setString(2, tp.topic());
+                    insert.setInt(3, tp.partition());
+                    insert.setLong(4, e.getValue());
+                    changed = insert.executeUpdate();
+                } else {
+                    update.setLong(1, e.getValue());
+                    update.setString(2, consumerGroup);
+                    update.setString(3, tp.topic());
+                    update.setInt(4, tp.partition());
+                    update.setLong(5, before);
+                    changed = update.executeUpdate();
+                }
+                if (changed != 1) {
+                    throw new StaleBatchException("offset of " + tp + " is no longer " + before
+                            + ": another consumer committed it; this batch is discarded and re-read");
+                }
             }
-            upsert.executeBatch();
         }
     }
 

@@ -15,20 +15,26 @@ public final class SyntheticUsage {
     private static final String[] MODELS = {"anthropic.claude-haiku-4-5-20251001-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
             "amazon.nova-lite-v1:0", "amazon.nova-micro-v1:0", "amazon.nova-pro-v1:0", "global.anthropic.claude-haiku-4-5-20251001-v1:0",
             "mistral.mistral-large-3-675b-instruct", "amazon.titan-embed-text-v2:0", "openai.gpt-oss-120b-1:0", "deepseek.v3.2"};
-    private static final String[] TIERS = {"default", "default", "default", "default", "flex", "batch", "priority"};
+    /** Each application's usual tier (index-aligned with SOURCES). */
+    private static final String[] USUAL_TIER = {"default", "default", "batch", "default", "priority",
+            "flex", "default", "flex", "default", "default"};
+    private static final String[] TIERS = {"default", "flex", "batch", "priority"};
 
     private final long seed;
     private final String runId;
     private final Instant start;
+    private final long nanosBetweenEvents;
 
     /**
-     * @param runId makes event ids unique per run, so separate runs are separate events
-     * @param start the time of event 0; later events are 1 ms apart
+     * @param runId              makes event ids unique per run, so separate runs are separate events
+     * @param start              the time of event 0
+     * @param nanosBetweenEvents event i happens at start + i × this (10,000 ns: a 100,000 events/s stream)
      */
-    public SyntheticUsage(long seed, String runId, Instant start) {
+    public SyntheticUsage(long seed, String runId, Instant start, long nanosBetweenEvents) {
         this.seed = seed;
         this.runId = runId;
         this.start = start;
+        this.nanosBetweenEvents = nanosBetweenEvents;
     }
 
     public String source(long i) {
@@ -42,19 +48,21 @@ public final class SyntheticUsage {
 
     public String event(long i) {
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
-        String model = MODELS[random.nextInt(MODELS.length)];
+        int app = (int) Math.floorMod(i * 7919 + seed, (long) SOURCES.length);
+        // Like real applications: mostly one model and tier each, sometimes another.
+        String model = MODELS[random.nextInt(10) < 8 ? app : random.nextInt(MODELS.length)];
         boolean embedding = model.contains("embed");
-        String tier = embedding ? "default" : TIERS[random.nextInt(TIERS.length)];
+        String tier = embedding ? "default" : random.nextInt(10) < 9 ? USUAL_TIER[app] : TIERS[random.nextInt(TIERS.length)];
         long input = 200 + random.nextInt(embedding ? 2000 : 6000);
         long output = embedding ? 0 : 50 + random.nextInt(1500);
         boolean caching = !embedding && model.contains("claude") && random.nextInt(3) == 0;
         long cacheRead = caching ? 1024 + random.nextInt(20_000) : 0;
         long write5m = caching && random.nextBoolean() ? 1024 + random.nextInt(4000) : 0;
         long write1h = caching && random.nextInt(4) == 0 ? 1024 + random.nextInt(4000) : 0;
-        String source = source(i);
+        String source = SOURCES[app];
         String interaction = source.endsWith("-agent") ? ",\"interactionId\":\"" + runId + "-conv-" + (i / 6) + "\"" : "";
         return "{\"specversion\":\"1.0\",\"id\":\"" + id(i) + "\",\"source\":\"" + source
-                + "\",\"type\":\"bedrock.invocation\",\"time\":\"" + start.plusMillis(i) + "\",\"subject\":\"tenant-" + random.nextInt(40)
+                + "\",\"type\":\"bedrock.invocation\",\"time\":\"" + start.plusNanos(i * nanosBetweenEvents) + "\",\"subject\":\"tenant-" + random.nextInt(40)
                 + "\",\"data\":{\"modelId\":\"" + model + "\",\"region\":\"us-east-1\",\"serviceTier\":\"" + tier
                 + "\",\"usage\":{\"inputTokens\":" + input + ",\"outputTokens\":" + output + ",\"totalTokens\":"
                 + (input + output + cacheRead + write5m + write1h) + ",\"cacheReadInputTokens\":" + cacheRead

@@ -34,8 +34,10 @@ public final class TrafficGenerator {
                 }
             }
         }
-        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusMillis(events);
-        SyntheticUsage usage = new SyntheticUsage(42, UUID.randomUUID().toString().substring(0, 8), start);
+        // Spread the events' times like the stream's own rate, ending now.
+        long nanosBetween = rate > 0 ? 1_000_000_000L / rate : 10_000;
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusNanos(events * nanosBetween);
+        SyntheticUsage usage = new SyntheticUsage(42, UUID.randomUUID().toString().substring(0, 8), start, nanosBetween);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 20,

@@ -90,7 +90,7 @@ class CrashRecoveryIT {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic("bedrock.usage", 4, (short) 1))).all().get();
         }
-        SyntheticUsage usage = new SyntheticUsage(7, "crash", Instant.parse("2026-03-01T00:00:00Z"));
+        SyntheticUsage usage = new SyntheticUsage(7, "crash", Instant.parse("2026-03-01T00:00:00Z"), 1_000_000);
         CloudEventDecoder decoder = new CloudEventDecoder(new ObjectMapper(),
                 new CloudEventDecoder.Limits(65536, 1_000_000_000L, Duration.ofHours(1)), Clock.systemUTC());
         RateCard card = RateCardCatalog.loadBundled().get(0);

@@ -29,7 +29,7 @@ class SpendAggregatorTest {
 
     @Test
     void eventsInOneMinuteOfOneSourceAndModelAddUpExactly() {
-        PendingBatch batch = new PendingBatch();
+        PendingBatch batch = new PendingBatch(new java.util.HashMap<>());
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "0.0000001");
         add(batch, "a", "e2", "2026-02-10T12:00:59.999Z", "0.0000002");
         add(batch, "a", "e3", "2026-02-10T12:01:00Z", "0.5");
@@ -45,7 +45,7 @@ class SpendAggregatorTest {
 
     @Test
     void aKeySeenBeforeOrTwiceInTheBatchIsChargedOnce() {
-        PendingBatch batch = new PendingBatch();
+        PendingBatch batch = new PendingBatch(new java.util.HashMap<>());
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1"); // producer retry within the batch
         add(batch, "a", "old", "2026-02-10T12:00:01Z", "1"); // charged in an earlier batch
@@ -62,7 +62,7 @@ class SpendAggregatorTest {
 
     @Test
     void nextOffsetsArePerPartitionAndPastTheLastRecord() {
-        PendingBatch batch = new PendingBatch();
+        PendingBatch batch = new PendingBatch(new java.util.HashMap<>());
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
         add(batch, "a", "e2", "2026-02-10T12:00:01Z", "1");
         batch.reject(new ConsumerRecord<>("t", 1, 7, null, new byte[0]), "bad");

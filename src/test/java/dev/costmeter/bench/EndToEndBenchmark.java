@@ -1,0 +1,188 @@
+package dev.costmeter.bench;
+
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import dev.costmeter.tools.SyntheticUsage;
+import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The end-to-end benchmark (run by {@code bench/run}): loads N realistic usage events into a local
+ * Kafka broker, measures Kafka's own ConsumerPerformance on that topic, then runs the packaged
+ * service (heap capped at 512 MB) against it and measures how fast records become durable in
+ * PostgreSQL with their offsets (dedup and exactly-once on). Prints one report.
+ */
+public final class EndToEndBenchmark {
+
+    static final String TOPIC = "bedrock.usage";
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
+        String classpath = System.getProperty("java.class.path");
+        List<String> report = new ArrayList<>();
+        report.add(String.format("events: %,d  machine: %d cores, %s", events, Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+
+        EmbeddedKafkaBroker broker = RealKafkaBroker.startBroker();
+        try {
+            String bootstrap = RealKafkaBroker.bootstrapServers(broker);
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.createTopics(List.of(new NewTopic(TOPIC, 4, (short) 1))).all().get();
+            }
+            long loadStart = System.nanoTime();
+            long bytes = load(bootstrap, events);
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            report.add(String.format("load: %,d events (%,.0f bytes avg) in %.1f s = %,.0f events/s", events,
+                    (double) bytes / events, loadSeconds, events / loadSeconds));
+
+            String raw = consumerPerformance(classpath, bootstrap, events);
+            report.add("kafka ConsumerPerformance: " + raw);
+            double rawRate = Double.parseDouble(raw.replaceAll("^.*?nMsg.sec=([0-9.]+).*$", "$1"));
+
+            for (boolean publishPriced : new boolean[] {true, false}) {
+                double rate = runService(bootstrap, events, publishPriced, report);
+                report.add(String.format("  ratio to ConsumerPerformance: %.2f", rate / rawRate));
+            }
+        } finally {
+            broker.close();
+        }
+        System.out.println("\n==== costmeter end-to-end benchmark ====");
+        report.forEach(System.out::println);
+    }
+
+    static long load(String bootstrap, int events) {
+        SyntheticUsage usage = new SyntheticUsage(1, "bench", Instant.parse("2026-03-01T00:00:00Z"), 10_000);
+        long bytes = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 131072),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < events; i++) {
+                byte[] value = usage.event(i).getBytes(StandardCharsets.UTF_8);
+                bytes += value.length;
+                producer.send(new ProducerRecord<>(TOPIC, usage.id(i).getBytes(StandardCharsets.UTF_8), value));
+            }
+        }
+        return bytes;
+    }
+
+    /** Kafka's own consumer, no deserialization: the ceiling for reading this topic on this machine. */
+    static String consumerPerformance(String classpath, String bootstrap, int events) throws Exception {
+        Process p = new ProcessBuilder(java(), "-Xmx512m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", classpath, "org.apache.kafka.tools.ConsumerPerformance",
+                "--bootstrap-server", bootstrap, "--topic", TOPIC, "--messages", String.valueOf(events),
+                "--group", "bench-raw-" + System.nanoTime(), "--timeout", "60000")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        String headerLine = out.lines().filter(l -> l.startsWith("start.time")).findFirst().orElse("");
+        String valuesLine = out.lines().filter(l -> l.matches("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d:\\d+, .*")).reduce((a, b) -> b).orElse("");
+        String[] header = headerLine.split(",\\s*");
+        String[] values = valuesLine.split(",\\s*");
+        StringBuilder summary = new StringBuilder();
+        for (int i = 0; i < header.length; i++) {
+            if (header[i].contains("nMsg.sec") || header[i].contains("MB.sec") || header[i].contains("nMsg")) {
+                summary.append(header[i].strip()).append('=').append(values[i].strip()).append(' ');
+            }
+        }
+        if (summary.isEmpty()) {
+            throw new IllegalStateException("cannot read ConsumerPerformance's result:\n" + out);
+        }
+        return summary.toString().strip();
+    }
+
+    static double runService(String bootstrap, int events, boolean publishPriced, List<String> report) throws Exception {
+        String dbUrl = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_bench");
+        RealPostgres.ensureDatabase(dbUrl);
+        try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), ""); Statement s = c.createStatement()) {
+            s.execute("drop schema public cascade");
+            s.execute("create schema public");
+        }
+        File log = new File("target/bench-service-" + (publishPriced ? "priced-on" : "priced-off") + ".log");
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-XX:+UseParallelGC"));
+        String extra = System.getenv("BENCH_SERVICE_JAVA_OPTS"); // e.g. a JFR recording
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.replace("{mode}", publishPriced ? "on" : "off").split("\\s+")));
+        }
+        command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
+        builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        builder.environment().put("COSTMETER_DB_URL", dbUrl);
+        builder.environment().put("PORT", "0");
+        builder.environment().put("COSTMETER_INGEST_CONSUMER_GROUP", "bench-" + System.nanoTime());
+        builder.environment().put("COSTMETER_INGEST_PUBLISH_PRICED_EVENTS", String.valueOf(publishPriced));
+        long started = System.nanoTime();
+        Process service = builder.start();
+        try (Connection c = awaitSchema(dbUrl)) {
+            long firstSeenAt = 0;
+            long firstSeenRead = 0;
+            long read = 0;
+            while (read < events) {
+                if (!service.isAlive()) {
+                    throw new IllegalStateException("service exited; see " + log + "\n" + Files.readString(log.toPath()));
+                }
+                read = read(c);
+                if (firstSeenAt == 0 && read > 0) {
+                    firstSeenAt = System.nanoTime();
+                    firstSeenRead = read;
+                }
+                Thread.sleep(20);
+            }
+            long end = System.nanoTime();
+            double sustained = (read - firstSeenRead) / ((end - firstSeenAt) / 1e9);
+            double overall = read / ((end - started) / 1e9);
+            report.add(String.format("costmeter (priced topic %s, heap 512 MB): %,d records durable in PostgreSQL; sustained %,.0f events/s "
+                    + "(first commit → last commit %.1f s); %,.0f events/s including JVM start", publishPriced ? "on" : "off",
+                    read, sustained, (end - firstSeenAt) / 1e9, overall));
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
+                rs.next();
+                report.add(String.format("  priced %,d events, total $%s", rs.getLong(1), rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));
+            }
+            return sustained;
+        } finally {
+            service.destroy();
+            service.waitFor();
+        }
+    }
+
+    static Connection awaitSchema(String dbUrl) throws Exception {
+        Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), "");
+        while (true) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select to_regclass('public.event_outcome_total') is not null")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return c;
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static long read(Connection c) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select coalesce(sum(events), 0) from event_outcome_total")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static String java() {
+        return System.getProperty("java.home") + "/bin/java";
+    }
+}
