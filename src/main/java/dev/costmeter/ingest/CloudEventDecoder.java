@@ -1,9 +1,10 @@
 package dev.costmeter.ingest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Quantity;
 import dev.costmeter.pricing.UsageEvent;
@@ -13,7 +14,6 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +26,16 @@ import java.util.Locale;
  * <p>{@code data.usage} is the {@code usage} object Bedrock's Converse API returns: {@code inputTokens}
  * excludes cache reads and writes, and {@code cacheDetails} splits cache writes by TTL; writes it does
  * not account for are 5-minute writes.
+ *
+ * <p>It reads the JSON as a token stream in one pass (no tree), because it runs once per event on
+ * the hot path; fields may come in any order and unknown fields are skipped. Not thread-safe.
  */
 public final class CloudEventDecoder {
 
     public static final String TYPE_INVOCATION = "bedrock.invocation";
     private static final int MAX_ATTRIBUTE_LENGTH = 256;
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private final ObjectMapper json;
     private final Limits limits;
     private final Clock clock;
 
@@ -44,10 +47,23 @@ public final class CloudEventDecoder {
     public record Limits(int maxRecordBytes, long maxQuantity, Duration maxClockSkew) {
     }
 
-    public CloudEventDecoder(ObjectMapper json, Limits limits, Clock clock) {
-        this.json = json;
+    public CloudEventDecoder(Limits limits, Clock clock) {
         this.limits = limits;
         this.clock = clock;
+    }
+
+    /** What one pass over the JSON found; checked field by field afterwards, in a fixed order. */
+    private static final class Fields {
+        Object specversion, id, source, type, time, subject;
+        boolean dataPresent;
+        String dataProblem; // the first thing wrong inside data, reported only once the envelope is valid
+        Object modelId, region, interactionId;
+        String serviceTier = UsageEvent.DEFAULT_TIER;
+        boolean usagePresent;
+        Long inputTokens;
+        long outputTokens, cacheReadTokens, totalTokens;
+        Long cacheWriteTokens;
+        long write5m, write1h;
     }
 
     public UsageEvent decode(byte[] value) throws InvalidEventException {
@@ -58,105 +74,216 @@ public final class CloudEventDecoder {
             throw new InvalidEventException("record value of " + value.length + " bytes exceeds the limit of "
                     + limits.maxRecordBytes() + " bytes");
         }
-        JsonNode root;
-        try {
-            root = json.readTree(value);
-        } catch (JsonProcessingException e) {
+        Fields f = new Fields();
+        try (JsonParser p = JSON.createParser(value)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw new InvalidEventException("expected a JSON object (a CloudEvent), got " + describe(first, p));
+            }
+            readEnvelope(p, f);
+            if (p.nextToken() != null) {
+                throw new InvalidEventException("malformed JSON: unexpected content after the event object");
+            }
+        } catch (JsonParseException e) {
             throw new InvalidEventException("malformed JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr()));
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
         } catch (IOException e) {
-            throw new InvalidEventException("unreadable record value: " + e.getMessage());
+            throw new InvalidEventException("malformed JSON: " + e.getMessage());
         }
-        if (root == null || !root.isObject()) {
-            throw new InvalidEventException("expected a JSON object (a CloudEvent), got " + describe(root));
+        return validate(f);
+    }
+
+    private void readEnvelope(JsonParser p, Fields f) throws IOException, InvalidEventException {
+        String field;
+        while ((field = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "specversion" -> f.specversion = scalar(p, t);
+                case "id" -> f.id = scalar(p, t);
+                case "source" -> f.source = scalar(p, t);
+                case "type" -> f.type = scalar(p, t);
+                case "time" -> f.time = scalar(p, t);
+                case "subject" -> f.subject = scalar(p, t);
+                case "data" -> readData(p, t, f);
+                default -> p.skipChildren();
+            }
         }
-        String specversion = requiredString(root, "specversion", "");
+    }
+
+    private void readData(JsonParser p, JsonToken t, Fields f) throws IOException {
+        f.dataPresent = true;
+        if (t != JsonToken.START_OBJECT) {
+            f.dataProblem = "data: required JSON object, got " + describe(t, p);
+            p.skipChildren();
+            return;
+        }
+        String field;
+        while ((field = p.nextFieldName()) != null) {
+            JsonToken v = p.nextToken();
+            if (f.dataProblem != null) {
+                p.skipChildren();
+                continue;
+            }
+            switch (field) {
+                case "modelId" -> f.modelId = scalar(p, v);
+                case "region" -> f.region = scalar(p, v);
+                case "interactionId" -> f.interactionId = scalar(p, v);
+                case "serviceTier" -> readServiceTier(p, v, f);
+                case "usage" -> readUsage(p, v, f);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    /** Bedrock's tier names, as a bare string or Converse's {"type": "…"} object; absent means default. */
+    private void readServiceTier(JsonParser p, JsonToken v, Fields f) throws IOException {
+        String name = null;
+        if (v == JsonToken.VALUE_NULL) {
+            return;
+        } else if (v == JsonToken.VALUE_STRING) {
+            name = p.getText();
+        } else if (v == JsonToken.START_OBJECT) {
+            String field;
+            while ((field = p.nextFieldName()) != null) {
+                JsonToken inner = p.nextToken();
+                if ("type".equals(field) && inner == JsonToken.VALUE_STRING) {
+                    name = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } else {
+            p.skipChildren();
+        }
+        if (name == null || name.isBlank()) {
+            f.dataProblem = "data.serviceTier: must be a tier name such as \"default\" or {\"type\": \"flex\"}";
+            return;
+        }
+        f.serviceTier = name.strip().toLowerCase(Locale.ROOT);
+    }
+
+    private void readUsage(JsonParser p, JsonToken v, Fields f) throws IOException {
+        if (v != JsonToken.START_OBJECT) {
+            f.dataProblem = "data.usage: required JSON object (Bedrock's Converse usage), got " + describe(v, p);
+            p.skipChildren();
+            return;
+        }
+        f.usagePresent = true;
+        String field;
+        while ((field = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            if (f.dataProblem != null) {
+                p.skipChildren();
+                continue;
+            }
+            switch (field) {
+                case "inputTokens" -> f.inputTokens = count(p, t, "data.usage.inputTokens", f);
+                case "outputTokens" -> f.outputTokens = orZero(count(p, t, "data.usage.outputTokens", f));
+                case "cacheReadInputTokens" -> f.cacheReadTokens = orZero(count(p, t, "data.usage.cacheReadInputTokens", f));
+                case "cacheWriteInputTokens" -> f.cacheWriteTokens = count(p, t, "data.usage.cacheWriteInputTokens", f);
+                case "totalTokens" -> f.totalTokens = orZero(count(p, t, "data.usage.totalTokens", f)); // not billed, but must be sane
+                case "cacheDetails" -> readCacheDetails(p, t, f);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private void readCacheDetails(JsonParser p, JsonToken t, Fields f) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return;
+        }
+        if (t != JsonToken.START_ARRAY) {
+            f.dataProblem = "data.usage.cacheDetails: must be an array, got " + describe(t, p);
+            p.skipChildren();
+            return;
+        }
+        int i = 0;
+        JsonToken element;
+        while ((element = p.nextToken()) != JsonToken.END_ARRAY) {
+            String at = "data.usage.cacheDetails[" + i++ + "]";
+            if (f.dataProblem != null) {
+                p.skipChildren();
+                continue;
+            }
+            if (element != JsonToken.START_OBJECT) {
+                f.dataProblem = at + ": must be an object, got " + describe(element, p);
+                p.skipChildren();
+                continue;
+            }
+            Object ttl = null;
+            Long tokens = null;
+            String field;
+            while ((field = p.nextFieldName()) != null) {
+                JsonToken v = p.nextToken();
+                if ("ttl".equals(field)) {
+                    ttl = scalar(p, v);
+                } else if ("inputTokens".equals(field)) {
+                    tokens = count(p, v, at + ".inputTokens", f);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (f.dataProblem != null) {
+                continue;
+            }
+            if (tokens == null) {
+                f.dataProblem = at + ".inputTokens: required whole number";
+            } else if (!(ttl instanceof String s) || s.isBlank()) {
+                f.dataProblem = at + ".ttl: required non-empty string";
+            } else if (s.equals("5m")) {
+                f.write5m += tokens;
+            } else if (s.equals("1h")) {
+                f.write1h += tokens;
+            } else {
+                f.dataProblem = at + ".ttl: must be \"5m\" or \"1h\", was \"" + s + "\"";
+            }
+        }
+    }
+
+    private UsageEvent validate(Fields f) throws InvalidEventException {
+        String specversion = requiredString(f.specversion, "specversion");
         if (!"1.0".equals(specversion)) {
             throw new InvalidEventException("specversion must be \"1.0\", was \"" + specversion + "\"");
         }
-        String id = requiredString(root, "id", "");
-        String source = requiredString(root, "source", "");
-        String type = requiredString(root, "type", "");
-        Instant time = requiredTime(root);
-        String subject = optionalString(root, "subject", "");
-        JsonNode data = root.get("data");
-        if (data == null || !data.isObject()) {
-            throw new InvalidEventException("data: required JSON object, got " + describe(data));
+        String id = requiredString(f.id, "id");
+        String source = requiredString(f.source, "source");
+        String type = requiredString(f.type, "type");
+        Instant time = time(requiredString(f.time, "time"));
+        String subject = optionalString(f.subject, "subject");
+        if (!f.dataPresent) {
+            throw new InvalidEventException("data: required JSON object, got nothing");
         }
         if (!TYPE_INVOCATION.equals(type)) {
             throw new InvalidEventException("unknown type \"" + type + "\"; known types: " + TYPE_INVOCATION);
         }
-        return invocation(id, source, type, time, subject == null ? "" : subject, data);
-    }
-
-    private UsageEvent invocation(String id, String source, String type, Instant time, String subject, JsonNode data)
-            throws InvalidEventException {
-        String modelId = requiredString(data, "modelId", "data.");
-        String region = optionalString(data, "region", "data.");
-        String tier = serviceTier(data.get("serviceTier"));
-        String interactionId = optionalString(data, "interactionId", "data.");
-        JsonNode usage = data.get("usage");
-        if (usage == null || !usage.isObject()) {
-            throw new InvalidEventException("data.usage: required JSON object (Bedrock's Converse usage), got " + describe(usage));
+        if (f.dataProblem != null) {
+            throw new InvalidEventException(f.dataProblem);
         }
-        long input = count(usage, "inputTokens", true);
-        long output = count(usage, "outputTokens", false);
-        long cacheRead = count(usage, "cacheReadInputTokens", false);
-        long cacheWrite = count(usage, "cacheWriteInputTokens", false);
-        count(usage, "totalTokens", false); // not billed, but must not be nonsense either
-
-        long write5m = 0;
-        long write1h = 0;
-        JsonNode details = usage.get("cacheDetails");
-        if (details != null && !details.isNull()) {
-            if (!details.isArray()) {
-                throw new InvalidEventException("data.usage.cacheDetails: must be an array, got " + describe(details));
-            }
-            for (int i = 0; i < details.size(); i++) {
-                JsonNode detail = details.get(i);
-                String at = "data.usage.cacheDetails[" + i + "]";
-                if (!detail.isObject()) {
-                    throw new InvalidEventException(at + ": must be an object, got " + describe(detail));
-                }
-                long tokens = count(detail, "inputTokens", true, at + ".");
-                String ttl = requiredString(detail, "ttl", at + ".");
-                switch (ttl) {
-                    case "5m" -> write5m += tokens;
-                    case "1h" -> write1h += tokens;
-                    default -> throw new InvalidEventException(at + ".ttl: must be \"5m\" or \"1h\", was \"" + ttl + "\"");
-                }
-            }
-            if (usage.get("cacheWriteInputTokens") == null) {
-                cacheWrite = write5m + write1h;
-            } else if (write5m + write1h > cacheWrite) {
-                throw new InvalidEventException("data.usage.cacheDetails: TTL split of " + (write5m + write1h)
-                        + " tokens exceeds cacheWriteInputTokens " + cacheWrite);
-            }
+        String modelId = requiredString(f.modelId, "data.modelId");
+        String region = optionalString(f.region, "data.region");
+        String interactionId = optionalString(f.interactionId, "data.interactionId");
+        if (!f.usagePresent) {
+            throw new InvalidEventException("data.usage: required JSON object (Bedrock's Converse usage), got nothing");
         }
-        long writesWithoutTtl = cacheWrite - write5m - write1h;
-        write5m += writesWithoutTtl; // Bedrock's default cache TTL is 5 minutes
+        if (f.inputTokens == null) {
+            throw new InvalidEventException("data.usage.inputTokens: required whole number");
+        }
+        long cacheWrite = f.cacheWriteTokens == null ? f.write5m + f.write1h : f.cacheWriteTokens;
+        if (f.write5m + f.write1h > cacheWrite) {
+            throw new InvalidEventException("data.usage.cacheDetails: TTL split of " + (f.write5m + f.write1h)
+                    + " tokens exceeds cacheWriteInputTokens " + cacheWrite);
+        }
+        long writesWithoutTtl = cacheWrite - f.write5m - f.write1h;
+        long write5m = f.write5m + writesWithoutTtl; // Bedrock's default cache TTL is 5 minutes
 
         List<Quantity> quantities = new ArrayList<>(5);
-        add(quantities, Dimension.INPUT_TOKENS, input);
-        add(quantities, Dimension.OUTPUT_TOKENS, output);
-        add(quantities, Dimension.CACHE_READ_INPUT_TOKENS, cacheRead);
+        add(quantities, Dimension.INPUT_TOKENS, f.inputTokens);
+        add(quantities, Dimension.OUTPUT_TOKENS, f.outputTokens);
+        add(quantities, Dimension.CACHE_READ_INPUT_TOKENS, f.cacheReadTokens);
         add(quantities, Dimension.CACHE_WRITE_5M_INPUT_TOKENS, write5m);
-        add(quantities, Dimension.CACHE_WRITE_1H_INPUT_TOKENS, write1h);
-        return new UsageEvent(source, id, type, time, subject, modelId, region, tier, interactionId, List.copyOf(quantities));
-    }
-
-    /** Bedrock's tier names, as a bare string or Converse's {"type": "…"} object; absent means default. */
-    private static String serviceTier(JsonNode node) throws InvalidEventException {
-        if (node == null || node.isNull()) {
-            return UsageEvent.DEFAULT_TIER;
-        }
-        JsonNode name = node.isObject() ? node.get("type") : node;
-        if (name == null || !name.isTextual() || name.asText().isBlank()) {
-            throw new InvalidEventException("data.serviceTier: must be a tier name such as \"default\" or {\"type\": \"flex\"}, got "
-                    + describe(node));
-        }
-        return name.asText().trim().toLowerCase(Locale.ROOT);
+        add(quantities, Dimension.CACHE_WRITE_1H_INPUT_TOKENS, f.write1h);
+        return new UsageEvent(source, id, type, time, subject == null ? "" : subject, modelId, region, f.serviceTier,
+                interactionId, List.copyOf(quantities));
     }
 
     private static void add(List<Quantity> quantities, Dimension dimension, long amount) {
@@ -165,81 +292,99 @@ public final class CloudEventDecoder {
         }
     }
 
-    private long count(JsonNode parent, String field, boolean required) throws InvalidEventException {
-        return count(parent, field, required, "data.usage.");
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
     }
 
-    private long count(JsonNode parent, String field, boolean required, String prefix) throws InvalidEventException {
-        JsonNode node = parent.get(field);
-        if (node == null || node.isNull()) {
-            if (required) {
-                throw new InvalidEventException(prefix + field + ": required whole number");
-            }
-            return 0;
+    /**
+     * A token count: a whole, non-negative number no larger than one call can plausibly use.
+     * Records the problem (and returns null) when it is not.
+     */
+    private Long count(JsonParser p, JsonToken t, String name, Fields f) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
         }
-        if (!node.isIntegralNumber()) {
-            throw new InvalidEventException(prefix + field + ": must be a whole number, got " + describe(node));
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            f.dataProblem = name + ": must be a whole number, got " + describe(t, p);
+            p.skipChildren();
+            return null;
         }
-        if (!node.canConvertToLong() || node.longValue() < 0) {
-            throw new InvalidEventException(prefix + field + ": must not be negative, was " + node.asText());
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() > limits.maxQuantity()) {
+            f.dataProblem = name + ": " + p.getText() + " is more than the " + limits.maxQuantity() + " one call can plausibly use";
+            return null;
         }
-        if (node.longValue() > limits.maxQuantity()) {
-            throw new InvalidEventException(prefix + field + ": " + node.asText() + " is more than the "
-                    + limits.maxQuantity() + " one call can plausibly use");
+        long value = p.getLongValue();
+        if (value < 0) {
+            f.dataProblem = name + ": must not be negative, was " + value;
+            return null;
         }
-        return node.longValue();
+        return value;
     }
 
-    private Instant requiredTime(JsonNode root) throws InvalidEventException {
-        String text = requiredString(root, "time", "");
+    private Instant time(String text) throws InvalidEventException {
         Instant time;
         try {
-            time = OffsetDateTime.parse(text).toInstant();
+            time = Rfc3339.parse(text);
         } catch (DateTimeParseException e) {
             throw new InvalidEventException("time: \"" + text + "\" is not an RFC 3339 timestamp such as 2026-02-10T12:00:00Z");
         }
         if (time.isAfter(clock.instant().plus(limits.maxClockSkew()))) {
-            throw new InvalidEventException("time: " + text + " is more than " + limits.maxClockSkew()
-                    + " in the future");
+            throw new InvalidEventException("time: " + text + " is more than " + limits.maxClockSkew() + " in the future");
         }
         return time;
     }
 
-    private static String requiredString(JsonNode parent, String field, String prefix) throws InvalidEventException {
-        String value = optionalString(parent, field, prefix);
-        if (value == null || value.isBlank()) {
-            throw new InvalidEventException(prefix + field + ": required non-empty string");
+    /** A scalar's value (String, or a Described for anything else), skipping containers. */
+    private static Object scalar(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            return p.getText();
         }
-        return value;
-    }
-
-    private static String optionalString(JsonNode parent, String field, String prefix) throws InvalidEventException {
-        JsonNode node = parent.get(field);
-        if (node == null || node.isNull()) {
+        if (t == JsonToken.VALUE_NULL) {
             return null;
         }
-        if (!node.isTextual()) {
-            throw new InvalidEventException(prefix + field + ": must be a string, got " + describe(node));
-        }
-        String value = node.textValue();
-        if (value.length() > MAX_ATTRIBUTE_LENGTH) {
-            throw new InvalidEventException(prefix + field + ": longer than " + MAX_ATTRIBUTE_LENGTH + " characters");
-        }
-        return value;
+        Described other = new Described(describe(t, p));
+        p.skipChildren();
+        return other;
     }
 
-    private static String describe(JsonNode node) {
-        if (node == null || node.getNodeType() == JsonNodeType.MISSING) {
+    /** A value of the wrong JSON type, kept only to say what it was. */
+    private record Described(String description) {
+    }
+
+    private static String requiredString(Object value, String name) throws InvalidEventException {
+        String s = optionalString(value, name);
+        if (s == null || s.isBlank()) {
+            throw new InvalidEventException(name + ": required non-empty string");
+        }
+        return s;
+    }
+
+    private static String optionalString(Object value, String name) throws InvalidEventException {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Described d) {
+            throw new InvalidEventException(name + ": must be a string, got " + d.description());
+        }
+        String s = (String) value;
+        if (s.length() > MAX_ATTRIBUTE_LENGTH) {
+            throw new InvalidEventException(name + ": longer than " + MAX_ATTRIBUTE_LENGTH + " characters");
+        }
+        return s;
+    }
+
+    private static String describe(JsonToken t, JsonParser p) throws IOException {
+        if (t == null) {
             return "nothing";
         }
-        return switch (node.getNodeType()) {
-            case OBJECT -> "an object";
-            case ARRAY -> "an array";
-            case STRING -> "the string \"" + abbreviate(node.textValue()) + "\"";
-            case NUMBER -> "the number " + node.asText();
-            case BOOLEAN -> "the boolean " + node.asText();
-            case NULL -> "null";
-            default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+        return switch (t) {
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "the string \"" + abbreviate(p.getText()) + "\"";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + p.getText();
+            case VALUE_TRUE, VALUE_FALSE -> "the boolean " + p.getText();
+            case VALUE_NULL -> "null";
+            default -> t.name().toLowerCase(Locale.ROOT);
         };
     }
 

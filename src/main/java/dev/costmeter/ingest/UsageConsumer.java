@@ -1,7 +1,5 @@
 package dev.costmeter.ingest;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costmeter.aggregation.BatchCommitter;
 import dev.costmeter.aggregation.BatchSummary;
 import dev.costmeter.aggregation.EventKey;
@@ -98,8 +96,7 @@ public class UsageConsumer implements Runnable {
             LOG.info("ingest disabled (costmeter.ingest.enabled=false)");
             return;
         }
-        ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        decoder = new CloudEventDecoder(json, new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
+        decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
                 config.ingest().maxQuantity(), config.ingest().maxClockSkew()), Clock.systemUTC());
         aggregator = new SpendAggregator(config.aggregation().bucket());
         consumer = kafka.usageConsumer();

@@ -34,7 +34,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -91,7 +90,7 @@ class CrashRecoveryIT {
             admin.createTopics(List.of(new NewTopic("bedrock.usage", 4, (short) 1))).all().get();
         }
         SyntheticUsage usage = new SyntheticUsage(7, "crash", Instant.parse("2026-03-01T00:00:00Z"), 1_000_000);
-        CloudEventDecoder decoder = new CloudEventDecoder(new ObjectMapper(),
+        CloudEventDecoder decoder = new CloudEventDecoder(
                 new CloudEventDecoder.Limits(65536, 1_000_000_000L, Duration.ofHours(1)), Clock.systemUTC());
         RateCard card = RateCardCatalog.loadBundled().get(0);
         Pricer pricer = new Pricer();
