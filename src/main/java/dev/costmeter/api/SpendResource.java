@@ -38,7 +38,9 @@ public class SpendResource {
     /**
      * @param from    first instant (inclusive, ISO-8601); default: start of the current UTC month
      * @param to      last instant (exclusive); default: now. Buckets are selected by their start.
-     * @param groupBy comma-separated: source, subject, model, region, tier, dimension, rateCardVersion
+     * @param groupBy comma-separated: source, subject, model, region, tier, dimension, rateCardVersion.
+     *                When grouped by dimension, each group also has its quantity (in the dimension's
+     *                unit) and the number of events with usage in that dimension.
      */
     @GET
     @Path("/spend")
@@ -76,9 +78,11 @@ public class SpendResource {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (SpendQuery.Row row : query.totals(start, end, groups, filters)) {
             Map<String, Object> out = new LinkedHashMap<>(row.group());
-            out.put("quantity", Money.plain(row.quantity()));
             out.put("costUsd", Money.plain(row.costUsd()));
-            out.put("events", row.events());
+            if (groups.contains("dimension")) { // quantities of different dimensions do not add up
+                out.put("quantity", Money.plain(row.quantity()));
+                out.put("events", row.events());
+            }
             rows.add(out);
             total = total.add(row.costUsd());
         }

@@ -109,9 +109,11 @@ class MeteringAcceptanceTest {
         assertThat(costOf(byDimension, "dimension", "cache_read_input_tokens")).isEqualTo(new BigDecimal("38.25"));
         assertThat(costOf(byDimension, "dimension", "cache_write_1h_input_tokens")).isEqualTo(new BigDecimal("1.5"));
 
-        JsonPath byTier = spend("source=acc-mixed&groupBy=tier,model&tier=flex");
-        assertThat(byTier.getString("groups[0].quantity")).isEqualTo("275000000"); // 250 × 1.1M tokens
-        assertThat(byTier.getString("groups[0].costUsd")).isEqualTo("6.125");     // 250 × $0.0245
+        JsonPath byTier = spend("source=acc-mixed&groupBy=tier,model,dimension&tier=flex&dimension=input_tokens");
+        assertThat(byTier.getList("groups")).hasSize(1);
+        assertThat(byTier.getString("groups[0].quantity")).isEqualTo("250000000"); // 250 × 1M tokens
+        assertThat(byTier.getString("groups[0].costUsd")).isEqualTo("4.375");      // 250 × $0.0175
+        assertThat(byTier.getInt("groups[0].events")).isEqualTo(250);
 
         // Postgres holds the same exact decimal
         assertThat(sql("select sum(cost_usd) from spend_aggregate where source = 'acc-mixed'")).isEqualTo(new BigDecimal("51.922875"));
