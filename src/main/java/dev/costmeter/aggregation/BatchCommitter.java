@@ -1,5 +1,6 @@
 package dev.costmeter.aggregation;
 
+import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.StaleBatchException;
@@ -10,6 +11,7 @@ import jakarta.transaction.Transactional;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * One flush, in one transaction: move the stored offsets (refusing a stale batch), charge each
@@ -26,15 +28,16 @@ public class BatchCommitter {
     UsageOutputs outputs;
 
     @Transactional(rollbackOn = Exception.class)
-    public BatchSummary commit(PendingBatch batch, SpendAggregator aggregator, String consumerGroup)
-            throws SQLException, UsageOutputs.OutputException, StaleBatchException {
+    public BatchSummary commit(PendingBatch batch, SpendAggregator aggregator, Function<byte[], PricedEvent> reprice,
+                               String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
         ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
-        Set<UUID> firstSeen = ledger.registerEventKeys(batch.distinctKeys());
-        BatchSummary summary = aggregator.summarize(batch, firstSeen);
+        Set<UUID> seenBefore = ledger.registerEventKeys(batch.keys());
+        BatchSummary summary = aggregator.settle(batch, seenBefore, reprice);
+        UsageOutputs.Sending sending = outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());
         ledger.quarantine(summary.unpriced());
         ledger.addOutcomes(summary.outcomes());
-        outputs.publishAndAwait(summary);
+        sending.awaitAcknowledged();
         return summary;
     }
 }

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a flush will write: the aggregates of the events charged for the first time, the events to
- * publish or quarantine, and how many records had each outcome.
+ * What a commit writes once duplicates are settled: the aggregates of the events charged for the
+ * first time, the events to publish or quarantine, and how many records had each outcome.
  */
 public record BatchSummary(
         Map<AggregateKey, AggregateSums> aggregates,
-        List<PendingBatch.Accepted> priced,
-        List<PendingBatch.Accepted> unpriced,
+        List<PendingBatch.Charged> priced,
+        List<PendingBatch.Unpriced> unpriced,
         List<PendingBatch.Rejected> invalid,
         EnumMap<EventOutcome, Long> outcomes) {
 

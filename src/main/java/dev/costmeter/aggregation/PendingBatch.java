@@ -6,31 +6,48 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * The records read since the last flush, each already decoded and priced, and the offsets to
- * commit with them. A flush writes all of it in one transaction, or none of it.
+ * The records read since the last hand-over, already decoded, priced and summed into aggregates,
+ * and the offsets to commit with them. A commit writes all of it in one transaction, or none of it.
+ *
+ * <p>Priced events are summed as they are read and kept only as their original bytes: a batch holds
+ * tens of thousands of events, and keeping each as a graph of objects made the garbage collector
+ * the service's largest consumer of CPU.
  */
 public final class PendingBatch {
 
-    /** A valid event: priced, or unpriced with a reason. Whether it is a duplicate is decided at flush. */
-    public record Accepted(UUID key, PricingResult result, ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * A priced event, already in {@link #aggregates()}; charged unless the ledger has seen its key.
+     *
+     * @param value the record value as read (priced again only if it turns out to be a duplicate)
+     */
+    public record Charged(UUID key, byte[] value) {
+    }
+
+    /** A valid event no rate card prices: quarantined unless the ledger has seen its key. */
+    public record Unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record) {
     }
 
     /** A record that is not a valid event, with the reason it goes to the DLQ. */
     public record Rejected(ConsumerRecord<byte[], byte[]> record, String reason) {
     }
 
-    private final List<Accepted> accepted = new ArrayList<>();
+    private final Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
+    private final List<Charged> charged = new ArrayList<>();
+    private final List<Unpriced> unpriced = new ArrayList<>();
     private final List<Rejected> rejected = new ArrayList<>();
+    private final Set<UUID> keys = new HashSet<>();
+    private long duplicatesWithinBatch;
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> storedOffsetsBefore = new HashMap<>();
     private final Map<TopicPartition, Long> committedPositions;
+    private int size;
     private long firstRecordAtNanos;
 
     /**
@@ -42,9 +59,29 @@ public final class PendingBatch {
         this.committedPositions = committedPositions;
     }
 
-    public void accept(UUID key, PricingResult result, ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * Counts the record in and claims its event key.
+     *
+     * @return false if the key was already claimed in this batch: the record is a duplicate and
+     *         needs nothing more
+     */
+    public boolean claim(UUID key, ConsumerRecord<byte[], byte[]> record) {
         advance(record);
-        accepted.add(new Accepted(key, result, record));
+        if (keys.add(key)) {
+            return true;
+        }
+        duplicatesWithinBatch++;
+        return false;
+    }
+
+    /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
+    public void charged(UUID key, ConsumerRecord<byte[], byte[]> record) {
+        charged.add(new Charged(key, record.value()));
+    }
+
+    /** A claimed event that could not be priced. */
+    public void unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record) {
+        unpriced.add(new Unpriced(key, result, record));
     }
 
     public void reject(ConsumerRecord<byte[], byte[]> record, String reason) {
@@ -53,7 +90,7 @@ public final class PendingBatch {
     }
 
     private void advance(ConsumerRecord<byte[], byte[]> record) {
-        if (isEmpty()) {
+        if (size++ == 0) {
             firstRecordAtNanos = System.nanoTime();
         }
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
@@ -62,12 +99,30 @@ public final class PendingBatch {
         }
     }
 
-    public List<Accepted> accepted() {
-        return accepted;
+    /** The running sums of every priced event in the batch (duplicates of earlier batches included until settled). */
+    public Map<AggregateKey, AggregateSums> aggregates() {
+        return aggregates;
+    }
+
+    public List<Charged> charged() {
+        return charged;
+    }
+
+    public List<Unpriced> unpriced() {
+        return unpriced;
     }
 
     public List<Rejected> rejected() {
         return rejected;
+    }
+
+    /** Every event key claimed in this batch, each once. */
+    public Set<UUID> keys() {
+        return keys;
+    }
+
+    public long duplicatesWithinBatch() {
+        return duplicatesWithinBatch;
     }
 
     /** Per partition, the offset of the next record to read once this batch is committed. */
@@ -83,21 +138,13 @@ public final class PendingBatch {
         return storedOffsetsBefore;
     }
 
-    /** The idempotency keys of the accepted events, each once, in order of arrival. */
-    public Set<UUID> distinctKeys() {
-        Set<UUID> keys = new LinkedHashSet<>(accepted.size() * 2);
-        for (Accepted a : accepted) {
-            keys.add(a.key());
-        }
-        return keys;
-    }
-
+    /** Records read into this batch, whatever their outcome. */
     public int size() {
-        return accepted.size() + rejected.size();
+        return size;
     }
 
     public boolean isEmpty() {
-        return size() == 0;
+        return size == 0;
     }
 
     /** Time since the first record was added; 0 while empty. */

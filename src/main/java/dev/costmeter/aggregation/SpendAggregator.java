@@ -2,23 +2,21 @@ package dev.costmeter.aggregation;
 
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.PricedEvent;
-import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.UsageEvent;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
- * Sums a batch of priced events into time-bucketed aggregates, charging each idempotency key once.
- * Pure: which keys are new is decided by the caller (against the ledger of keys already seen).
+ * Sums priced events into time-bucketed aggregates, and settles a batch once the ledger has said
+ * which of its event keys were charged before. Pure: no I/O.
  */
 public final class SpendAggregator {
 
@@ -31,25 +29,46 @@ public final class SpendAggregator {
         this.bucketSeconds = bucket.toSeconds();
     }
 
+    /** Adds each cost line of the event to its aggregate row. */
+    public void add(Map<AggregateKey, AggregateSums> aggregates, PricedEvent priced) {
+        UsageEvent event = priced.event();
+        Instant bucketStart = bucketStart(event.time());
+        for (CostLine line : priced.lines()) {
+            aggregates.computeIfAbsent(key(bucketStart, priced, line), k -> new AggregateSums()).add(line.quantity(), line.costUsd());
+        }
+    }
+
     /**
-     * @param firstSeen the keys of this batch that the ledger had never seen; any other accepted
-     *                  event, and any repeat of a key within the batch, is a duplicate
+     * Takes the events whose keys the ledger had already charged back out of the batch.
+     *
+     * @param seenBefore keys of this batch that earlier batches charged: their events are duplicates
+     * @param reprice    prices a record value again, exactly as when it was read (pricing is pure),
+     *                   so that a duplicate's lines can be subtracted
      */
-    public BatchSummary summarize(PendingBatch batch, Set<UUID> firstSeen) {
-        Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
-        List<PendingBatch.Accepted> priced = new ArrayList<>();
-        List<PendingBatch.Accepted> unpriced = new ArrayList<>();
-        Set<UUID> charged = new HashSet<>(firstSeen.size() * 2);
-        long duplicates = 0;
-        for (PendingBatch.Accepted accepted : batch.accepted()) {
-            if (!firstSeen.contains(accepted.key()) || !charged.add(accepted.key())) {
-                duplicates++;
-            } else if (accepted.result() instanceof PricingResult.Priced p) {
-                priced.add(accepted);
-                addLines(aggregates, p.pricedEvent());
-            } else {
-                unpriced.add(accepted);
+    public BatchSummary settle(PendingBatch batch, Set<UUID> seenBefore, Function<byte[], PricedEvent> reprice) {
+        Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
+        List<PendingBatch.Charged> priced = batch.charged();
+        List<PendingBatch.Unpriced> unpriced = batch.unpriced();
+        long duplicates = batch.duplicatesWithinBatch();
+        if (!seenBefore.isEmpty()) {
+            priced = new ArrayList<>(priced.size());
+            for (PendingBatch.Charged charged : batch.charged()) {
+                if (seenBefore.contains(charged.key())) {
+                    subtract(aggregates, reprice.apply(charged.value()));
+                    duplicates++;
+                } else {
+                    priced.add(charged);
+                }
             }
+            unpriced = new ArrayList<>(unpriced.size());
+            for (PendingBatch.Unpriced u : batch.unpriced()) {
+                if (seenBefore.contains(u.key())) {
+                    duplicates++;
+                } else {
+                    unpriced.add(u);
+                }
+            }
+            aggregates.values().removeIf(sums -> sums.events() == 0);
         }
         EnumMap<EventOutcome, Long> outcomes = new EnumMap<>(EventOutcome.class);
         outcomes.put(EventOutcome.PRICED, (long) priced.size());
@@ -59,14 +78,21 @@ public final class SpendAggregator {
         return new BatchSummary(aggregates, priced, unpriced, batch.rejected(), outcomes);
     }
 
-    private void addLines(Map<AggregateKey, AggregateSums> aggregates, PricedEvent priced) {
-        UsageEvent event = priced.event();
-        Instant bucketStart = bucketStart(event.time());
+    private void subtract(Map<AggregateKey, AggregateSums> aggregates, PricedEvent priced) {
+        Instant bucketStart = bucketStart(priced.event().time());
         for (CostLine line : priced.lines()) {
-            AggregateKey key = new AggregateKey(bucketStart, event.source(), event.subject(), priced.baseModelId(),
-                    priced.region(), event.serviceTier(), line.dimension().id(), priced.rateCardVersion());
-            aggregates.computeIfAbsent(key, k -> new AggregateSums()).add(line.quantity(), line.costUsd());
+            AggregateSums sums = aggregates.get(key(bucketStart, priced, line));
+            if (sums == null) {
+                throw new IllegalStateException("a duplicate's line is missing from the batch's aggregates: pricing is not deterministic");
+            }
+            sums.subtract(line.quantity(), line.costUsd());
         }
+    }
+
+    private static AggregateKey key(Instant bucketStart, PricedEvent priced, CostLine line) {
+        UsageEvent event = priced.event();
+        return new AggregateKey(bucketStart, event.source(), event.subject(), priced.baseModelId(), priced.region(),
+                event.serviceTier(), line.dimension().id(), priced.rateCardVersion());
     }
 
     Instant bucketStart(Instant time) {

@@ -7,9 +7,11 @@ import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.metrics.SpendMetrics;
+import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.UsageEvent;
+import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.SpendLedger;
@@ -28,6 +30,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +39,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,7 +81,10 @@ public class UsageConsumer implements Runnable {
     /** Per assigned partition, the offset stored once every batch handed over so far commits. */
     private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
     private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
+    private final PricedEventWriter pricedEvents = new PricedEventWriter();
     private CloudEventDecoder decoder;
+    private CloudEventDecoder repriceDecoder; // used on the commit thread; decoders are not thread-safe
+    private boolean publishPriced;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
     private PendingBatch batch = new PendingBatch(committedPositions);
@@ -96,8 +103,12 @@ public class UsageConsumer implements Runnable {
             LOG.info("ingest disabled (costmeter.ingest.enabled=false)");
             return;
         }
-        decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
-                config.ingest().maxQuantity(), config.ingest().maxClockSkew()), Clock.systemUTC());
+        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
+                config.ingest().maxQuantity(), config.ingest().maxClockSkew());
+        decoder = new CloudEventDecoder(limits, Clock.systemUTC());
+        repriceDecoder = new CloudEventDecoder(new CloudEventDecoder.Limits(limits.maxRecordBytes(), limits.maxQuantity(),
+                Duration.ofDays(36_500)), Clock.systemUTC()); // the clock-skew check passed when the event was read
+        publishPriced = config.ingest().publishPricedEvents();
         aggregator = new SpendAggregator(config.aggregation().bucket());
         consumer = kafka.usageConsumer();
         running = true;
@@ -164,7 +175,7 @@ public class UsageConsumer implements Runnable {
         }
     }
 
-    /** Decode and price one record into the pending batch. Pricing is pure; nothing is written yet. */
+    /** Decode, price and sum one record into the pending batch. Nothing is written yet. */
     void accept(ConsumerRecord<byte[], byte[]> record) {
         UsageEvent event;
         try {
@@ -173,8 +184,33 @@ public class UsageConsumer implements Runnable {
             batch.reject(record, e.getMessage());
             return;
         }
+        UUID key = eventKey.of(event.source(), event.id());
+        if (!batch.claim(key, record)) {
+            return; // the same event twice in one batch
+        }
         PricingResult result = pricer.price(event, rateCards.timeline().cardAt(event.time()));
-        batch.accept(eventKey.of(event.source(), event.id()), result, record);
+        if (result instanceof PricingResult.Priced p) {
+            aggregator.add(batch.aggregates(), p.pricedEvent());
+            batch.charged(key, record);
+            if (publishPriced) {
+                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), record.value()));
+            }
+        } else {
+            batch.unpriced(key, (PricingResult.Unpriced) result, record);
+        }
+    }
+
+    /**
+     * Prices a record value again, for a commit that finds the event was charged in an earlier
+     * batch and must take its lines back out. Pricing is pure, so the lines are the same.
+     */
+    private PricedEvent reprice(byte[] value) {
+        try {
+            UsageEvent event = repriceDecoder.decode(value);
+            return ((PricingResult.Priced) pricer.price(event, rateCards.timeline().cardAt(event.time()))).pricedEvent();
+        } catch (InvalidEventException | ClassCastException e) {
+            throw new IllegalStateException("an event priced once did not price again the same way", e);
+        }
     }
 
     /** Starts committing the pending batch on the commit thread. */
@@ -186,7 +222,8 @@ public class UsageConsumer implements Runnable {
         committedPositions.putAll(committing.nextOffsets()); // what the store will say once it commits
         batch = new PendingBatch(committedPositions);
         String group = config.ingest().consumerGroup();
-        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator, group)), System.nanoTime());
+        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator, this::reprice, group)),
+                System.nanoTime());
     }
 
     /**

@@ -22,6 +22,7 @@ public final class PricedEventWriter {
 
     public static final String TYPE = "costmeter.priced";
     private static final JsonFactory JSON = new JsonFactory();
+    private static final byte[] EVENT_FIELD = ",\"event\":".getBytes(StandardCharsets.UTF_8);
 
     public byte[] write(PricedEvent priced, byte[] originalEvent) {
         UsageEvent event = priced.event();
@@ -59,12 +60,19 @@ public final class PricedEventWriter {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            g.writeFieldName("event");
-            g.writeRawValue(new String(originalEvent, StandardCharsets.UTF_8));
             g.writeEndObject();
             g.writeEndObject();
             g.flush();
-            return out.toByteArray();
+            // Splice the original event in as it arrived (it was parsed, so it is one JSON value):
+            // …"lines":[…]}} becomes …"lines":[…],"event":<original>}}
+            byte[] head = out.toByteArray();
+            byte[] record = new byte[head.length + EVENT_FIELD.length + originalEvent.length];
+            System.arraycopy(head, 0, record, 0, head.length - 2);
+            System.arraycopy(EVENT_FIELD, 0, record, head.length - 2, EVENT_FIELD.length);
+            System.arraycopy(originalEvent, 0, record, head.length - 2 + EVENT_FIELD.length, originalEvent.length);
+            record[record.length - 2] = '}';
+            record[record.length - 1] = '}';
+            return record;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -19,9 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The Kafka outputs of a flush: priced events to {@code bedrock.usage.priced}, unpriceable events to
- * the quarantine topic, invalid records to the DLQ. Sent and acknowledged before the flush commits,
- * so nothing committed is missing from them (at-least-once, keyed by event id).
+ * The Kafka outputs: priced events to {@code bedrock.usage.priced} (sent by the ingest loop as it
+ * prices them), unpriceable events to the quarantine topic, invalid records to the DLQ. Everything
+ * is acknowledged before a commit, so nothing committed is missing from them (at-least-once).
  */
 @Startup // a producer that cannot be built should stop startup, not the first flush
 @ApplicationScoped
@@ -32,34 +32,53 @@ public class UsageOutputs {
     public static final String ORIGIN_HEADER = "costmeter.origin";
 
     private final CostmeterConfig.Topics topics;
-    private final boolean publishPriced;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final PricedEventWriter writer = new PricedEventWriter();
+    private final FailureLatch pricedFailures = new FailureLatch();
+
+    /** Remembers the first failed send until someone takes it. */
+    private static final class FailureLatch implements Callback {
+        private final AtomicReference<Exception> first = new AtomicReference<>();
+
+        @Override
+        public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+            if (e != null) {
+                first.compareAndSet(null, e);
+            }
+        }
+
+        Exception take() {
+            return first.getAndSet(null);
+        }
+    }
 
     @Inject
     public UsageOutputs(CostmeterConfig config, KafkaClients kafka) {
         this.topics = config.topics();
-        this.publishPriced = config.ingest().publishPricedEvents();
         this.producer = kafka.outputProducer();
     }
 
-    /** Sends everything and waits until the broker has acknowledged all of it. */
-    public void publishAndAwait(BatchSummary summary) throws OutputException {
+    /**
+     * Sends a priced event as soon as it is priced (from the ingest loop), so that batches do not
+     * hold them. The next commit waits for it; an event charged in an earlier batch may be sent
+     * again: the priced topic is at-least-once, keyed by event id.
+     */
+    public void sendPriced(byte[] eventId, byte[] pricedRecord) {
+        producer.send(new ProducerRecord<>(topics.priced(), eventId, pricedRecord), pricedFailures);
+    }
+
+    /**
+     * Starts sending a batch's quarantine and DLQ records; they go out while the caller writes to
+     * PostgreSQL. Call {@link Sending#awaitAcknowledged()} before committing.
+     */
+    public Sending send(BatchSummary summary) {
         AtomicReference<Exception> failure = new AtomicReference<>();
         Callback onAck = (metadata, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             }
         };
-        if (publishPriced) {
-            for (PendingBatch.Accepted a : summary.priced()) {
-                PricingResult.Priced priced = (PricingResult.Priced) a.result();
-                byte[] key = priced.pricedEvent().event().id().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topics.priced(), key, writer.write(priced.pricedEvent(), a.record().value())), onAck);
-            }
-        }
-        for (PendingBatch.Accepted a : summary.unpriced()) {
-            PricingResult.Unpriced unpriced = (PricingResult.Unpriced) a.result();
+        for (PendingBatch.Unpriced a : summary.unpriced()) {
+            PricingResult.Unpriced unpriced = a.result();
             Headers headers = copyWithOrigin(a.record(), unpriced.reason());
             if (unpriced.rateCardVersion() != null) {
                 headers.add(RATE_CARD_HEADER, unpriced.rateCardVersion().getBytes(StandardCharsets.UTF_8));
@@ -70,9 +89,27 @@ public class UsageOutputs {
             producer.send(new ProducerRecord<>(topics.dlq(), null, r.record().key(), r.record().value(),
                     copyWithOrigin(r.record(), r.reason())), onAck);
         }
-        producer.flush();
-        if (failure.get() != null) {
-            throw new OutputException("Kafka did not acknowledge the flush's output records: " + failure.get().getMessage(), failure.get());
+        return new Sending(failure);
+    }
+
+    /** A batch's outputs on their way to the broker. */
+    public final class Sending {
+        private final AtomicReference<Exception> failure;
+
+        private Sending(AtomicReference<Exception> failure) {
+            this.failure = failure;
+        }
+
+        /** Waits until the broker has acknowledged every record sent so far, or says why it did not. */
+        public void awaitAcknowledged() throws OutputException {
+            producer.flush();
+            Exception pricedFailure = pricedFailures.take();
+            if (pricedFailure != null) {
+                throw new OutputException("Kafka did not acknowledge priced events: " + pricedFailure.getMessage(), pricedFailure);
+            }
+            if (failure.get() != null) {
+                throw new OutputException("Kafka did not acknowledge the batch's output records: " + failure.get().getMessage(), failure.get());
+            }
         }
     }
 

@@ -39,25 +39,29 @@ public class SpendLedger {
     AgroalDataSource dataSource;
 
     /**
-     * Records the keys as seen and returns those that were not seen before: the events to charge.
+     * Records the keys as seen and returns those that had been seen before: the duplicates.
+     * Only the (usually zero) duplicates travel back, not every new key.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Set<UUID> registerEventKeys(Collection<UUID> keys) throws SQLException {
-        Set<UUID> firstSeen = new HashSet<>(keys.size() * 2);
+        Set<UUID> seenBefore = new HashSet<>();
         if (keys.isEmpty()) {
-            return firstSeen;
+            return seenBefore;
         }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement insert = c.prepareStatement(
-                     "insert into seen_event (event_key) select unnest(?::uuid[]) on conflict do nothing returning event_key")) {
+             PreparedStatement insert = c.prepareStatement("""
+                     with batch as (select unnest(?::uuid[]) as event_key),
+                          inserted as (insert into seen_event (event_key) select event_key from batch
+                                       on conflict do nothing returning event_key)
+                     select event_key from batch except all select event_key from inserted""")) {
             insert.setArray(1, c.createArrayOf("uuid", keys.toArray(new UUID[0])));
             try (ResultSet rs = insert.executeQuery()) {
                 while (rs.next()) {
-                    firstSeen.add(rs.getObject(1, UUID.class));
+                    seenBefore.add(rs.getObject(1, UUID.class));
                 }
             }
         }
-        return firstSeen;
+        return seenBefore;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -109,7 +113,7 @@ public class SpendLedger {
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
-    public void quarantine(List<PendingBatch.Accepted> unpriced) throws SQLException {
+    public void quarantine(List<PendingBatch.Unpriced> unpriced) throws SQLException {
         if (unpriced.isEmpty()) {
             return;
         }
@@ -117,8 +121,8 @@ public class SpendLedger {
              PreparedStatement insert = c.prepareStatement("""
                      insert into unpriced_event (event_key, source, event_id, event_time, model_id, reason, rate_card_version, payload)
                      values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing""")) {
-            for (PendingBatch.Accepted a : unpriced) {
-                PricingResult.Unpriced u = (PricingResult.Unpriced) a.result();
+            for (PendingBatch.Unpriced a : unpriced) {
+                PricingResult.Unpriced u = a.result();
                 insert.setObject(1, a.key());
                 insert.setString(2, u.event().source());
                 insert.setString(3, u.event().id());

@@ -3,7 +3,6 @@ package dev.costmeter.aggregation;
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.PricedEvent;
-import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.Quantity;
 import dev.costmeter.pricing.UsageEvent;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -11,12 +10,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,15 +25,16 @@ class SpendAggregatorTest {
 
     final SpendAggregator aggregator = new SpendAggregator(Duration.ofMinutes(1));
     final EventKey keys = new EventKey();
+    final Map<String, PricedEvent> byValue = new HashMap<>(); // what "pricing again" returns for a record value
     long offset;
 
     @Test
     void eventsInOneMinuteOfOneSourceAndModelAddUpExactly() {
-        PendingBatch batch = new PendingBatch(new java.util.HashMap<>());
+        PendingBatch batch = new PendingBatch(new HashMap<>());
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "0.0000001");
         add(batch, "a", "e2", "2026-02-10T12:00:59.999Z", "0.0000002");
         add(batch, "a", "e3", "2026-02-10T12:01:00Z", "0.5");
-        BatchSummary summary = aggregator.summarize(batch, batch.distinctKeys());
+        BatchSummary summary = settle(batch, Set.of());
 
         assertThat(summary.aggregates()).hasSize(2);
         AggregateSums first = summary.aggregates().get(key("a", "2026-02-10T12:00:00Z"));
@@ -45,29 +46,41 @@ class SpendAggregatorTest {
 
     @Test
     void aKeySeenBeforeOrTwiceInTheBatchIsChargedOnce() {
-        PendingBatch batch = new PendingBatch(new java.util.HashMap<>());
+        PendingBatch batch = new PendingBatch(new HashMap<>());
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1"); // producer retry within the batch
-        add(batch, "a", "old", "2026-02-10T12:00:01Z", "1"); // charged in an earlier batch
+        add(batch, "a", "old", "2026-02-10T12:00:02Z", "1"); // charged in an earlier batch
         add(batch, "b", "e1", "2026-02-10T12:00:01Z", "1"); // same id, other source: a different event
-        Set<UUID> firstSeen = new HashSet<>(batch.distinctKeys());
-        firstSeen.remove(keys.of("a", "old"));
 
-        BatchSummary summary = aggregator.summarize(batch, firstSeen);
+        BatchSummary summary = settle(batch, Set.of(keys.of("a", "old")));
 
         assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(2);
         assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(2);
-        assertThat(summary.aggregates().get(key("a", "2026-02-10T12:00:00Z")).costUsd()).isEqualByComparingTo("1");
+        AggregateSums a = summary.aggregates().get(key("a", "2026-02-10T12:00:00Z"));
+        assertThat(a.costUsd()).isEqualByComparingTo("1");
+        assertThat(a.events()).isEqualTo(1);
+        assertThat(summary.priced()).extracting(PendingBatch.Charged::key).containsExactly(keys.of("a", "e1"), keys.of("b", "e1"));
+    }
+
+    @Test
+    void aRowLeftWithOnlyDuplicatesIsNotWritten() {
+        PendingBatch batch = new PendingBatch(new HashMap<>());
+        add(batch, "lonely", "old", "2026-02-10T12:00:02Z", "1");
+        BatchSummary summary = settle(batch, Set.of(keys.of("lonely", "old")));
+        assertThat(summary.aggregates()).isEmpty();
+        assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(1);
     }
 
     @Test
     void nextOffsetsArePerPartitionAndPastTheLastRecord() {
-        PendingBatch batch = new PendingBatch(new java.util.HashMap<>());
+        Map<TopicPartition, Long> committed = new HashMap<>(Map.of(new TopicPartition("t", 0), 0L));
+        PendingBatch batch = new PendingBatch(committed);
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
         add(batch, "a", "e2", "2026-02-10T12:00:01Z", "1");
         batch.reject(new ConsumerRecord<>("t", 1, 7, null, new byte[0]), "bad");
         assertThat(batch.nextOffsets()).containsEntry(new TopicPartition("t", 0), 2L).containsEntry(new TopicPartition("t", 1), 8L);
-        assertThat(aggregator.summarize(batch, batch.distinctKeys()).count(EventOutcome.INVALID)).isEqualTo(1);
+        assertThat(batch.storedOffsetsBefore()).containsEntry(new TopicPartition("t", 0), 0L).containsEntry(new TopicPartition("t", 1), null);
+        assertThat(settle(batch, Set.of()).count(EventOutcome.INVALID)).isEqualTo(1);
     }
 
     @Test
@@ -77,15 +90,26 @@ class SpendAggregatorTest {
                 .isEqualTo(Instant.parse("2026-02-10T12:00:00Z"));
     }
 
+    BatchSummary settle(PendingBatch batch, Set<java.util.UUID> seenBefore) {
+        return aggregator.settle(batch, seenBefore, value -> byValue.get(new String(value, StandardCharsets.UTF_8)));
+    }
+
     AggregateKey key(String source, String bucket) {
         return new AggregateKey(Instant.parse(bucket), source, "", "m", "us-east-1", "default", "input_tokens", "v1");
     }
 
+    /** Reads one record into the batch, as the ingest loop does. */
     void add(PendingBatch batch, String source, String id, String time, String cost) {
         UsageEvent event = new UsageEvent(source, id, "bedrock.invocation", Instant.parse(time), "", "m", "us-east-1", "default", null,
                 List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100))));
         PricedEvent priced = new PricedEvent(event, "m", "us-east-1", "v1",
                 List.of(new CostLine(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100), BigDecimal.ONE, new BigDecimal(cost))), new BigDecimal(cost));
-        batch.accept(keys.of(source, id), new PricingResult.Priced(priced), new ConsumerRecord<>("t", 0, offset++, null, new byte[0]));
+        String value = source + "/" + id + "/" + time;
+        byValue.put(value, priced);
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, offset++, null, value.getBytes(StandardCharsets.UTF_8));
+        if (batch.claim(keys.of(source, id), record)) {
+            aggregator.add(batch.aggregates(), priced);
+            batch.charged(keys.of(source, id), record);
+        }
     }
 }

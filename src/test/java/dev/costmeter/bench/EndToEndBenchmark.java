@@ -115,7 +115,7 @@ public final class EndToEndBenchmark {
             s.execute("create schema public");
         }
         File log = new File("target/bench-service-" + (publishPriced ? "priced-on" : "priced-off") + ".log");
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-XX:+UseParallelGC"));
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m"));
         String extra = System.getenv("BENCH_SERVICE_JAVA_OPTS"); // e.g. a JFR recording
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.replace("{mode}", publishPriced ? "on" : "off").split("\\s+")));
