@@ -13,7 +13,6 @@ create table spend_aggregate (
     events            bigint      not null check (events >= 0),
     primary key (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version)
 );
-create index spend_aggregate_source_time on spend_aggregate (source, bucket_start);
 
 -- Idempotency keys (a 128-bit hash of source and id) of every event charged, kept for the dedup window.
 create table seen_event (

@@ -12,10 +12,12 @@ import jakarta.transaction.Transactional;
 import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +42,8 @@ public class SpendLedger {
 
     /**
      * Records the keys as seen and returns those that had been seen before: the duplicates.
-     * Only the (usually zero) duplicates travel back, not every new key.
+     * Almost always there are none, and one plain insert says so; only when some key already
+     * existed is the insert undone and repeated in the form that names them.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Set<UUID> registerEventKeys(Collection<UUID> keys) throws SQLException {
@@ -48,16 +51,30 @@ public class SpendLedger {
         if (keys.isEmpty()) {
             return seenBefore;
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement insert = c.prepareStatement("""
-                     with batch as (select unnest(?::uuid[]) as event_key),
-                          inserted as (insert into seen_event (event_key) select event_key from batch
-                                       on conflict do nothing returning event_key)
-                     select event_key from batch except all select event_key from inserted""")) {
-            insert.setArray(1, c.createArrayOf("uuid", keys.toArray(new UUID[0])));
-            try (ResultSet rs = insert.executeQuery()) {
-                while (rs.next()) {
-                    seenBefore.add(rs.getObject(1, UUID.class));
+        try (Connection c = dataSource.getConnection()) {
+            Array keyArray = c.createArrayOf("uuid", keys.toArray(new UUID[0]));
+            // Plain SQL savepoints: the pool refuses JDBC's rollback() inside a JTA transaction.
+            try (Statement savepoint = c.createStatement();
+                 PreparedStatement insert = c.prepareStatement(
+                         "insert into seen_event (event_key) select unnest(?::uuid[]) on conflict do nothing")) {
+                savepoint.execute("savepoint register_event_keys");
+                insert.setArray(1, keyArray);
+                if (insert.executeUpdate() == keys.size()) {
+                    savepoint.execute("release savepoint register_event_keys");
+                    return seenBefore;
+                }
+                savepoint.execute("rollback to savepoint register_event_keys");
+            }
+            try (PreparedStatement insert = c.prepareStatement("""
+                    with batch as (select unnest(?::uuid[]) as event_key),
+                         inserted as (insert into seen_event (event_key) select event_key from batch
+                                      on conflict do nothing returning event_key)
+                    select event_key from batch except all select event_key from inserted""")) {
+                insert.setArray(1, keyArray);
+                try (ResultSet rs = insert.executeQuery()) {
+                    while (rs.next()) {
+                        seenBefore.add(rs.getObject(1, UUID.class));
+                    }
                 }
             }
         }
