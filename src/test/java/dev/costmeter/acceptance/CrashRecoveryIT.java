@@ -8,7 +8,6 @@ import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.tools.SyntheticUsage;
-import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -48,7 +47,7 @@ class CrashRecoveryIT {
     static final int REDELIVERIES = 3_000;
     static final String DB_URL = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_crash_it");
 
-    EmbeddedKafkaBroker broker;
+    RealKafkaBroker.Broker broker;
     final List<Process> services = new ArrayList<>();
 
     @AfterEach
@@ -62,7 +61,7 @@ class CrashRecoveryIT {
     @Test
     void killedMidStreamAndRestartedTheTotalsAreStillExact() throws Exception {
         broker = RealKafkaBroker.startBroker();
-        String bootstrap = RealKafkaBroker.bootstrapServers(broker);
+        String bootstrap = broker.bootstrapServers();
         freshDatabase();
         BigDecimal expectedTotal = publish(bootstrap);
 

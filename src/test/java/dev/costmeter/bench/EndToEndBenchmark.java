@@ -3,7 +3,6 @@ package dev.costmeter.bench;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.tools.SyntheticUsage;
-import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -41,9 +40,9 @@ public final class EndToEndBenchmark {
         report.add(String.format("events: %,d  machine: %d cores, %s", events, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.arch")));
 
-        EmbeddedKafkaBroker broker = RealKafkaBroker.startBroker();
+        RealKafkaBroker.Broker broker = RealKafkaBroker.startBroker();
         try {
-            String bootstrap = RealKafkaBroker.bootstrapServers(broker);
+            String bootstrap = broker.bootstrapServers();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, 4, (short) 1))).all().get();
             }
