@@ -44,10 +44,6 @@ public interface CostmeterConfig {
 
             /** Where the embedded broker keeps its log; kept across restarts. */
             Optional<String> dataDir();
-
-            /** Partitions of the topics the embedded broker creates. */
-            @WithDefault("4")
-            int partitions();
         }
     }
 
@@ -63,6 +59,10 @@ public interface CostmeterConfig {
 
         @WithDefault("bedrock.usage.dlq")
         String dlq();
+
+        /** Partitions of the topics costmeter creates when they are missing (the most instances that can share the work). */
+        @WithDefault("4")
+        int partitions();
     }
 
     interface Ingest {

@@ -99,7 +99,7 @@ public class KafkaClients {
                 .withDeleteLogDirsOnClose(false)
                 .withAdditionalProperties(p -> {
                     p.put("log.dirs", dataDir.toString());
-                    p.put("num.partitions", String.valueOf(settings.partitions()));
+                    p.put("num.partitions", String.valueOf(config.topics().partitions()));
                 })
                 .start();
         String servers = embedded.getAdvertisedListeners().replaceAll("[A-Z_]+://", "");
@@ -109,7 +109,7 @@ public class KafkaClients {
     }
 
     private void createTopicsIfMissing() {
-        int partitions = config.kafka().embedded().partitions();
+        int partitions = config.topics().partitions();
         CostmeterConfig.Topics topics = config.topics();
         Map<String, Object> props = new HashMap<>(common());
         props.remove(ConsumerConfig.CLIENT_ID_CONFIG);

@@ -44,6 +44,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The ingest loop, on one thread that owns the Kafka consumer: read records, decode and price each,
@@ -92,7 +94,11 @@ public class UsageConsumer implements Runnable {
     private Thread thread;
     private volatile boolean running;
     private volatile boolean healthy = true;
-    private Instant lastDedupCleanup = Instant.EPOCH;
+    private final ScheduledExecutorService dedupCleanup = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "costmeter-dedup-cleanup");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** The batch being committed on the commit thread. */
     private record InFlight(PendingBatch batch, Future<BatchSummary> result, long startedNanos) {
@@ -114,6 +120,8 @@ public class UsageConsumer implements Runnable {
         running = true;
         thread = new Thread(this, "costmeter-ingest");
         thread.start();
+        long cleanupSeconds = config.dedup().cleanupInterval().toSeconds();
+        dedupCleanup.scheduleWithFixedDelay(this::forgetOldEventKeys, 60, cleanupSeconds, TimeUnit.SECONDS);
         LOG.infof("consuming %s at %s as group %s", config.topics().usage(), kafka.bootstrapServers(), config.ingest().consumerGroup());
     }
 
@@ -129,6 +137,7 @@ public class UsageConsumer implements Runnable {
             Thread.currentThread().interrupt();
         }
         commitThread.shutdown();
+        dedupCleanup.shutdownNow();
         outputs.close();
     }
 
@@ -156,7 +165,6 @@ public class UsageConsumer implements Runnable {
                     }
                 }
                 updateLag();
-                forgetOldEventKeys();
             }
             commitEverything();
         } catch (RuntimeException e) {
@@ -300,14 +308,15 @@ public class UsageConsumer implements Runnable {
         metrics.setConsumerLag(lag);
     }
 
+    /** Deletes event keys older than the dedup window, off the ingest thread, in small transactions. */
     private void forgetOldEventKeys() {
-        Instant now = Instant.now();
-        if (now.isBefore(lastDedupCleanup.plus(config.dedup().cleanupInterval()))) {
-            return;
-        }
-        lastDedupCleanup = now;
         try {
-            int forgotten = ledger.forgetEventKeysSeenBefore(now.minus(config.dedup().window()));
+            long forgotten = 0;
+            int deleted;
+            do {
+                deleted = ledger.forgetEventKeysSeenBefore(Instant.now().minus(config.dedup().window()), 10_000);
+                forgotten += deleted;
+            } while (deleted > 0 && running);
             if (forgotten > 0) {
                 LOG.infof("forgot %d event keys older than the dedup window of %s", forgotten, config.dedup().window());
             }

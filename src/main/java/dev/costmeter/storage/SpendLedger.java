@@ -233,11 +233,13 @@ public class SpendLedger {
         return offsets;
     }
 
-    /** Deletes idempotency keys first seen before {@code cutoff}; returns how many. */
-    public int forgetEventKeysSeenBefore(Instant cutoff) throws SQLException {
+    /** Deletes at most {@code limit} idempotency keys first seen before {@code cutoff}; returns how many. */
+    public int forgetEventKeysSeenBefore(Instant cutoff, int limit) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement delete = c.prepareStatement("delete from seen_event where seen_at < ?")) {
+             PreparedStatement delete = c.prepareStatement(
+                     "delete from seen_event where ctid in (select ctid from seen_event where seen_at < ? limit ?)")) {
             delete.setTimestamp(1, Timestamp.from(cutoff));
+            delete.setInt(2, limit);
             return delete.executeUpdate();
         }
     }

@@ -48,6 +48,9 @@ class MeteringAcceptanceTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    dev.costmeter.storage.SpendLedger ledger;
+
     TestKafka kafka;
 
     @BeforeEach
@@ -231,6 +234,27 @@ class MeteringAcceptanceTest {
         assertThat(quarantined).hasSize(1);
         assertThat(TestKafka.header(quarantined.get(0), "costmeter.reason")).contains("acme.mystery-model-v9");
         assertThat(TestKafka.header(quarantined.get(0), "costmeter.rate-card-version")).isEqualTo("2026-02");
+    }
+
+    @Test
+    void eventKeysAreForgottenOnlyAfterTheDedupWindow() throws Exception {
+        java.util.UUID old = java.util.UUID.randomUUID();
+        java.util.UUID recent = java.util.UUID.randomUUID();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "insert into seen_event (event_key, seen_at) values (?, now() - interval '8 days'), (?, now() - interval '6 days')")) {
+            s.setObject(1, old);
+            s.setObject(2, recent);
+            s.executeUpdate();
+        }
+        int forgotten = 0;
+        int deleted;
+        do {
+            deleted = ledger.forgetEventKeysSeenBefore(java.time.Instant.now().minus(Duration.ofDays(7)), 1);
+            forgotten += deleted;
+        } while (deleted > 0);
+        assertThat(forgotten).isEqualTo(1);
+        assertThat(sql("select count(*) from seen_event where event_key = '" + old + "'")).isEqualTo(BigDecimal.ZERO);
+        assertThat(sql("select count(*) from seen_event where event_key = '" + recent + "'")).isEqualTo(BigDecimal.ONE);
     }
 
     @Test
