@@ -258,6 +258,32 @@ class MeteringAcceptanceTest {
     }
 
     @Test
+    void aBatchReadFromOffsetsAnotherConsumerHasCommittedIsRefused() {
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition("fencing-test", 0);
+        // first commit of the partition: nothing stored yet
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.advanceOffsets("fencing-group", java.util.Collections.singletonMap(tp, null), Map.of(tp, 10L));
+            return null;
+        });
+        // a zombie that read from offset 0 (before the commit above) must not commit 0 → 5
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.advanceOffsets("fencing-group", Map.of(tp, 0L), Map.of(tp, 5L));
+            return null;
+        })).hasRootCauseInstanceOf(dev.costmeter.storage.StaleBatchException.class);
+        // nor one that believes nothing was stored yet
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.advanceOffsets("fencing-group", java.util.Collections.singletonMap(tp, null), Map.of(tp, 7L));
+            return null;
+        })).hasRootCauseInstanceOf(dev.costmeter.storage.StaleBatchException.class);
+        // the rightful owner moves on from 10
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.advanceOffsets("fencing-group", Map.of(tp, 10L), Map.of(tp, 20L));
+            return null;
+        });
+        assertThat(sql("select next_offset from consumer_offset where consumer_group = 'fencing-group'")).isEqualByComparingTo("20");
+    }
+
+    @Test
     void theSpendApiRefusesBadQueriesWithReasons() {
         given().get("/api/v1/spend?groupBy=colour").then().statusCode(400)
                 .body("error", org.hamcrest.Matchers.startsWith("groupBy: unknown field 'colour'"));
