@@ -3,11 +3,11 @@ package dev.costmeter.aggregation;
 import java.time.Instant;
 
 /**
- * One row of the spend aggregates: a time bucket and everything spend is grouped by. Hashes are
- * well mixed (a batch holds tens of thousands of keys whose fields differ in one or two characters)
- * and the same in every JVM, so they also give all instances one lock order (see SpendLedger).
+ * One row of the spend aggregates: a time bucket and everything spend is grouped by. Its hash is
+ * well mixed: a batch holds thousands of keys whose fields differ in one or two characters, which
+ * a record's default hash spreads badly.
  */
-public final class AggregateKey implements Comparable<AggregateKey> {
+public final class AggregateKey {
 
     private final Instant bucketStart;
     private final String source;
@@ -85,21 +85,6 @@ public final class AggregateKey implements Comparable<AggregateKey> {
                 && source.equals(k.source) && subject.equals(k.subject) && modelId.equals(k.modelId)
                 && region.equals(k.region) && serviceTier.equals(k.serviceTier) && dimension.equals(k.dimension)
                 && rateCardVersion.equals(k.rateCardVersion));
-    }
-
-    /** A total order that is the same in every JVM: by hash, then field by field. */
-    @Override
-    public int compareTo(AggregateKey o) {
-        int c = Long.compare(hash, o.hash);
-        if (c == 0) c = bucketStart.compareTo(o.bucketStart);
-        if (c == 0) c = source.compareTo(o.source);
-        if (c == 0) c = subject.compareTo(o.subject);
-        if (c == 0) c = modelId.compareTo(o.modelId);
-        if (c == 0) c = region.compareTo(o.region);
-        if (c == 0) c = serviceTier.compareTo(o.serviceTier);
-        if (c == 0) c = dimension.compareTo(o.dimension);
-        if (c == 0) c = rateCardVersion.compareTo(o.rateCardVersion);
-        return c;
     }
 
     @Override

@@ -56,7 +56,8 @@ public class SpendLedger {
             // Plain SQL savepoints: the pool refuses JDBC's rollback() inside a JTA transaction.
             try (Statement savepoint = c.createStatement();
                  PreparedStatement insert = c.prepareStatement(
-                         "insert into seen_event (event_key) select unnest(?::uuid[]) on conflict do nothing")) {
+                         "insert into seen_event (event_key) select k from unnest(?::uuid[]) k order by k on conflict do nothing")) {
+                // In key order the index is walked once from left to right instead of at random.
                 savepoint.execute("savepoint register_event_keys");
                 insert.setArray(1, keyArray);
                 if (insert.executeUpdate() == keys.size()) {
@@ -86,9 +87,7 @@ public class SpendLedger {
         if (aggregates.isEmpty()) {
             return;
         }
-        // One row order in every instance, so that concurrent flushes never deadlock on shared rows.
         List<Map.Entry<AggregateKey, AggregateSums>> rows = new ArrayList<>(aggregates.entrySet());
-        rows.sort(Map.Entry.comparingByKey());
         int n = rows.size();
         String[] bucket = new String[n], source = new String[n], subject = new String[n], model = new String[n],
                 region = new String[n], tier = new String[n], dimension = new String[n], version = new String[n],
@@ -115,6 +114,7 @@ public class SpendLedger {
                                                   dimension, rate_card_version, quantity, cost_usd, events)
                      select * from unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                                           ?::text[], ?::text[], ?::numeric[], ?::numeric[], ?::bigint[])
+                     order by 1, 2, 3, 4, 5, 6, 7, 8 -- key order: concurrent commits lock shared rows alike, never deadlock
                      on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version)
                      do update set quantity = spend_aggregate.quantity + excluded.quantity,
                                    cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
