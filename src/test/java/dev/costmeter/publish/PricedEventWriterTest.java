@@ -1,0 +1,69 @@
+package dev.costmeter.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costmeter.pricing.CostLine;
+import dev.costmeter.pricing.Dimension;
+import dev.costmeter.pricing.PricedEvent;
+import dev.costmeter.pricing.Quantity;
+import dev.costmeter.pricing.UsageEvent;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PricedEventWriterTest {
+
+    final PricedEventWriter writer = new PricedEventWriter();
+    final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void writesACloudEventWithExactDecimalsAndTheOriginalEvent() throws Exception {
+        byte[] original = "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"data\":{\"modelId\":\"x\"}}\n".getBytes(StandardCharsets.UTF_8);
+        JsonNode out = json.readTree(writer.write(priced("e-1", "support-bot", "tenant-1", "conv-1"), original));
+
+        assertThat(out.get("specversion").asText()).isEqualTo("1.0");
+        assertThat(out.get("type").asText()).isEqualTo("costmeter.priced");
+        assertThat(out.get("id").asText()).isEqualTo("e-1");
+        assertThat(out.get("source").asText()).isEqualTo("support-bot");
+        assertThat(out.get("subject").asText()).isEqualTo("tenant-1");
+        assertThat(out.get("time").asText()).isEqualTo("2026-02-10T12:00:00Z");
+        JsonNode data = out.get("data");
+        assertThat(data.get("costUsd").asText()).isEqualTo("0.00000000175");
+        assertThat(data.get("rateCardVersion").asText()).isEqualTo("2026-02");
+        assertThat(data.get("interactionId").asText()).isEqualTo("conv-1");
+        assertThat(data.get("lines").get(0).get("unitPriceUsd").asText()).isEqualTo("0.00000000175");
+        assertThat(data.get("lines").get(0).get("dimension").asText()).isEqualTo("cache_read_input_tokens");
+        assertThat(data.get("event")).isEqualTo(json.readTree(original));
+    }
+
+    @Test
+    void escapesEverythingAnEventCanCarry() throws Exception {
+        String nasty = "q\"uote back\\slash tab\t nl\n bell\u0007 é ü 日本 😀 end";
+        JsonNode out = json.readTree(writer.write(priced(nasty, nasty, "", null), "{}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(out.get("id").asText()).isEqualTo(nasty);
+        assertThat(out.get("source").asText()).isEqualTo(nasty);
+        assertThat(out.has("subject")).isFalse();
+        assertThat(out.get("data").has("interactionId")).isFalse();
+    }
+
+    @Test
+    void theWriterCanBeReusedForEventsOfAnySize() throws Exception {
+        String longId = "x".repeat(5000);
+        assertThat(json.readTree(writer.write(priced(longId, "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo(longId);
+        assertThat(json.readTree(writer.write(priced("short", "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo("short");
+    }
+
+    static PricedEvent priced(String id, String source, String subject, String interaction) {
+        UsageEvent event = new UsageEvent(source, id, "bedrock.invocation", Instant.parse("2026-02-10T12:00:00Z"), subject,
+                "amazon.nova-micro-v1:0", "us-east-1", "batch", interaction,
+                List.of(new Quantity(Dimension.CACHE_READ_INPUT_TOKENS, BigDecimal.ONE)));
+        BigDecimal cost = new BigDecimal("1.75E-9");
+        return new PricedEvent(event, "amazon.nova-micro-v1:0", "us-east-1", "2026-02",
+                List.of(new CostLine(Dimension.CACHE_READ_INPUT_TOKENS, BigDecimal.ONE, cost, cost)), cost);
+    }
+}
