@@ -114,7 +114,8 @@ public final class EndToEndBenchmark {
             s.execute("create schema public");
         }
         File log = new File("target/bench-service-" + (publishPriced ? "priced-on" : "priced-off") + ".log");
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m"));
+        // The JVM options ./costmeter serve and the image use: the throughput collector, 512 MB.
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-XX:+UseParallelGC"));
         String extra = System.getenv("BENCH_SERVICE_JAVA_OPTS"); // e.g. a JFR recording
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.replace("{mode}", publishPriced ? "on" : "off").split("\\s+")));
