@@ -33,11 +33,11 @@ public class BatchCommitter {
         ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
         Set<UUID> seenBefore = ledger.registerEventKeys(batch.keys());
         BatchSummary summary = aggregator.settle(batch, seenBefore, reprice);
-        UsageOutputs.Sending sending = outputs.send(summary); // travels while PostgreSQL works
+        outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());
         ledger.quarantine(summary.unpriced());
         ledger.addOutcomes(summary.outcomes());
-        sending.awaitAcknowledged();
+        outputs.awaitAcknowledged();
         return summary;
     }
 }

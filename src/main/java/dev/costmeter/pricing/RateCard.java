@@ -24,8 +24,7 @@ public record RateCard(
         java.util.Set<String> regions,
         Map<String, ModelRates> models,
         Map<String, BigDecimal> serviceTiers,
-        List<String> crossRegionPrefixes,
-        String text) {
+        List<String> crossRegionPrefixes) {
 
     /**
      * The model an id is priced as: the id itself or an alias, else the id without a

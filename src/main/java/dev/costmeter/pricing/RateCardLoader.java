@@ -61,10 +61,10 @@ public final class RateCardLoader {
         if (file == null) {
             throw new RateCardException("rate card is empty");
         }
-        return build(file, text);
+        return build(file);
     }
 
-    private static RateCard build(RateCardFile file, String text) {
+    private static RateCard build(RateCardFile file) {
         List<String> problems = new ArrayList<>();
         if (blank(file.version())) {
             problems.add("version: required");
@@ -165,7 +165,7 @@ public final class RateCardLoader {
         List<String> prefixes = file.crossRegionPrefixes() == null ? List.of() : List.copyOf(file.crossRegionPrefixes());
         return new RateCard(file.version(), effectiveFrom, file.currency(), file.regions().get(0),
                 java.util.Set.copyOf(file.regions()), Map.copyOf(models),
-                Map.copyOf(tiers), prefixes, text);
+                Map.copyOf(tiers), prefixes);
     }
 
     /** price per unit = model price × dimension multiplier × tier multiplier ÷ tokenPricesPer, exactly. */

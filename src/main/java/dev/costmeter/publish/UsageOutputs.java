@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -33,14 +34,14 @@ public class UsageOutputs {
 
     private final CostmeterConfig.Topics topics;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final FailureLatch pricedFailures = new FailureLatch();
+    private final FailureLatch failures = new FailureLatch();
 
     /** Remembers the first failed send until someone takes it. */
     private static final class FailureLatch implements Callback {
         private final AtomicReference<Exception> first = new AtomicReference<>();
 
         @Override
-        public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+        public void onCompletion(RecordMetadata metadata, Exception e) {
             if (e != null) {
                 first.compareAndSet(null, e);
             }
@@ -63,53 +64,34 @@ public class UsageOutputs {
      * again: the priced topic is at-least-once, keyed by event id.
      */
     public void sendPriced(byte[] eventId, byte[] pricedRecord) {
-        producer.send(new ProducerRecord<>(topics.priced(), eventId, pricedRecord), pricedFailures);
+        producer.send(new ProducerRecord<>(topics.priced(), eventId, pricedRecord), failures);
     }
 
     /**
      * Starts sending a batch's quarantine and DLQ records; they go out while the caller writes to
-     * PostgreSQL. Call {@link Sending#awaitAcknowledged()} before committing.
+     * PostgreSQL. Call {@link #awaitAcknowledged()} before committing.
      */
-    public Sending send(BatchSummary summary) {
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        Callback onAck = (metadata, e) -> {
-            if (e != null) {
-                failure.compareAndSet(null, e);
-            }
-        };
+    public void send(BatchSummary summary) {
         for (PendingBatch.Unpriced a : summary.unpriced()) {
             PricingResult.Unpriced unpriced = a.result();
             Headers headers = copyWithOrigin(a.record(), unpriced.reason());
             if (unpriced.rateCardVersion() != null) {
                 headers.add(RATE_CARD_HEADER, unpriced.rateCardVersion().getBytes(StandardCharsets.UTF_8));
             }
-            producer.send(new ProducerRecord<>(topics.unpriced(), null, a.record().key(), a.record().value(), headers), onAck);
+            producer.send(new ProducerRecord<>(topics.unpriced(), null, a.record().key(), a.record().value(), headers), failures);
         }
         for (PendingBatch.Rejected r : summary.invalid()) {
             producer.send(new ProducerRecord<>(topics.dlq(), null, r.record().key(), r.record().value(),
-                    copyWithOrigin(r.record(), r.reason())), onAck);
+                    copyWithOrigin(r.record(), r.reason())), failures);
         }
-        return new Sending(failure);
     }
 
-    /** A batch's outputs on their way to the broker. */
-    public final class Sending {
-        private final AtomicReference<Exception> failure;
-
-        private Sending(AtomicReference<Exception> failure) {
-            this.failure = failure;
-        }
-
-        /** Waits until the broker has acknowledged every record sent so far, or says why it did not. */
-        public void awaitAcknowledged() throws OutputException {
-            producer.flush();
-            Exception pricedFailure = pricedFailures.take();
-            if (pricedFailure != null) {
-                throw new OutputException("Kafka did not acknowledge priced events: " + pricedFailure.getMessage(), pricedFailure);
-            }
-            if (failure.get() != null) {
-                throw new OutputException("Kafka did not acknowledge the batch's output records: " + failure.get().getMessage(), failure.get());
-            }
+    /** Waits until the broker has acknowledged every record sent so far, or says why it did not. */
+    public void awaitAcknowledged() throws OutputException {
+        producer.flush();
+        Exception failure = failures.take();
+        if (failure != null) {
+            throw new OutputException("Kafka did not acknowledge output records: " + failure.getMessage(), failure);
         }
     }
 

@@ -20,7 +20,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -87,15 +86,15 @@ public class SpendLedger {
         if (aggregates.isEmpty()) {
             return;
         }
-        List<Map.Entry<AggregateKey, AggregateSums>> rows = new ArrayList<>(aggregates.entrySet());
-        int n = rows.size();
+        int n = aggregates.size();
         String[] bucket = new String[n], source = new String[n], subject = new String[n], model = new String[n],
                 region = new String[n], tier = new String[n], dimension = new String[n], version = new String[n],
                 quantity = new String[n], cost = new String[n];
         Long[] events = new Long[n];
-        for (int i = 0; i < n; i++) {
-            AggregateKey k = rows.get(i).getKey();
-            AggregateSums s = rows.get(i).getValue();
+        int i = 0;
+        for (Map.Entry<AggregateKey, AggregateSums> row : aggregates.entrySet()) {
+            AggregateKey k = row.getKey();
+            AggregateSums s = row.getValue();
             bucket[i] = k.bucketStart().toString();
             source[i] = k.source();
             subject[i] = k.subject();
@@ -106,7 +105,7 @@ public class SpendLedger {
             version[i] = k.rateCardVersion();
             quantity[i] = s.quantity().toPlainString();
             cost[i] = s.costUsd().toPlainString();
-            events[i] = s.events();
+            events[i++] = s.events();
         }
         try (Connection c = dataSource.getConnection();
              PreparedStatement upsert = c.prepareStatement("""
