@@ -35,6 +35,7 @@ public class BatchCommitter {
         BatchSummary summary = aggregator.settle(batch, seenBefore, reprice);
         outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());
+        ledger.addInteractions(summary.interactions());
         ledger.quarantine(summary.unpriced());
         ledger.addOutcomes(summary.outcomes());
         outputs.awaitAcknowledged();

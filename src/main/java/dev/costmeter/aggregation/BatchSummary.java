@@ -10,6 +10,7 @@ import java.util.Map;
  */
 public record BatchSummary(
         Map<AggregateKey, AggregateSums> aggregates,
+        Map<InteractionSums.Key, InteractionSums> interactions,
         List<PendingBatch.Charged> priced,
         List<PendingBatch.Unpriced> unpriced,
         List<PendingBatch.Rejected> invalid,

@@ -1,6 +1,7 @@
 package dev.costmeter.aggregation;
 
 import dev.costmeter.pricing.PricingResult;
+import dev.costmeter.pricing.RateCardTimeline;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The records read since the last hand-over, already decoded, priced and summed into aggregates,
@@ -39,6 +41,7 @@ public final class PendingBatch {
     }
 
     private final Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
+    private final Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
     private final List<Charged> charged = new ArrayList<>();
     private final List<Unpriced> unpriced = new ArrayList<>();
     private final List<Rejected> rejected = new ArrayList<>();
@@ -49,6 +52,7 @@ public final class PendingBatch {
     private final Map<TopicPartition, Long> committedPositions;
     private int size;
     private long firstRecordAtNanos;
+    private RateCardTimeline timeline;
 
     /**
      * @param committedPositions per partition, the offset stored in PostgreSQL once every earlier
@@ -57,6 +61,23 @@ public final class PendingBatch {
      */
     public PendingBatch(Map<TopicPartition, Long> committedPositions) {
         this.committedPositions = committedPositions;
+    }
+
+    /**
+     * The rate card versions every event of this batch is priced with: fixed when the batch reads
+     * its first record, so a version published meanwhile cannot price a duplicate differently
+     * from when it was read.
+     */
+    public RateCardTimeline timeline(Supplier<RateCardTimeline> current) {
+        if (timeline == null) {
+            timeline = current.get();
+        }
+        return timeline;
+    }
+
+    /** @return the timeline this batch priced with (null if it priced nothing) */
+    public RateCardTimeline timeline() {
+        return timeline;
     }
 
     /**
@@ -102,6 +123,11 @@ public final class PendingBatch {
     /** The running sums of every priced event in the batch (duplicates of earlier batches included until settled). */
     public Map<AggregateKey, AggregateSums> aggregates() {
         return aggregates;
+    }
+
+    /** Per agent interaction, what this batch's priced events add to it. */
+    public Map<InteractionSums.Key, InteractionSums> interactions() {
+        return interactions;
     }
 
     public List<Charged> charged() {

@@ -29,12 +29,24 @@ public final class SpendAggregator {
         this.bucketSeconds = bucket.toSeconds();
     }
 
-    /** Adds each cost line of the event to its aggregate row. */
-    public void add(Map<AggregateKey, AggregateSums> aggregates, PricedEvent priced) {
+    /** The event type of a model call: what counts toward an interaction's model calls. */
+    public static final String MODEL_CALL_TYPE = "bedrock.invocation";
+
+    /** Adds each cost line of the event to its aggregate row, and the event to its interaction. */
+    public void add(PendingBatch batch, PricedEvent priced) {
+        add(batch.aggregates(), batch.interactions(), priced);
+    }
+
+    public void add(Map<AggregateKey, AggregateSums> aggregates, Map<InteractionSums.Key, InteractionSums> interactions,
+                    PricedEvent priced) {
         UsageEvent event = priced.event();
         Instant bucketStart = bucketStart(event.time());
         for (CostLine line : priced.lines()) {
             aggregates.computeIfAbsent(key(bucketStart, priced, line), k -> new AggregateSums()).add(line.quantity(), line.costUsd());
+        }
+        if (event.interactionId() != null) {
+            interactions.computeIfAbsent(new InteractionSums.Key(event.source(), event.interactionId()), k -> new InteractionSums())
+                    .add(event.time(), MODEL_CALL_TYPE.equals(event.type()), priced.totalUsd());
         }
     }
 
@@ -54,7 +66,7 @@ public final class SpendAggregator {
             priced = new ArrayList<>(priced.size());
             for (PendingBatch.Charged charged : batch.charged()) {
                 if (seenBefore.contains(charged.key())) {
-                    subtract(aggregates, reprice.apply(charged.value()));
+                    subtract(batch, reprice.apply(charged.value()));
                     duplicates++;
                 } else {
                     priced.add(charged);
@@ -69,16 +81,23 @@ public final class SpendAggregator {
                 }
             }
             aggregates.values().removeIf(sums -> sums.events() == 0);
+            batch.interactions().values().removeIf(sums -> sums.events() == 0);
         }
         EnumMap<EventOutcome, Long> outcomes = new EnumMap<>(EventOutcome.class);
         outcomes.put(EventOutcome.PRICED, (long) priced.size());
         outcomes.put(EventOutcome.DUPLICATE, duplicates);
         outcomes.put(EventOutcome.INVALID, (long) batch.rejected().size());
         outcomes.put(EventOutcome.UNPRICED, (long) unpriced.size());
-        return new BatchSummary(aggregates, priced, unpriced, batch.rejected(), outcomes);
+        return new BatchSummary(aggregates, batch.interactions(), priced, unpriced, batch.rejected(), outcomes);
     }
 
-    private void subtract(Map<AggregateKey, AggregateSums> aggregates, PricedEvent priced) {
+    private void subtract(PendingBatch batch, PricedEvent priced) {
+        Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
+        UsageEvent event = priced.event();
+        if (event.interactionId() != null) {
+            batch.interactions().get(new InteractionSums.Key(event.source(), event.interactionId()))
+                    .subtract(MODEL_CALL_TYPE.equals(event.type()), priced.totalUsd());
+        }
         Instant bucketStart = bucketStart(priced.event().time());
         for (CostLine line : priced.lines()) {
             AggregateSums sums = aggregates.get(key(bucketStart, priced, line));

@@ -4,6 +4,8 @@ import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.SpendQuery;
+import dev.costmeter.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -27,6 +29,7 @@ import java.util.TreeSet;
 /** Spend totals from PostgreSQL, the source of truth. Money is always a decimal string. */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.VIEWER)
 public class SpendResource {
 
     @Inject

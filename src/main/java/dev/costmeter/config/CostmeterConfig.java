@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,6 +25,11 @@ public interface CostmeterConfig {
     Metrics metrics();
 
     RateCards rateCards();
+
+    Interactions interactions();
+
+    /** Resources billed by the hour whether or not apps report them, accrued by the service. */
+    Map<String, StandingResource> standingResources();
 
     interface Kafka {
         /**
@@ -131,5 +137,38 @@ public interface CostmeterConfig {
     interface RateCards {
         /** A folder of extra rate card files (*.yaml) loaded beside the bundled ones. */
         Optional<String> directory();
+
+        /** How often each instance reloads the versions published over the API. */
+        @WithDefault("PT10S")
+        Duration refreshInterval();
+    }
+
+    interface Interactions {
+        /** An interaction with no new event for this long is complete: its calls and cost go to the histograms. */
+        @WithDefault("PT5M")
+        Duration idleTimeout();
+
+        /** How often completed interactions are looked for. */
+        @WithDefault("PT30S")
+        Duration checkInterval();
+    }
+
+    /**
+     * A standing resource, e.g. a Knowledge Base's OpenSearch Serverless collection: every hour the
+     * service publishes one usage event for it (id {@code standing:<name>:<hour>}) to the usage
+     * topic, priced like any other.
+     */
+    interface StandingResource {
+        /** The event type, e.g. bedrock.kb.opensearch_serverless or bedrock.provisioned_throughput. */
+        String type();
+
+        /** Who pays (the event's source). */
+        String source();
+
+        /** The event's data for one hour, as JSON (the service adds "hours": 1), e.g. {"ocus": 2}. */
+        String data();
+
+        /** Accrue from this instant (default: when the service first ran with the resource, at most a day back). */
+        Optional<Instant> since();
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Quantity;
 import dev.costmeter.pricing.UsageEvent;
@@ -27,17 +29,24 @@ import java.util.Locale;
  * excludes cache reads and writes, and {@code cacheDetails} splits cache writes by TTL; writes it does
  * not account for are 5-minute writes.
  *
- * <p>It reads the JSON as a token stream in one pass (no tree), because it runs once per event on
- * the hot path; fields may come in any order and unknown fields are skipped. Not thread-safe.
+ * <p>Other types ({@code bedrock.guardrail}, {@code bedrock.flow} …) are read by
+ * {@link FeatureUsageReader}.
+ *
+ * <p>An invocation is read as a token stream in one pass (no tree), because it runs once per event
+ * on the hot path; fields may come in any order and unknown fields are skipped. When {@code data}
+ * comes before {@code type}, or for the other types, {@code data} is read as a tree. Not thread-safe.
  */
 public final class CloudEventDecoder {
 
     public static final String TYPE_INVOCATION = "bedrock.invocation";
     private static final int MAX_ATTRIBUTE_LENGTH = 256;
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ObjectMapper TREES = new ObjectMapper(JSON);
+    private static final String KNOWN_TYPES = TYPE_INVOCATION + ", " + String.join(", ", FeatureUsageReader.TYPES);
 
     private final Limits limits;
     private final Clock clock;
+    private final FeatureUsageReader features;
 
     /**
      * @param maxRecordBytes  larger record values are rejected unread
@@ -50,12 +59,14 @@ public final class CloudEventDecoder {
     public CloudEventDecoder(Limits limits, Clock clock) {
         this.limits = limits;
         this.clock = clock;
+        this.features = new FeatureUsageReader(limits.maxQuantity());
     }
 
     /** What one pass over the JSON found; checked field by field afterwards, in a fixed order. */
     private static final class Fields {
         Object specversion, id, source, type, time, subject;
         boolean dataPresent;
+        JsonNode dataTree; // data read before its type was known, or of a type other than an invocation
         String dataProblem; // the first thing wrong inside data, reported only once the envelope is valid
         Object modelId, region, interactionId;
         String serviceTier = UsageEvent.DEFAULT_TIER;
@@ -64,6 +75,8 @@ public final class CloudEventDecoder {
         long outputTokens, cacheReadTokens, totalTokens;
         Long cacheWriteTokens;
         long write5m, write1h;
+        Long images;
+        BigDecimal videoSeconds;
     }
 
     public UsageEvent decode(byte[] value) throws InvalidEventException {
@@ -104,7 +117,18 @@ public final class CloudEventDecoder {
                 case "type" -> f.type = scalar(p, t);
                 case "time" -> f.time = scalar(p, t);
                 case "subject" -> f.subject = scalar(p, t);
-                case "data" -> readData(p, t, f);
+                case "data" -> {
+                    if (TYPE_INVOCATION.equals(f.type)) {
+                        readData(p, t, f);
+                    } else {
+                        f.dataPresent = true;
+                        f.dataTree = t == JsonToken.START_OBJECT ? p.readValueAsTree() : null;
+                        if (f.dataTree == null) {
+                            f.dataProblem = "data: required JSON object, got " + describe(t, p);
+                            p.skipChildren();
+                        }
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
@@ -130,6 +154,8 @@ public final class CloudEventDecoder {
                 case "interactionId" -> f.interactionId = scalar(p, v);
                 case "serviceTier" -> readServiceTier(p, v, f);
                 case "usage" -> readUsage(p, v, f);
+                case "images" -> f.images = count(p, v, "data.images", f);
+                case "videoSeconds" -> f.videoSeconds = seconds(p, v, f);
                 default -> p.skipChildren();
             }
         }
@@ -253,19 +279,26 @@ public final class CloudEventDecoder {
         if (!f.dataPresent) {
             throw new InvalidEventException("data: required JSON object, got nothing");
         }
-        if (!TYPE_INVOCATION.equals(type)) {
-            throw new InvalidEventException("unknown type \"" + type + "\"; known types: " + TYPE_INVOCATION);
-        }
         if (f.dataProblem != null) {
             throw new InvalidEventException(f.dataProblem);
+        }
+        if (FeatureUsageReader.knows(type)) {
+            return feature(f, id, source, type, time, subject);
+        }
+        if (!TYPE_INVOCATION.equals(type)) {
+            throw new InvalidEventException("unknown type \"" + type + "\"; known types: " + KNOWN_TYPES);
+        }
+        if (f.dataTree != null) { // data came before type
+            readDataTree(f);
         }
         String modelId = requiredString(f.modelId, "data.modelId");
         String region = optionalString(f.region, "data.region");
         String interactionId = optionalString(f.interactionId, "data.interactionId");
-        if (!f.usagePresent) {
+        boolean media = f.images != null || f.videoSeconds != null;
+        if (!f.usagePresent && !media) {
             throw new InvalidEventException("data.usage: required JSON object (Bedrock's Converse usage), got nothing");
         }
-        if (f.inputTokens == null) {
+        if (f.usagePresent && f.inputTokens == null) {
             throw new InvalidEventException("data.usage.inputTokens: required whole number");
         }
         long cacheWrite = f.cacheWriteTokens == null ? f.write5m + f.write1h : f.cacheWriteTokens;
@@ -277,13 +310,69 @@ public final class CloudEventDecoder {
         long write5m = f.write5m + writesWithoutTtl; // Bedrock's default cache TTL is 5 minutes
 
         List<Quantity> quantities = new ArrayList<>(5);
-        add(quantities, Dimension.INPUT_TOKENS, f.inputTokens);
+        add(quantities, Dimension.INPUT_TOKENS, orZero(f.inputTokens));
         add(quantities, Dimension.OUTPUT_TOKENS, f.outputTokens);
         add(quantities, Dimension.CACHE_READ_INPUT_TOKENS, f.cacheReadTokens);
         add(quantities, Dimension.CACHE_WRITE_5M_INPUT_TOKENS, write5m);
         add(quantities, Dimension.CACHE_WRITE_1H_INPUT_TOKENS, f.write1h);
+        add(quantities, Dimension.IMAGES, orZero(f.images));
+        if (f.videoSeconds != null && f.videoSeconds.signum() > 0) {
+            quantities.add(new Quantity(Dimension.VIDEO_SECONDS, f.videoSeconds));
+        }
         return new UsageEvent(source, id, type, time, subject == null ? "" : subject, modelId, region, f.serviceTier,
                 interactionId, List.copyOf(quantities));
+    }
+
+    /** An event of one of Bedrock's other features: its data read as a tree by {@link FeatureUsageReader}. */
+    private UsageEvent feature(Fields f, String id, String source, String type, Instant time, String subject)
+            throws InvalidEventException {
+        JsonNode data = f.dataTree;
+        String region = optionalString(textOrDescribed(data.get("region")), "data.region");
+        String interactionId = optionalString(textOrDescribed(data.get("interactionId")), "data.interactionId");
+        FeatureUsageReader.FeatureUsage usage = features.read(type, data);
+        if (usage.modelId().length() > MAX_ATTRIBUTE_LENGTH) {
+            throw new InvalidEventException("data.modelId: longer than " + MAX_ATTRIBUTE_LENGTH + " characters");
+        }
+        return new UsageEvent(source, id, type, time, subject == null ? "" : subject, usage.modelId(), region,
+                UsageEvent.NO_TIER, interactionId, usage.quantities(), usage.periodHours());
+    }
+
+    private static Object textOrDescribed(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        return node.isTextual() ? node.asText() : new Described(node.isContainerNode() ? "an " + (node.isArray() ? "array" : "object")
+                : "the " + node.getNodeType().name().toLowerCase(Locale.ROOT) + " " + node);
+    }
+
+    /** An invocation whose data was read as a tree (it came before the type): read it like a stream. */
+    private void readDataTree(Fields f) throws InvalidEventException {
+        try (JsonParser p = TREES.treeAsTokens(f.dataTree)) {
+            readData(p, p.nextToken(), f);
+        } catch (IOException e) {
+            throw new InvalidEventException("malformed data: " + e.getMessage());
+        }
+        if (f.dataProblem != null) {
+            throw new InvalidEventException(f.dataProblem);
+        }
+    }
+
+    /** Seconds of generated video: a non-negative decimal. */
+    private BigDecimal seconds(JsonParser p, JsonToken t, Fields f) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+            f.dataProblem = "data.videoSeconds: must be a number, got " + describe(t, p);
+            p.skipChildren();
+            return null;
+        }
+        BigDecimal seconds = p.getDecimalValue();
+        if (seconds.signum() < 0 || seconds.compareTo(BigDecimal.valueOf(limits.maxQuantity())) > 0 || seconds.scale() > 12) {
+            f.dataProblem = "data.videoSeconds: " + p.getText() + " is out of range";
+            return null;
+        }
+        return seconds.stripTrailingZeros();
     }
 
     private static void add(List<Quantity> quantities, Dimension dimension, long amount) {

@@ -10,6 +10,7 @@ import dev.costmeter.metrics.SpendMetrics;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
+import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.publish.UsageOutputs;
@@ -195,9 +196,9 @@ public class UsageConsumer implements Runnable {
         if (!batch.claim(key, record)) {
             return; // the same event twice in one batch
         }
-        PricingResult result = pricer.price(event, rateCards.timeline().cardAt(event.time()));
+        PricingResult result = pricer.price(event, batch.timeline(rateCards::timeline).cardAt(event.time()));
         if (result instanceof PricingResult.Priced p) {
-            aggregator.add(batch.aggregates(), p.pricedEvent());
+            aggregator.add(batch, p.pricedEvent());
             batch.charged(key, record);
             if (publishPriced) {
                 outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), record.value()));
@@ -211,10 +212,10 @@ public class UsageConsumer implements Runnable {
      * Prices a record value again, for a commit that finds the event was charged in an earlier
      * batch and must take its lines back out. Pricing is pure, so the lines are the same.
      */
-    private PricedEvent reprice(byte[] value) {
+    private PricedEvent reprice(byte[] value, RateCardTimeline timeline) {
         try {
             UsageEvent event = repriceDecoder.decode(value);
-            return ((PricingResult.Priced) pricer.price(event, rateCards.timeline().cardAt(event.time()))).pricedEvent();
+            return ((PricingResult.Priced) pricer.price(event, timeline.cardAt(event.time()))).pricedEvent();
         } catch (InvalidEventException | ClassCastException e) {
             throw new IllegalStateException("an event priced once did not price again the same way", e);
         }
@@ -229,7 +230,8 @@ public class UsageConsumer implements Runnable {
         committedPositions.putAll(committing.nextOffsets()); // what the store will say once it commits
         batch = new PendingBatch(committedPositions);
         String group = config.ingest().consumerGroup();
-        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator, this::reprice, group)),
+        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator,
+                value -> reprice(value, committing.timeline()), group)),
                 System.nanoTime());
     }
 

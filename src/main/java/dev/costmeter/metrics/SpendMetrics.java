@@ -6,6 +6,7 @@ import dev.costmeter.aggregation.BatchSummary;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.config.CostmeterConfig;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -35,6 +36,7 @@ public class SpendMetrics {
     private final EnumMap<EventOutcome, Counter> events = new EnumMap<>(EventOutcome.class);
     private final Timer flushDuration;
     private final Counter flushFailures;
+    private final Counter repriced;
     private final AtomicLong consumerLag = new AtomicLong();
     private final AtomicLong lastCommitEpochSeconds = new AtomicLong();
 
@@ -52,6 +54,8 @@ public class SpendMetrics {
                     .description("Usage records read, by what became of them")
                     .tag("outcome", outcome.label()).register(registry));
         }
+        repriced = Counter.builder("costmeter.events.repriced")
+                .description("Quarantined (unpriced) events priced later, once a rate card covered them").register(registry);
         flushDuration = Timer.builder("costmeter.flush.duration")
                 .description("Time to commit one batch: dedup, aggregates, offsets and outputs")
                 .publishPercentiles(0.5, 0.99)
@@ -69,9 +73,21 @@ public class SpendMetrics {
         for (Map.Entry<EventOutcome, Long> e : summary.outcomes().entrySet()) {
             events.get(e.getKey()).increment(e.getValue());
         }
+        recordSpend(summary.aggregates());
+        flushDuration.record(flushNanos, TimeUnit.NANOSECONDS);
+        lastCommitEpochSeconds.set(System.currentTimeMillis() / 1000);
+    }
+
+    /** Quarantined events priced again once a rate card covered them, and what they cost. */
+    public void recordRepriced(long events, Map<AggregateKey, AggregateSums> aggregates) {
+        repriced.increment(events);
+        recordSpend(aggregates);
+    }
+
+    private void recordSpend(Map<AggregateKey, AggregateSums> aggregates) {
         // Sum the batch's rows per label set first: far fewer rows than aggregates, exact until here.
         Map<SeriesKey, BigDecimal[]> series = new HashMap<>();
-        for (Map.Entry<AggregateKey, AggregateSums> row : summary.aggregates().entrySet()) {
+        for (Map.Entry<AggregateKey, AggregateSums> row : aggregates.entrySet()) {
             AggregateKey k = row.getKey();
             SeriesKey key = new SeriesKey(sources.limit(k.source()), models.limit(k.modelId()), k.dimension(), k.serviceTier());
             BigDecimal[] sums = series.computeIfAbsent(key, x -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
@@ -83,8 +99,6 @@ public class SpendMetrics {
             pair[0].increment(sums[0].doubleValue());
             pair[1].increment(sums[1].doubleValue());
         });
-        flushDuration.record(flushNanos, TimeUnit.NANOSECONDS);
-        lastCommitEpochSeconds.set(System.currentTimeMillis() / 1000);
     }
 
     private Counter[] register(SeriesKey key) {
@@ -97,6 +111,22 @@ public class SpendMetrics {
                         .description("Units used (tokens, …) by billed dimension")
                         .tags("source", key.source(), "model", key.model(), "dimension", key.dimension(), "tier", key.tier())
                         .register(registry)};
+    }
+
+    /**
+     * A completed agent interaction: how many model calls it took and what it cost (the guide's
+     * "5-10x your naive token estimate" shows as a model-calls histogram far from 1).
+     */
+    public void recordInteraction(String source, long modelCalls, BigDecimal costUsd) {
+        String label = sources.limit(source);
+        DistributionSummary.builder("costmeter.interaction.model.calls")
+                .description("Model calls per completed user interaction (events sharing an interactionId)")
+                .serviceLevelObjectives(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50)
+                .tag("source", label).register(registry).record(modelCalls);
+        DistributionSummary.builder("costmeter.interaction.cost").baseUnit("usd")
+                .description("Cost in USD per completed user interaction")
+                .serviceLevelObjectives(0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5)
+                .tag("source", label).register(registry).record(costUsd.doubleValue());
     }
 
     public void recordFlushFailure() {

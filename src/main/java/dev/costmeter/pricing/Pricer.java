@@ -9,8 +9,13 @@ import java.util.List;
  * its exact cost out. No I/O, no framework, no rounding: a per-event cost is the exact decimal,
  * even where it is a fraction of a nano-dollar.
  *
- * <p>An event the card cannot price (unknown model, tier or region, a dimension the model has no
- * price for) is never priced at $0; it comes back {@link PricingResult.Unpriced} with the reason.
+ * <p>The rules, in order: the region must be one the card prices; a dimension priced per model
+ * needs the model in the card; token dimensions need the service tier; a model's long-context
+ * rule moves input tokens above its threshold to {@code long_context_input_tokens}; a per-hour
+ * minimum raises a time-based quantity to its floor; then each quantity × its unit price.
+ *
+ * <p>An event the card cannot price (unknown model, tier or region, a dimension with no price) is
+ * never priced at $0; it comes back {@link PricingResult.Unpriced} with the reason.
  */
 public final class Pricer {
 
@@ -19,32 +24,84 @@ public final class Pricer {
             return new PricingResult.Unpriced(event, null,
                     "no rate card is in effect at " + event.time() + "; publish one whose effectiveFrom is not later");
         }
-        RateCard.ModelRates model = card.resolveModel(event.modelId());
-        if (model == null) {
-            return unpriced(event, card, "model '" + event.modelId() + "' has no price in rate card " + card.version());
-        }
-        String tier = event.serviceTier();
-        if (!card.serviceTiers().containsKey(tier)) {
-            return unpriced(event, card, "service tier '" + tier + "' is not in rate card " + card.version()
-                    + " (known: " + String.join(", ", card.serviceTiers().keySet().stream().sorted().toList()) + ")");
-        }
         String region = event.region() == null ? card.region() : event.region();
         if (!card.regions().contains(region)) {
             return unpriced(event, card, "rate card " + card.version() + " has no prices for region '" + region + "'");
         }
-        List<CostLine> lines = new ArrayList<>(event.quantities().size());
-        BigDecimal total = BigDecimal.ZERO;
+        boolean needsModel = false;
+        boolean tokens = false;
         for (Quantity quantity : event.quantities()) {
-            BigDecimal unitPrice = model.unitPrice(tier, quantity.dimension());
-            if (unitPrice == null) {
-                return unpriced(event, card, "rate card " + card.version() + " has no price for "
-                        + quantity.dimension().id() + " of model '" + model.modelId() + "'");
+            needsModel |= quantity.dimension().needsModel();
+            tokens |= quantity.dimension().pricedBy() == Dimension.PricedBy.MODEL_TOKENS;
+        }
+        RateCard.ModelRates model = null;
+        if (needsModel) {
+            if (event.modelId() == null || event.modelId().isEmpty()) {
+                return unpriced(event, card, "usage of a model-priced dimension names no model");
             }
-            BigDecimal cost = quantity.amount().multiply(unitPrice);
-            lines.add(new CostLine(quantity.dimension(), quantity.amount(), unitPrice, cost));
+            model = card.resolveModel(event.modelId());
+            if (model == null) {
+                return unpriced(event, card, "model '" + event.modelId() + "' has no price in rate card " + card.version());
+            }
+        }
+        String tier = event.serviceTier();
+        if (tokens && !card.serviceTiers().containsKey(tier)) {
+            return unpriced(event, card, "service tier '" + tier + "' is not in rate card " + card.version()
+                    + " (known: " + String.join(", ", card.serviceTiers().keySet().stream().sorted().toList()) + ")");
+        }
+        List<Quantity> quantities = model == null || model.longContext() == null
+                ? event.quantities() : applyLongContext(event.quantities(), model.longContext());
+        List<CostLine> lines = new ArrayList<>(quantities.size());
+        BigDecimal total = BigDecimal.ZERO;
+        for (Quantity quantity : quantities) {
+            Dimension dimension = quantity.dimension();
+            BigDecimal unitPrice = dimension.pricedBy() == Dimension.PricedBy.ACCOUNT
+                    ? card.accountPrice(dimension) : model.unitPrice(tier, dimension);
+            if (unitPrice == null) {
+                return unpriced(event, card, "rate card " + card.version() + " has no price for " + dimension.id()
+                        + (dimension.needsModel() ? " of model '" + model.modelId() + "'" : ""));
+            }
+            BigDecimal amount = atLeastMinimum(quantity.amount(), card.minimumPerHour(dimension), event.periodHours());
+            BigDecimal cost = amount.multiply(unitPrice);
+            lines.add(new CostLine(dimension, amount, unitPrice, cost));
             total = total.add(cost);
         }
-        return new PricingResult.Priced(new PricedEvent(event, model.modelId(), region, card.version(), List.copyOf(lines), total));
+        return new PricingResult.Priced(new PricedEvent(event, model == null ? UsageEvent.NO_MODEL : model.modelId(),
+                region, card.version(), List.copyOf(lines), total));
+    }
+
+    /**
+     * Input tokens of one request above the rule's threshold are billed as long-context tokens:
+     * the excess only, or the whole request's input, as the rule says.
+     */
+    static List<Quantity> applyLongContext(List<Quantity> quantities, RateCard.LongContextRule rule) {
+        for (int i = 0; i < quantities.size(); i++) {
+            Quantity q = quantities.get(i);
+            if (q.dimension() != Dimension.INPUT_TOKENS) {
+                continue;
+            }
+            BigDecimal threshold = BigDecimal.valueOf(rule.inputTokensAbove());
+            if (q.amount().compareTo(threshold) <= 0) {
+                return quantities;
+            }
+            List<Quantity> split = new ArrayList<>(quantities);
+            if (rule.wholeRequest()) {
+                split.set(i, new Quantity(Dimension.LONG_CONTEXT_INPUT_TOKENS, q.amount()));
+            } else {
+                split.set(i, new Quantity(Dimension.INPUT_TOKENS, threshold));
+                split.add(i + 1, new Quantity(Dimension.LONG_CONTEXT_INPUT_TOKENS, q.amount().subtract(threshold)));
+            }
+            return split;
+        }
+        return quantities;
+    }
+
+    /** A per-hour floor (e.g. OpenSearch Serverless: at least 2 OCUs) over the event's period. */
+    private static BigDecimal atLeastMinimum(BigDecimal amount, BigDecimal minimumPerHour, BigDecimal periodHours) {
+        if (minimumPerHour == null || periodHours == null) {
+            return amount;
+        }
+        return amount.max(minimumPerHour.multiply(periodHours));
     }
 
     private static PricingResult.Unpriced unpriced(UsageEvent event, RateCard card, String reason) {

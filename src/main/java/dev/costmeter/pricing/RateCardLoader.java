@@ -1,10 +1,13 @@
 package dev.costmeter.pricing;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -13,15 +16,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a rate card file (YAML, see {@code src/main/resources/ratecards/}) and checks it: every
- * price is a non-negative decimal, every dimension is one costmeter knows, every model id is unique.
- * All problems are reported at once, each with the place at fault.
+ * price is a non-negative decimal, every dimension is one costmeter knows and is priced where it
+ * belongs (per model or account-wide), every rule refers to something that exists, every model id
+ * is unique. All problems are reported at once, each with its place and line in the file.
  */
 public final class RateCardLoader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    private static final YAMLFactory YAML_FACTORY = new YAMLFactory();
+    private static final ObjectMapper YAML = new ObjectMapper(YAML_FACTORY)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
@@ -36,6 +42,9 @@ public final class RateCardLoader {
             Map<String, BigDecimal> serviceTiers,
             Map<String, TokenDimensionRule> tokenDimensions,
             List<String> crossRegionPrefixes,
+            Map<String, LongContextEntry> longContextRules,
+            Map<String, String> charges,
+            Map<String, MinimumEntry> minimums,
             List<ModelEntry> models) {
     }
 
@@ -43,7 +52,15 @@ public final class RateCardLoader {
     record TokenDimensionRule(String basedOn, BigDecimal multiplier) {
     }
 
-    record ModelEntry(String id, String name, List<String> aliases, BigDecimal input, BigDecimal output) {
+    /** billed: "excess" (tokens beyond the threshold) or "whole_request". */
+    record LongContextEntry(Long inputTokensAbove, BigDecimal multiplier, String billed) {
+    }
+
+    record MinimumEntry(BigDecimal perHour) {
+    }
+
+    record ModelEntry(String id, String name, List<String> aliases, BigDecimal input, BigDecimal output,
+                      String longContext, Map<String, String> prices) {
     }
 
     private RateCardLoader() {
@@ -61,61 +78,66 @@ public final class RateCardLoader {
         if (file == null) {
             throw new RateCardException("rate card is empty");
         }
-        return build(file);
+        return build(file, new Problems(lineIndex(text)));
     }
 
-    private static RateCard build(RateCardFile file) {
-        List<String> problems = new ArrayList<>();
+    private static RateCard build(RateCardFile file, Problems problems) {
         if (blank(file.version())) {
-            problems.add("version: required");
+            problems.add("version", "required");
         }
         Instant effectiveFrom = null;
         if (blank(file.effectiveFrom())) {
-            problems.add("effectiveFrom: required (an ISO-8601 instant such as 2026-02-01T00:00:00Z)");
+            problems.add("effectiveFrom", "required (an ISO-8601 instant such as 2026-02-01T00:00:00Z)");
         } else {
             try {
                 effectiveFrom = Instant.parse(file.effectiveFrom());
             } catch (DateTimeParseException e) {
-                problems.add("effectiveFrom: '" + file.effectiveFrom() + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
+                problems.add("effectiveFrom", "'" + file.effectiveFrom() + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
             }
         }
         if (!"USD".equals(file.currency())) {
-            problems.add("currency: must be USD, was " + file.currency());
+            problems.add("currency", "must be USD, was " + file.currency());
         }
         if (file.regions() == null || file.regions().isEmpty() || file.regions().stream().anyMatch(RateCardLoader::blank)) {
-            problems.add("regions: required, the regions whose prices this card holds; the first is used for events that name none");
+            problems.add("regions", "required, the regions whose prices this card holds; the first is used for events that name none");
         }
         BigDecimal per = file.tokenPricesPer();
         if (per == null || per.signum() <= 0) {
-            problems.add("tokenPricesPer: required and positive (e.g. 1000000 for prices per 1M tokens)");
+            problems.add("tokenPricesPer", "required and positive (e.g. 1000000 for prices per 1M tokens)");
             per = BigDecimal.ONE;
         }
 
         Map<String, BigDecimal> tiers = file.serviceTiers() == null ? Map.of() : file.serviceTiers();
         if (!tiers.containsKey(UsageEvent.DEFAULT_TIER)) {
-            problems.add("serviceTiers: must define 'default' (Bedrock's Standard tier)");
+            problems.add("serviceTiers", "must define 'default' (Bedrock's Standard tier)");
         }
         tiers.forEach((tier, multiplier) -> {
             if (multiplier == null || multiplier.signum() < 0) {
-                problems.add("serviceTiers." + tier + ": multiplier must be a non-negative decimal");
+                problems.add("serviceTiers." + tier, "multiplier must be a non-negative decimal");
             }
         });
 
-        Map<Dimension, TokenDimensionRule> rules = new HashMap<>();
-        if (file.tokenDimensions() == null || file.tokenDimensions().isEmpty()) {
-            problems.add("tokenDimensions: required");
-        } else {
-            file.tokenDimensions().forEach((name, rule) -> {
+        Map<Dimension, TokenDimensionRule> rules = tokenDimensionRules(file, problems);
+        Map<String, RateCard.LongContextRule> longContextRules = longContextRules(file, problems);
+        BigDecimal[] accountPrices = new BigDecimal[Dimension.values().length];
+        if (file.charges() != null) {
+            file.charges().forEach((name, price) -> {
+                Dimension dimension = dimension(name, "charges." + name, Dimension.PricedBy.ACCOUNT, problems);
+                if (dimension != null) {
+                    accountPrices[dimension.ordinal()] = UnitPrice.parse(price, "charges." + name, problems);
+                }
+            });
+        }
+        BigDecimal[] minimums = new BigDecimal[Dimension.values().length];
+        if (file.minimums() != null) {
+            file.minimums().forEach((name, minimum) -> {
                 Dimension dimension = Dimension.byId(name);
-                String at = "tokenDimensions." + name;
                 if (dimension == null) {
-                    problems.add(at + ": unknown dimension; known: " + knownDimensions());
-                } else if (rule == null || !("input".equals(rule.basedOn()) || "output".equals(rule.basedOn()))) {
-                    problems.add(at + ".basedOn: must be 'input' or 'output'");
-                } else if (rule.multiplier() == null || rule.multiplier().signum() < 0) {
-                    problems.add(at + ".multiplier: must be a non-negative decimal");
+                    problems.add("minimums." + name, "unknown dimension");
+                } else if (minimum == null || minimum.perHour() == null || minimum.perHour().signum() < 0) {
+                    problems.add("minimums." + name + ".perHour", "required non-negative decimal (units billed per hour at least)");
                 } else {
-                    rules.put(dimension, rule);
+                    minimums[dimension.ordinal()] = minimum.perHour();
                 }
             });
         }
@@ -123,29 +145,49 @@ public final class RateCardLoader {
         Map<String, RateCard.ModelRates> models = new LinkedHashMap<>();
         List<ModelEntry> entries = file.models() == null ? List.of() : file.models();
         if (entries.isEmpty()) {
-            problems.add("models: at least one model is required");
+            problems.add("models", "at least one model is required");
         }
         for (int i = 0; i < entries.size(); i++) {
             ModelEntry model = entries.get(i);
-            String at = "models[" + i + "]" + (model == null || blank(model.id()) ? "" : " (" + model.id() + ")");
+            String at = "models[" + i + "]";
             if (model == null || blank(model.id())) {
-                problems.add(at + ".id: required");
+                problems.add(at + ".id", "required");
                 continue;
             }
+            problems.label(at, model.id());
             if (model.input() != null && model.input().signum() < 0) {
-                problems.add(at + ".input: price must not be negative");
+                problems.add(at + ".input", "price must not be negative");
                 continue;
             }
             if (model.output() != null && model.output().signum() < 0) {
-                problems.add(at + ".output: price must not be negative");
+                problems.add(at + ".output", "price must not be negative");
                 continue;
             }
-            if (model.input() == null && model.output() == null) {
-                problems.add(at + ": needs an input or output price");
+            BigDecimal[] flatPrices = new BigDecimal[Dimension.values().length];
+            if (model.prices() != null) {
+                model.prices().forEach((name, price) -> {
+                    String where = at + ".prices." + name;
+                    Dimension dimension = dimension(name, where, Dimension.PricedBy.MODEL, problems);
+                    if (dimension != null) {
+                        flatPrices[dimension.ordinal()] = UnitPrice.parse(price, where, problems);
+                    }
+                });
+            }
+            if (model.input() == null && model.output() == null && (model.prices() == null || model.prices().isEmpty())) {
+                problems.add(at, "needs an input or output price, or prices");
                 continue;
+            }
+            RateCard.LongContextRule longContext = null;
+            if (model.longContext() != null) {
+                longContext = longContextRules.get(model.longContext());
+                if (longContext == null) {
+                    problems.add(at + ".longContext", "no rule '" + model.longContext() + "' in longContextRules");
+                } else if (model.input() == null) {
+                    problems.add(at + ".longContext", "a long-context rule needs the model's input price");
+                }
             }
             RateCard.ModelRates rates = new RateCard.ModelRates(model.id(), model.name(),
-                    unitPricesByTier(model, rules, tiers, per));
+                    tokenPricesByTier(model, rules, longContext, tiers, per, problems), flatPrices, longContext);
             List<String> ids = new ArrayList<>();
             ids.add(model.id());
             if (model.aliases() != null) {
@@ -153,53 +195,209 @@ public final class RateCardLoader {
             }
             for (String id : ids) {
                 if (models.putIfAbsent(id, rates) != null) {
-                    problems.add(at + ": model id '" + id + "' is listed twice");
+                    problems.add(at, "model id '" + id + "' is listed twice");
                 }
             }
         }
 
-        if (!problems.isEmpty()) {
-            throw new RateCardException("rate card " + (blank(file.version()) ? "" : file.version() + " ")
-                    + "is invalid:\n  - " + String.join("\n  - ", problems));
-        }
+        problems.throwIfAny(file.version());
         List<String> prefixes = file.crossRegionPrefixes() == null ? List.of() : List.copyOf(file.crossRegionPrefixes());
         return new RateCard(file.version(), effectiveFrom, file.currency(), file.regions().get(0),
-                java.util.Set.copyOf(file.regions()), Map.copyOf(models),
-                Map.copyOf(tiers), prefixes);
+                Set.copyOf(file.regions()), Map.copyOf(models), Map.copyOf(tiers), prefixes, accountPrices, minimums);
+    }
+
+    private static Map<Dimension, TokenDimensionRule> tokenDimensionRules(RateCardFile file, Problems problems) {
+        Map<Dimension, TokenDimensionRule> rules = new HashMap<>();
+        if (file.tokenDimensions() == null || file.tokenDimensions().isEmpty()) {
+            problems.add("tokenDimensions", "required");
+            return rules;
+        }
+        file.tokenDimensions().forEach((name, rule) -> {
+            String at = "tokenDimensions." + name;
+            Dimension dimension = dimension(name, at, Dimension.PricedBy.MODEL_TOKENS, problems);
+            if (dimension == null) {
+                return;
+            }
+            if (dimension == Dimension.LONG_CONTEXT_INPUT_TOKENS) {
+                problems.add(at, "is priced by a model's longContext rule (see longContextRules), not here");
+            } else if (rule == null || !("input".equals(rule.basedOn()) || "output".equals(rule.basedOn()))) {
+                problems.add(at + ".basedOn", "must be 'input' or 'output'");
+            } else if (rule.multiplier() == null || rule.multiplier().signum() < 0) {
+                problems.add(at + ".multiplier", "must be a non-negative decimal");
+            } else {
+                rules.put(dimension, rule);
+            }
+        });
+        return rules;
+    }
+
+    private static Map<String, RateCard.LongContextRule> longContextRules(RateCardFile file, Problems problems) {
+        Map<String, RateCard.LongContextRule> rules = new HashMap<>();
+        if (file.longContextRules() == null) {
+            return rules;
+        }
+        file.longContextRules().forEach((name, rule) -> {
+            String at = "longContextRules." + name;
+            if (rule == null || rule.inputTokensAbove() == null || rule.inputTokensAbove() < 0) {
+                problems.add(at + ".inputTokensAbove", "required non-negative whole number of input tokens");
+            } else if (rule.multiplier() == null || rule.multiplier().signum() < 0) {
+                problems.add(at + ".multiplier", "required non-negative decimal");
+            } else if (!"excess".equals(rule.billed()) && !"whole_request".equals(rule.billed())) {
+                problems.add(at + ".billed", "must be 'excess' (tokens beyond the threshold) or 'whole_request'");
+            } else {
+                rules.put(name, new RateCard.LongContextRule(name, rule.inputTokensAbove(), rule.multiplier(),
+                        "whole_request".equals(rule.billed())));
+            }
+        });
+        return rules;
+    }
+
+    /** A known dimension priced the way the place in the card expects, or null (problem reported). */
+    private static Dimension dimension(String name, String at, Dimension.PricedBy expected, Problems problems) {
+        Dimension dimension = Dimension.byId(name);
+        if (dimension == null) {
+            problems.add(at, "unknown dimension; known here: " + Dimension.idsPricedBy(expected));
+            return null;
+        }
+        if (dimension.pricedBy() != expected) {
+            problems.add(at, switch (dimension.pricedBy()) {
+                case MODEL_TOKENS -> "is a token dimension: price it with the model's input/output and tokenDimensions";
+                case MODEL -> "is priced per model: put it under a model's prices";
+                case ACCOUNT -> "is priced account-wide: put it under charges";
+            });
+            return null;
+        }
+        return dimension;
     }
 
     /** price per unit = model price × dimension multiplier × tier multiplier ÷ tokenPricesPer, exactly. */
-    private static Map<String, BigDecimal[]> unitPricesByTier(ModelEntry model, Map<Dimension, TokenDimensionRule> rules,
-                                                              Map<String, BigDecimal> tiers, BigDecimal per) {
+    private static Map<String, BigDecimal[]> tokenPricesByTier(ModelEntry model, Map<Dimension, TokenDimensionRule> rules,
+                                                               RateCard.LongContextRule longContext, Map<String, BigDecimal> tiers,
+                                                               BigDecimal per, Problems problems) {
         Map<String, BigDecimal[]> byTier = new HashMap<>();
+        if (model.input() == null && model.output() == null) {
+            return byTier;
+        }
         tiers.forEach((tier, tierMultiplier) -> {
+            if (tierMultiplier == null) {
+                return;
+            }
             BigDecimal[] prices = new BigDecimal[Dimension.values().length];
             rules.forEach((dimension, rule) -> {
                 BigDecimal base = "input".equals(rule.basedOn()) ? model.input() : model.output();
                 if (base != null) {
-                    prices[dimension.ordinal()] = exactQuotient(base.multiply(rule.multiplier()).multiply(tierMultiplier), per);
+                    prices[dimension.ordinal()] = exactQuotient(base.multiply(rule.multiplier()).multiply(tierMultiplier), per, problems);
                 }
             });
+            if (longContext != null && model.input() != null) {
+                prices[Dimension.LONG_CONTEXT_INPUT_TOKENS.ordinal()] =
+                        exactQuotient(model.input().multiply(longContext.multiplier()).multiply(tierMultiplier), per, problems);
+            }
             byTier.put(tier, prices);
         });
         return byTier;
     }
 
-    private static BigDecimal exactQuotient(BigDecimal dividend, BigDecimal divisor) {
+    private static BigDecimal exactQuotient(BigDecimal dividend, BigDecimal divisor, Problems problems) {
         try {
             return dividend.divide(divisor).stripTrailingZeros();
         } catch (ArithmeticException e) {
-            throw new RateCardException("tokenPricesPer " + divisor.toPlainString()
-                    + " does not give exact unit prices; use a power of ten", e);
+            problems.add("tokenPricesPer", divisor.toPlainString() + " does not give exact unit prices; use a power of ten");
+            return BigDecimal.ZERO;
         }
     }
 
-    private static String knownDimensions() {
-        List<String> ids = new ArrayList<>();
-        for (Dimension d : Dimension.values()) {
-            ids.add(d.id());
+    /** For every place in the YAML (as a JSON pointer such as /models/3/input), the line it is on. */
+    private static Map<String, Integer> lineIndex(String text) {
+        Map<String, Integer> lines = new HashMap<>();
+        try (JsonParser p = YAML_FACTORY.createParser(text)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                String pointer = p.getParsingContext().pathAsPointer().toString();
+                lines.putIfAbsent(pointer, p.currentTokenLocation().getLineNr());
+            }
+        } catch (IOException e) {
+            // already parsed once; lines are a courtesy
         }
-        return String.join(", ", ids);
+        return lines;
+    }
+
+    /** The problems found so far, each with its place (e.g. models[3].input) and line. */
+    private static final class Problems {
+        private final Map<String, Integer> lines;
+        private final Map<String, String> labels = new HashMap<>();
+        private final List<String> found = new ArrayList<>();
+
+        Problems(Map<String, Integer> lines) {
+            this.lines = lines;
+        }
+
+        void label(String place, String label) {
+            labels.put(place, label);
+        }
+
+        void add(String place, String message) {
+            String shown = place;
+            for (Map.Entry<String, String> label : labels.entrySet()) {
+                if (place.equals(label.getKey()) || place.startsWith(label.getKey() + ".")) {
+                    shown = label.getKey() + " (" + label.getValue() + ")" + place.substring(label.getKey().length());
+                }
+            }
+            Integer line = lineOf(place);
+            found.add((line == null ? "" : "line " + line + ": ") + shown + ": " + message);
+        }
+
+        private Integer lineOf(String place) {
+            String pointer = "/" + place.replaceAll("\\[(\\d+)]", ".$1").replace('.', '/');
+            while (!pointer.isEmpty()) {
+                Integer line = lines.get(pointer);
+                if (line != null) {
+                    return line;
+                }
+                pointer = pointer.substring(0, pointer.lastIndexOf('/'));
+            }
+            return null;
+        }
+
+        void throwIfAny(String version) {
+            if (!found.isEmpty()) {
+                throw new RateCardException("rate card " + (blank(version) ? "" : version + " ")
+                        + "is invalid:\n  - " + String.join("\n  - ", found), List.copyOf(found));
+            }
+        }
+    }
+
+    /** Prices written as in the guide: "0.15 per 1000" (USD per 1,000 units) or a plain decimal per unit. */
+    static final class UnitPrice {
+        private UnitPrice() {
+        }
+
+        static BigDecimal parse(String text, String place, Problems problems) {
+            if (text == null || text.isBlank()) {
+                problems.add(place, "price required");
+                return null;
+            }
+            String[] parts = text.strip().split("\\s+per\\s+");
+            try {
+                BigDecimal price = new BigDecimal(parts[0].replace("$", "").replace(",", ""));
+                BigDecimal units = parts.length == 2 ? new BigDecimal(parts[1].replace(",", "")) : BigDecimal.ONE;
+                if (parts.length > 2 || units.signum() <= 0) {
+                    problems.add(place, "'" + text + "' is not a price such as \"0.15 per 1000\" or \"4.75\"");
+                    return null;
+                }
+                if (price.signum() < 0) {
+                    problems.add(place, "price must not be negative, was " + text);
+                    return null;
+                }
+                return price.divide(units).stripTrailingZeros();
+            } catch (NumberFormatException e) {
+                problems.add(place, "'" + text + "' is not a price such as \"0.15 per 1000\" or \"4.75\"");
+                return null;
+            } catch (ArithmeticException e) {
+                problems.add(place, "'" + text + "' does not give an exact unit price; use a power of ten after 'per'");
+                return null;
+            }
+        }
     }
 
     private static boolean blank(String s) {

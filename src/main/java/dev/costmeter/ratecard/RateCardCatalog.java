@@ -5,8 +5,12 @@ import dev.costmeter.pricing.RateCard;
 import dev.costmeter.pricing.RateCardException;
 import dev.costmeter.pricing.RateCardLoader;
 import dev.costmeter.pricing.RateCardTimeline;
-import io.quarkus.runtime.Startup;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -16,32 +20,101 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * The rate card versions this instance prices with: the ones bundled in the jar
- * ({@code ratecards/index.txt} lists them) and any in {@code costmeter.rate-cards.directory}.
- * A card that does not load stops the service at startup: pricing with a wrong card is worse than
- * not pricing.
+ * ({@code ratecards/index.txt} lists them), any in {@code costmeter.rate-cards.directory}, and the
+ * ones published over the API (table {@code rate_card}, reloaded every
+ * {@code costmeter.rate-cards.refresh-interval} on every instance).
+ *
+ * <p>A card that does not load stops the service at startup: pricing with a wrong card is worse
+ * than not pricing. Publishing refuses a card that would rewrite history: it must take effect after
+ * every existing version, and if its effective time is already past, it may only add prices (so
+ * quarantined events can be priced), never change one that events were already priced with.
  */
-@Startup
 @ApplicationScoped
 public class RateCardCatalog {
 
     private static final Logger LOG = Logger.getLogger(RateCardCatalog.class);
     private static final String BUNDLED_INDEX = "ratecards/index.txt";
 
-    private final RateCardTimeline timeline;
+    /** A version and where it came from. */
+    public record Version(RateCard card, String definition, String origin, Instant publishedAt, String publishedBy) {
+    }
+
+    /** Publishing refused: 409 for a conflict with existing versions, 422 for an invalid card. */
+    public static final class PublishRefused extends Exception {
+        private final int status;
+        private final List<String> problems;
+
+        PublishRefused(int status, String message, List<String> problems) {
+            super(message);
+            this.status = status;
+            this.problems = problems;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
+    }
 
     @Inject
-    public RateCardCatalog(CostmeterConfig config) {
-        List<RateCard> cards = new ArrayList<>(loadBundled());
-        config.rateCards().directory().map(Path::of).ifPresent(dir -> cards.addAll(loadDirectory(dir)));
-        this.timeline = new RateCardTimeline(cards);
+    CostmeterConfig config;
+    @Inject
+    AgroalDataSource dataSource;
+
+    private final Clock clock = Clock.systemUTC();
+    private final List<Version> local = new ArrayList<>();
+    private volatile Map<String, Version> versions = Map.of();
+    private volatile RateCardTimeline timeline = new RateCardTimeline(List.of());
+    private ScheduledExecutorService refresher;
+
+    /** Runs before the consumer starts (priority), so the first event already sees every version. */
+    void onStart(@Observes @Priority(10) StartupEvent event) {
+        local.addAll(bundledVersions());
+        config.rateCards().directory().map(Path::of).ifPresent(dir -> local.addAll(directoryVersions(dir)));
+        try {
+            refresh();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read published rate cards from PostgreSQL", e);
+        }
         for (RateCard card : timeline.cards()) {
-            LOG.infof("rate card %s in effect from %s (%d model ids)", card.version(), card.effectiveFrom(), card.models().size());
+            LOG.infof("rate card %s in effect from %s (%d model ids, %s)", card.version(), card.effectiveFrom(), card.models().size(),
+                    versions.get(card.version()).origin());
+        }
+        long every = config.rateCards().refreshInterval().toMillis();
+        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "costmeter-rate-card-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        refresher.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (refresher != null) {
+            refresher.shutdownNow();
         }
     }
 
@@ -49,11 +122,122 @@ public class RateCardCatalog {
         return timeline;
     }
 
+    /** Every version, oldest effective time first. */
+    public List<Version> versions() {
+        return versions.values().stream().sorted(Comparator.comparing(v -> v.card().effectiveFrom())).toList();
+    }
+
+    public Optional<Version> version(String version) {
+        return Optional.ofNullable(versions.get(version));
+    }
+
+    /** The version in effect at an instant. */
+    public Optional<Version> inEffectAt(Instant at) {
+        RateCard card = timeline.cardAt(at);
+        return card == null ? Optional.empty() : Optional.of(versions.get(card.version()));
+    }
+
+    /** Validates and stores a new version; every instance picks it up on its next refresh. */
+    public synchronized Version publish(String definition, String publishedBy) throws PublishRefused, SQLException {
+        RateCard card;
+        try {
+            card = RateCardLoader.parse(definition);
+        } catch (RateCardException e) {
+            throw new PublishRefused(422, e.getMessage(), e.problems());
+        }
+        refresh();
+        if (versions.containsKey(card.version())) {
+            throw new PublishRefused(409, "rate card version " + card.version() + " already exists; versions are immutable, publish a new one",
+                    List.of());
+        }
+        List<RateCard> cards = timeline.cards();
+        RateCard latest = cards.isEmpty() ? null : cards.get(cards.size() - 1);
+        if (latest != null && !card.effectiveFrom().isAfter(latest.effectiveFrom())) {
+            throw new PublishRefused(409, "effectiveFrom " + card.effectiveFrom() + " must be after that of the latest version "
+                    + latest.version() + " (" + latest.effectiveFrom() + "): versions take effect in order", List.of());
+        }
+        if (latest != null && card.effectiveFrom().isBefore(clock.instant())) {
+            List<String> changes = card.changesFrom(latest);
+            if (!changes.isEmpty()) {
+                throw new PublishRefused(409, "effectiveFrom " + card.effectiveFrom() + " is in the past and the card changes prices of "
+                        + latest.version() + " that events may already have been priced with; a card taking effect in the past may "
+                        + "only add prices. Changes: " + String.join("; ", changes.subList(0, Math.min(10, changes.size())))
+                        + (changes.size() > 10 ? "; …" : ""), changes);
+            }
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement(
+                     "insert into rate_card (version, effective_from, definition, published_by) values (?, ?, ?, ?)")) {
+            insert.setString(1, card.version());
+            insert.setTimestamp(2, Timestamp.from(card.effectiveFrom()));
+            insert.setString(3, definition);
+            insert.setString(4, publishedBy);
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) { // another instance published the same version or instant meanwhile
+                throw new PublishRefused(409, "a rate card with version " + card.version() + " or effectiveFrom "
+                        + card.effectiveFrom() + " was published meanwhile", List.of());
+            }
+            throw e;
+        }
+        refresh();
+        LOG.infof("rate card %s published by %s, in effect from %s", card.version(), publishedBy, card.effectiveFrom());
+        return versions.get(card.version());
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+        } catch (Exception e) {
+            LOG.warn("could not reload published rate cards; keeping the versions loaded so far", e);
+        }
+    }
+
+    /** Rebuilds the timeline from the local versions and every version in the rate_card table. */
+    synchronized void refresh() throws SQLException {
+        Map<String, Version> all = new LinkedHashMap<>();
+        for (Version v : local) {
+            all.put(v.card().version(), v);
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement(
+                     "select version, definition, published_at, published_by from rate_card order by effective_from");
+             ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                String version = rows.getString(1);
+                Version known = versions.get(version);
+                if (known != null && "api".equals(known.origin())) {
+                    all.put(version, known); // immutable: parsed once
+                    continue;
+                }
+                try {
+                    RateCard card = RateCardLoader.parse(rows.getString(2));
+                    all.put(version, new Version(card, rows.getString(2), "api", rows.getTimestamp(3).toInstant(), rows.getString(4)));
+                } catch (RateCardException e) {
+                    LOG.errorf("published rate card %s no longer loads and is ignored: %s", version, e.getMessage());
+                }
+            }
+        }
+        if (all.size() != versions.size() || !all.keySet().equals(versions.keySet())) {
+            timeline = new RateCardTimeline(all.values().stream().map(Version::card).toList());
+            versions = Map.copyOf(all);
+        }
+    }
+
     public static List<RateCard> loadBundled() {
-        List<RateCard> cards = new ArrayList<>();
+        return bundledVersions().stream().map(Version::card).toList();
+    }
+
+    public static List<RateCard> loadDirectory(Path dir) {
+        return directoryVersions(dir).stream().map(Version::card).toList();
+    }
+
+    private static List<Version> bundledVersions() {
+        List<Version> cards = new ArrayList<>();
         for (String name : readResource(BUNDLED_INDEX).lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
+            String text = readResource("ratecards/" + name);
             try {
-                cards.add(RateCardLoader.parse(readResource("ratecards/" + name)));
+                cards.add(new Version(RateCardLoader.parse(text), text, "bundled", null, null));
             } catch (RateCardException e) {
                 throw new RateCardException("bundled rate card " + name + ": " + e.getMessage(), e);
             }
@@ -61,12 +245,13 @@ public class RateCardCatalog {
         return cards;
     }
 
-    public static List<RateCard> loadDirectory(Path dir) {
-        List<RateCard> cards = new ArrayList<>();
+    private static List<Version> directoryVersions(Path dir) {
+        List<Version> cards = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
+                String text = Files.readString(file);
                 try {
-                    cards.add(RateCardLoader.parse(Files.readString(file)));
+                    cards.add(new Version(RateCardLoader.parse(text), text, "file " + file, null, null));
                 } catch (RateCardException e) {
                     throw new RateCardException("rate card file " + file + ": " + e.getMessage(), e);
                 }

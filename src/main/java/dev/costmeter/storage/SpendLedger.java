@@ -2,6 +2,7 @@ package dev.costmeter.storage;
 
 import dev.costmeter.aggregation.AggregateKey;
 import dev.costmeter.aggregation.AggregateSums;
+import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.pricing.PricingResult;
@@ -128,6 +129,48 @@ public class SpendLedger {
         }
     }
 
+    /** Adds the batch's share of each agent interaction: model calls, events and cost. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void addInteractions(Map<InteractionSums.Key, InteractionSums> interactions) throws SQLException {
+        if (interactions.isEmpty()) {
+            return;
+        }
+        int n = interactions.size();
+        String[] source = new String[n], id = new String[n], first = new String[n], last = new String[n], cost = new String[n];
+        Long[] calls = new Long[n], events = new Long[n];
+        int i = 0;
+        for (Map.Entry<InteractionSums.Key, InteractionSums> row : interactions.entrySet()) {
+            source[i] = row.getKey().source();
+            id[i] = row.getKey().interactionId();
+            first[i] = row.getValue().firstEventTime().toString();
+            last[i] = row.getValue().lastEventTime().toString();
+            cost[i] = row.getValue().costUsd().toPlainString();
+            calls[i] = row.getValue().modelCalls();
+            events[i++] = row.getValue().events();
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement upsert = c.prepareStatement("""
+                     insert into interaction_spend (source, interaction_id, first_event_time, last_event_time, cost_usd, model_calls, events)
+                     select * from unnest(?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::numeric[], ?::bigint[], ?::bigint[])
+                     order by 1, 2
+                     on conflict (source, interaction_id)
+                     do update set first_event_time = least(interaction_spend.first_event_time, excluded.first_event_time),
+                                   last_event_time  = greatest(interaction_spend.last_event_time, excluded.last_event_time),
+                                   cost_usd         = interaction_spend.cost_usd + excluded.cost_usd,
+                                   model_calls      = interaction_spend.model_calls + excluded.model_calls,
+                                   events           = interaction_spend.events + excluded.events,
+                                   updated_at       = now()
+                     """)) {
+            int p = 1;
+            for (String[] column : List.of(source, id, first, last, cost)) {
+                upsert.setArray(p++, c.createArrayOf("text", column));
+            }
+            upsert.setArray(p++, c.createArrayOf("int8", calls));
+            upsert.setArray(p, c.createArrayOf("int8", events));
+            upsert.executeUpdate();
+        }
+    }
+
     @Transactional(Transactional.TxType.MANDATORY)
     public void quarantine(List<PendingBatch.Unpriced> unpriced) throws SQLException {
         if (unpriced.isEmpty()) {
@@ -240,6 +283,25 @@ public class SpendLedger {
             delete.setTimestamp(1, Timestamp.from(cutoff));
             delete.setInt(2, limit);
             return delete.executeUpdate();
+        }
+    }
+
+    /** Quarantined events priced later: they move from the unpriced count to the priced one. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void moveUnpricedToPriced(long events) throws SQLException {
+        if (events == 0) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement move = c.prepareStatement("""
+                     update event_outcome_total set events = events + case outcome when 'priced' then ? else -? end
+                     where outcome in ('priced', 'unpriced')""");
+             PreparedStatement ensurePriced = c.prepareStatement(
+                     "insert into event_outcome_total (outcome, events) values ('priced', 0) on conflict do nothing")) {
+            ensurePriced.executeUpdate();
+            move.setLong(1, events);
+            move.setLong(2, events);
+            move.executeUpdate();
         }
     }
 

@@ -108,7 +108,7 @@ class SpendAggregatorTest {
         byValue.put(value, priced);
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, offset++, null, value.getBytes(StandardCharsets.UTF_8));
         if (batch.claim(keys.of(source, id), record)) {
-            aggregator.add(batch.aggregates(), priced);
+            aggregator.add(batch, priced);
             batch.charged(keys.of(source, id), record);
         }
     }

@@ -1,0 +1,212 @@
+package dev.costmeter.standing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.ingest.CloudEventDecoder;
+import dev.costmeter.ingest.InvalidEventException;
+import dev.costmeter.ingest.KafkaClients;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Accrues the standing resources declared in configuration ({@code costmeter.standing-resources}):
+ * the hidden costs that run by the hour whether or not any app reports them (an OpenSearch
+ * Serverless collection under a Knowledge Base, provisioned throughput, custom model storage).
+ *
+ * <p>For each completed hour it publishes one usage event to the usage topic, with the id
+ * {@code standing:<name>:<hour>}, so it is priced, aggregated and deduplicated like any other
+ * event. An hour is claimed in PostgreSQL ({@code standing_resource_hour}) in the same transaction
+ * that waits for Kafka's acknowledgement: with several instances, or after a crash, an hour is
+ * published by one instance (and should it be published twice, the event id charges it once).
+ */
+@ApplicationScoped
+public class StandingResourceAccrual {
+
+    private static final Logger LOG = Logger.getLogger(StandingResourceAccrual.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How far back hours are accrued when a resource is first seen or the service was down. */
+    static final Duration MAX_BACKFILL = Duration.ofHours(24);
+
+    @Inject
+    CostmeterConfig config;
+    @Inject
+    KafkaClients kafka;
+    @Inject
+    AgroalDataSource dataSource;
+
+    private final Clock clock = Clock.systemUTC();
+    private final Map<String, Resource> resources = new LinkedHashMap<>();
+    private KafkaProducer<byte[], byte[]> producer;
+    private ScheduledExecutorService scheduler;
+
+    /** One declared resource, its data validated at startup. */
+    record Resource(String name, String type, String source, ObjectNode hourData, Instant since) {
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.standingResources().isEmpty()) {
+            return;
+        }
+        CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
+                config.ingest().maxQuantity(), Duration.ofHours(1)), clock);
+        config.standingResources().forEach((name, declared) -> {
+            JsonNode data;
+            try {
+                data = JSON.readTree(declared.data());
+            } catch (Exception e) {
+                throw new IllegalStateException("costmeter.standing-resources." + name + ".data: not JSON: " + e.getMessage());
+            }
+            if (!(data instanceof ObjectNode object)) {
+                throw new IllegalStateException("costmeter.standing-resources." + name + ".data: must be a JSON object");
+            }
+            object.put("hours", 1);
+            Resource resource = new Resource(name, declared.type(), declared.source(), object, declared.since().orElse(null));
+            try {
+                decoder.decode(eventFor(resource, clock.instant().truncatedTo(ChronoUnit.HOURS)));
+            } catch (InvalidEventException e) {
+                throw new IllegalStateException("costmeter.standing-resources." + name + ": its hourly event would be rejected: "
+                        + e.getMessage());
+            }
+            resources.put(name, resource);
+            LOG.infof("standing resource %s (%s for %s) accrues every hour", name, declared.type(), declared.source());
+        });
+        producer = kafka.outputProducer();
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "costmeter-standing-resources");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(this::accrueQuietly, 0, 60, TimeUnit.SECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void accrueQuietly() {
+        try {
+            accrue();
+        } catch (Exception e) {
+            LOG.warn("could not accrue standing resources; will try again in a minute", e);
+        }
+    }
+
+    /** Publishes every completed hour not yet published, for every resource. */
+    void accrue() throws Exception {
+        Instant now = clock.instant();
+        Instant lastCompleted = now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
+        for (Resource resource : resources.values()) {
+            Instant from = firstHour(resource, now).isBefore(now.minus(MAX_BACKFILL))
+                    ? now.minus(MAX_BACKFILL).truncatedTo(ChronoUnit.HOURS) : firstHour(resource, now);
+            for (Instant hour = from; !hour.isAfter(lastCompleted); hour = hour.plus(1, ChronoUnit.HOURS)) {
+                publishOnce(resource, hour);
+            }
+        }
+    }
+
+    /** The configured start, else the first hour ever accrued, else (a new resource) the current hour. */
+    private Instant firstHour(Resource resource, Instant now) throws SQLException {
+        if (resource.since() != null) {
+            Instant since = resource.since().truncatedTo(ChronoUnit.HOURS);
+            return since.equals(resource.since()) ? since : since.plus(1, ChronoUnit.HOURS); // whole hours only
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement first = c.prepareStatement("select min(hour_start) from standing_resource_hour where resource = ?")) {
+            first.setString(1, resource.name());
+            try (ResultSet rs = first.executeQuery()) {
+                rs.next();
+                Timestamp earliest = rs.getTimestamp(1);
+                if (earliest != null) {
+                    return earliest.toInstant();
+                }
+            }
+        }
+        Instant current = now.truncatedTo(ChronoUnit.HOURS);
+        claim(resource.name(), current, false); // remember where accrual starts, before the hour completes
+        return current;
+    }
+
+    /**
+     * Claims the hour (a new row, or the start marker) and publishes its event before the claim
+     * commits; an hour already published is left alone. A concurrent claim waits on the row lock.
+     */
+    private void publishOnce(Resource resource, Instant hour) throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement claim = c.prepareStatement("""
+                    insert into standing_resource_hour (resource, hour_start, published) values (?, ?, true)
+                    on conflict (resource, hour_start) do update set published = true
+                    where not standing_resource_hour.published""")) {
+                claim.setString(1, resource.name());
+                claim.setTimestamp(2, Timestamp.from(hour));
+                if (claim.executeUpdate() == 0) {
+                    c.rollback();
+                    return;
+                }
+                producer.send(new ProducerRecord<>(config.topics().usage(), resource.source().getBytes(StandardCharsets.UTF_8),
+                        eventFor(resource, hour))).get(30, TimeUnit.SECONDS);
+                c.commit();
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private void claim(String resource, Instant hour, boolean published) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("""
+                     insert into standing_resource_hour (resource, hour_start, published) values (?, ?, ?)
+                     on conflict do nothing""")) {
+            insert.setString(1, resource);
+            insert.setTimestamp(2, Timestamp.from(hour));
+            insert.setBoolean(3, published);
+            insert.executeUpdate();
+        }
+    }
+
+    /** The hour's usage event, in costmeter's envelope. */
+    static byte[] eventFor(Resource resource, Instant hour) {
+        ObjectNode event = JSON.createObjectNode();
+        event.put("specversion", "1.0");
+        event.put("id", "standing:" + resource.name() + ":" + hour);
+        event.put("source", resource.source());
+        event.put("type", resource.type());
+        event.put("time", hour.toString());
+        event.put("subject", "standing-resource/" + resource.name());
+        event.set("data", resource.hourData());
+        try {
+            return JSON.writeValueAsBytes(event);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.costmeter.tools;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.costmeter.estimate.Estimator;
+import dev.costmeter.estimate.Scenario;
+import dev.costmeter.ingest.CloudEventDecoder;
+import dev.costmeter.ingest.InvalidEventException;
+import dev.costmeter.pricing.CostLine;
+import dev.costmeter.pricing.Money;
+import dev.costmeter.pricing.PricedEvent;
+import dev.costmeter.pricing.Pricer;
+import dev.costmeter.pricing.PricingResult;
+import dev.costmeter.pricing.RateCard;
+import dev.costmeter.pricing.RateCardException;
+import dev.costmeter.pricing.RateCardLoader;
+import dev.costmeter.pricing.RateCardTimeline;
+import dev.costmeter.pricing.UsageEvent;
+import dev.costmeter.ratecard.RateCardCatalog;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The offline commands: no Kafka, no PostgreSQL, the same decoder and pricer as the service.
+ * <pre>
+ *   price    [--rate-card FILE]... FILE|-     one JSON line per event, with its exact cost
+ *   estimate [--rate-card FILE]... [--json] SCENARIO   a month of a workload, by component
+ * </pre>
+ * Rate cards: the bundled versions, or only the files given with {@code --rate-card}.
+ * Exit codes: 0 all well, 1 some input could not be priced (reported on stderr), 2 usage error.
+ */
+public final class Cli {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public Cli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = new Cli(System.out, System.err).run(args, System.in);
+        } catch (Exception e) {
+            System.err.println("costmeter: " + e.getMessage());
+            code = 2;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    public int run(String[] args, java.io.InputStream stdin) throws IOException {
+        if (args.length == 0) {
+            err.println("usage: costmeter price [--rate-card FILE]... FILE|-");
+            err.println("       costmeter estimate [--rate-card FILE]... [--json] SCENARIO.yaml");
+            return 2;
+        }
+        List<RateCard> cards = new ArrayList<>();
+        boolean json = false;
+        String input = null;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rate-card" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--rate-card needs a file");
+                        return 2;
+                    }
+                    Path file = Path.of(args[++i]);
+                    try {
+                        cards.add(RateCardLoader.parse(Files.readString(file)));
+                    } catch (RateCardException e) {
+                        err.println(file + ": " + e.getMessage());
+                        return 2;
+                    }
+                }
+                case "--json" -> json = true;
+                default -> {
+                    if (input != null) {
+                        err.println("unexpected argument: " + args[i]);
+                        return 2;
+                    }
+                    input = args[i];
+                }
+            }
+        }
+        if (input == null) {
+            err.println(args[0] + ": give a file (or - for standard input)");
+            return 2;
+        }
+        RateCardTimeline timeline = new RateCardTimeline(cards.isEmpty() ? RateCardCatalog.loadBundled() : cards);
+        return switch (args[0]) {
+            case "price" -> price(timeline, input, stdin);
+            case "estimate" -> estimate(timeline, input, json);
+            default -> {
+                err.println("unknown command: " + args[0] + " (price, estimate)");
+                yield 2;
+            }
+        };
+    }
+
+    /** Prices events, one JSON per line; bad lines go to stderr with their number and reason. */
+    int price(RateCardTimeline timeline, String input, java.io.InputStream stdin) throws IOException {
+        CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L,
+                Duration.ofDays(36_500)), Clock.systemUTC());
+        Pricer pricer = new Pricer();
+        int lineNumber = 0;
+        int bad = 0;
+        int priced = 0;
+        BigDecimal total = BigDecimal.ZERO;
+        try (BufferedReader reader = "-".equals(input)
+                ? new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))
+                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                UsageEvent event;
+                try {
+                    event = decoder.decode(line.getBytes(StandardCharsets.UTF_8));
+                } catch (InvalidEventException e) {
+                    err.println("line " + lineNumber + ": invalid: " + e.getMessage());
+                    bad++;
+                    continue;
+                }
+                PricingResult result = pricer.price(event, timeline.cardAt(event.time()));
+                if (result instanceof PricingResult.Unpriced u) {
+                    err.println("line " + lineNumber + ": unpriced (id " + event.id() + "): " + u.reason());
+                    bad++;
+                    continue;
+                }
+                PricedEvent p = ((PricingResult.Priced) result).pricedEvent();
+                out.println(pricedLine(p));
+                priced++;
+                total = total.add(p.totalUsd());
+            }
+        }
+        err.println("priced " + priced + " event(s), total " + Money.plain(total) + " USD"
+                + (bad == 0 ? "" : "; " + bad + " line(s) could not be priced"));
+        return bad == 0 ? 0 : 1;
+    }
+
+    static String pricedLine(PricedEvent p) throws IOException {
+        StringWriter text = new StringWriter();
+        try (JsonGenerator g = JSON.getFactory().createGenerator(text)) {
+            UsageEvent e = p.event();
+            g.writeStartObject();
+            g.writeStringField("id", e.id());
+            g.writeStringField("source", e.source());
+            g.writeStringField("type", e.type());
+            g.writeStringField("time", e.time().toString());
+            g.writeStringField("model_id", p.baseModelId());
+            g.writeStringField("region", p.region());
+            g.writeStringField("service_tier", e.serviceTier());
+            g.writeStringField("cost_usd", Money.plain(p.totalUsd()));
+            g.writeStringField("rate_card_version", p.rateCardVersion());
+            g.writeArrayFieldStart("lines");
+            for (CostLine line : p.lines()) {
+                g.writeStartObject();
+                g.writeStringField("dimension", line.dimension().id());
+                g.writeStringField("quantity", Money.plain(line.quantity()));
+                g.writeStringField("unit", line.dimension().unit());
+                g.writeStringField("unit_price_usd", Money.plain(line.unitPriceUsd()));
+                g.writeStringField("cost_usd", Money.plain(line.costUsd()));
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return text.toString();
+    }
+
+    int estimate(RateCardTimeline timeline, String file, boolean json) throws IOException {
+        Scenario scenario;
+        try {
+            scenario = Scenario.parse(Files.readString(Path.of(file)));
+        } catch (IOException e) {
+            err.println(file + ": " + e.getMessage());
+            return 2;
+        }
+        Estimator.Estimate estimate;
+        try {
+            estimate = new Estimator(timeline).estimate(scenario);
+        } catch (Estimator.EstimateException e) {
+            err.println(file + ": " + e.getMessage());
+            return 1;
+        }
+        if (json) {
+            out.println(JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(asJson(estimate)));
+        } else {
+            printTable(estimate);
+        }
+        return 0;
+    }
+
+    static Map<String, Object> asJson(Estimator.Estimate e) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("scenario", e.scenario());
+        root.put("rate_card_version", e.rateCardVersion());
+        root.put("days_per_month", Money.plain(e.daysPerMonth()));
+        root.put("hours_per_month", Money.plain(e.hoursPerMonth()));
+        List<Map<String, Object>> components = new ArrayList<>();
+        for (Estimator.ComponentCost c : e.components()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", c.name());
+            m.put("monthly_usd", Money.plain(c.monthlyUsd()));
+            m.put("declared", c.declared());
+            if (c.eventsPerMonth() != null) {
+                m.put("events_per_month", Money.plain(c.eventsPerMonth()));
+            }
+            List<Map<String, String>> lines = new ArrayList<>();
+            for (CostLine line : c.monthlyLines()) {
+                lines.add(Map.of("dimension", line.dimension().id(), "quantity", Money.plain(line.quantity()),
+                        "unit_price_usd", Money.plain(line.unitPriceUsd()), "monthly_usd", Money.plain(line.costUsd())));
+            }
+            m.put("lines", lines);
+            if (c.note() != null) {
+                m.put("note", c.note());
+            }
+            components.add(m);
+        }
+        root.put("components", components);
+        List<Map<String, String>> totals = new ArrayList<>();
+        for (Estimator.TotalCost t : e.totals()) {
+            totals.add(Map.of("name", t.name(), "monthly_usd", Money.plain(t.monthlyUsd())));
+        }
+        root.put("totals", totals);
+        return root;
+    }
+
+    private void printTable(Estimator.Estimate e) {
+        out.printf("%s%nrate card %s; a month is %s days, %s hours; USD%n%n", e.scenario(), e.rateCardVersion(),
+                Money.plain(e.daysPerMonth()), Money.plain(e.hoursPerMonth()));
+        out.printf("%-58s %22s %14s%n", "Component", "Quantity / month", "Monthly USD");
+        for (Estimator.ComponentCost c : e.components()) {
+            out.printf("%-58s %22s %14s%n", c.name(), c.declared() ? "(declared)" : Money.plain(c.eventsPerMonth()) + " events",
+                    dollars(c.monthlyUsd()));
+            for (CostLine line : c.monthlyLines()) {
+                out.printf("    %-54s %22s %14s%n", line.dimension().id() + " @ " + Money.plain(line.unitPriceUsd()),
+                        Money.plain(line.quantity()), dollars(line.costUsd()));
+            }
+            if (c.note() != null) {
+                out.printf("    (%s)%n", c.note());
+            }
+        }
+        out.println();
+        for (Estimator.TotalCost t : e.totals()) {
+            out.printf("%-81s %14s%n", t.name(), dollars(t.monthlyUsd()));
+        }
+    }
+
+    /** Exact, with at least cents: 1350 → 1350.00, 0.0009 → 0.0009. */
+    static String dollars(BigDecimal usd) {
+        BigDecimal plain = usd.stripTrailingZeros();
+        return plain.scale() < 2 ? plain.setScale(2, RoundingMode.UNNECESSARY).toPlainString() : plain.toPlainString();
+    }
+}
