@@ -196,11 +196,234 @@ class PricingGuideTest {
         }
     }
 
+
+    @Nested
+    class LongContext {
+
+        @Test
+        void sonnet45BillsInputBeyond200kAtTwiceTheRate() {
+            // "Claude Sonnet 4.5 charges $6.00 per 1M tokens for input beyond the 200K threshold":
+            // 300,000 input = 200,000 × $3/1M ($0.60) + 100,000 × $6/1M ($0.60)
+            PricedEvent priced = priced(call(SONNET_45, "default").input(300_000));
+            assertThat(line(priced, Dimension.INPUT_TOKENS).quantity()).isEqualByComparingTo("200000");
+            assertThat(line(priced, Dimension.INPUT_TOKENS).costUsd()).isEqualByComparingTo("0.60");
+            assertThat(line(priced, Dimension.LONG_CONTEXT_INPUT_TOKENS).quantity()).isEqualByComparingTo("100000");
+            assertThat(line(priced, Dimension.LONG_CONTEXT_INPUT_TOKENS).unitPriceUsd()).isEqualByComparingTo("0.000006");
+            assertThat(priced.totalUsd()).isEqualByComparingTo("1.20");
+        }
+
+        @Test
+        void exactly200kIsNotLongContext() {
+            PricedEvent priced = priced(call(SONNET_45, "default").input(200_000).output(1000));
+            assertThat(priced.lines()).extracting(CostLine::dimension).doesNotContain(Dimension.LONG_CONTEXT_INPUT_TOKENS);
+            assertThat(priced.totalUsd()).isEqualByComparingTo("0.615");
+        }
+
+        @Test
+        void theSurchargeComposesWithTheTier() {
+            // batch: 100,000 excess tokens × $6 × 0.5 / 1M = $0.30, + 200,000 × $1.50/1M = $0.30
+            assertThat(priced(call(SONNET_45, "batch").input(300_000)).totalUsd()).isEqualByComparingTo("0.60");
+        }
+
+        @Test
+        void modelsWithoutA1mWindowHaveNoSurcharge() {
+            // Haiku 4.5 has no long-context rule in the card: 300,000 × $1/1M
+            assertThat(priced(call(HAIKU_45, "default").input(300_000)).totalUsd()).isEqualByComparingTo("0.30");
+        }
+
+        @Test
+        void whetherTheRuleCoversTheExcessOrTheWholeRequestIsRateCardData() {
+            RateCard wholeRequest = RateCardLoader.parse(RateCardLoaderTest.VALID
+                    .replace("crossRegionPrefixes:", "longContextRules: { big: { inputTokensAbove: 1000, multiplier: \"2\", billed: whole_request } }\ncrossRegionPrefixes:")
+                    .replace("aliases: [\"m1-alias\"]", "aliases: [\"m1-alias\"], longContext: big"));
+            UsageEvent event = call("m1", "default").input(1500).build();
+            PricedEvent priced = ((PricingResult.Priced) PRICER.price(event, wholeRequest)).pricedEvent();
+            // all 1,500 at 2 × $2.00/1M = $0.006
+            assertThat(priced.lines()).singleElement().satisfies(l -> {
+                assertThat(l.dimension()).isEqualTo(Dimension.LONG_CONTEXT_INPUT_TOKENS);
+                assertThat(l.costUsd()).isEqualByComparingTo("0.006");
+            });
+        }
+    }
+
+    @Nested
+    class ImagesAndVideo {
+
+        @Test
+        void stabilityOperationsArePricedPerImage() {
+            assertThat(model("stability.stable-fast-upscale-v1:0").images(2).total()).isEqualByComparingTo("0.06");
+            assertThat(model("stability.stable-outpaint-v1:0").images(1).total()).isEqualByComparingTo("0.06");
+            assertThat(model("stability.stable-image-inpaint-v1:0").images(3).total()).isEqualByComparingTo("0.21");
+            assertThat(model("stability.stable-style-transfer-v1:0").images(1).total()).isEqualByComparingTo("0.08");
+            assertThat(model("stability.stable-conservative-upscale-v1:0").images(1).total()).isEqualByComparingTo("0.40");
+            assertThat(model("stability.stable-creative-upscale-v1:0").images(1).total()).isEqualByComparingTo("0.60");
+        }
+
+        @Test
+        void novaCanvasAndReelHaveNoPriceInTheGuideSoTheyAreQuarantined() {
+            PricingResult canvas = PRICER.price(call("amazon.nova-canvas-v1:0", "default").quantity(Dimension.IMAGES, 1).build(), CARD);
+            assertThat(((PricingResult.Unpriced) canvas).reason()).contains("amazon.nova-canvas-v1:0");
+        }
+
+        @Test
+        void aCardThatPricesVideoPricesItPerSecond() {
+            RateCard card = RateCardLoader.parse(RateCardLoaderTest.VALID.replace("models:",
+                    "models:\n  - { id: \"amazon.nova-reel-v1:1\", prices: { video_seconds: \"0.08\" } }"));
+            UsageEvent sixSeconds = call("amazon.nova-reel-v1:1", "default").quantity(Dimension.VIDEO_SECONDS, 6).build();
+            assertThat(((PricingResult.Priced) PRICER.price(sixSeconds, card)).pricedEvent().totalUsd()).isEqualByComparingTo("0.48");
+        }
+    }
+
+    @Nested
+    class Guardrails {
+
+        @Test
+        void perPolicyPer1000TextUnits() {
+            assertThat(account(Dimension.GUARDRAIL_CONTENT_POLICY_UNITS, 1000)).isEqualByComparingTo("0.15");
+            assertThat(account(Dimension.GUARDRAIL_TOPIC_POLICY_UNITS, 1000)).isEqualByComparingTo("0.15");
+            assertThat(account(Dimension.GUARDRAIL_SENSITIVE_INFORMATION_POLICY_UNITS, 1000)).isEqualByComparingTo("0.10");
+            assertThat(account(Dimension.GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_UNITS, 1000)).isEqualByComparingTo("0.10");
+            assertThat(account(Dimension.GUARDRAIL_AUTOMATED_REASONING_POLICY_UNITS, 1000)).isEqualByComparingTo("0.17");
+        }
+
+        @Test
+        void wordFiltersAndRegexPiiAreFreeButCounted() {
+            PricedEvent priced = pricedAccount(Dimension.GUARDRAIL_WORD_POLICY_UNITS, 500);
+            assertThat(priced.totalUsd()).isEqualByComparingTo("0");
+            assertThat(priced.lines().get(0).quantity()).isEqualByComparingTo("500");
+            assertThat(account(Dimension.GUARDRAIL_SENSITIVE_INFORMATION_POLICY_FREE_UNITS, 500)).isEqualByComparingTo("0");
+        }
+
+        @Test
+        void aChatbotWithContentFiltersAndDeniedTopicsAt1000QueriesPerHour() {
+            // "1,000 queries per hour with content filters and denied topics ... approximately $0.90 per hour":
+            // 3 text units per query (as in the agent scenario) × 2 policies × 1,000 × $0.15/1K = $0.90
+            assertThat(account(Dimension.GUARDRAIL_CONTENT_POLICY_UNITS, 3000).add(account(Dimension.GUARDRAIL_TOPIC_POLICY_UNITS, 3000)))
+                    .isEqualByComparingTo("0.90");
+        }
+
+        @Test
+        void imageContentFiltersHaveNoPriceInTheGuide() {
+            PricingResult result = PRICER.price(accountEvent(Dimension.GUARDRAIL_CONTENT_POLICY_IMAGE_UNITS, 1), CARD);
+            assertThat(((PricingResult.Unpriced) result).reason())
+                    .isEqualTo("rate card 2026-02 has no price for guardrail_content_policy_image_units");
+        }
+    }
+
+    @Nested
+    class KnowledgeBasesFlowsAndOtherFeatures {
+
+        @Test
+        void featurePrices() {
+            // "$0.035 per 1,000 node transitions": 25 transitions × 960 runs = 24,000 → $0.84/month
+            assertThat(account(Dimension.FLOW_NODE_TRANSITIONS, 24_000)).isEqualByComparingTo("0.84");
+            assertThat(model("amazon.rerank-v1:0").quantity(Dimension.RERANK_QUERIES, 300_000).total()).isEqualByComparingTo("300");
+            assertThat(account(Dimension.KB_GENERATE_QUERY_CALLS, 1)).isEqualByComparingTo("0.002");
+            assertThat(account(Dimension.DATA_AUTOMATION_STANDARD_PAGES, 100)).isEqualByComparingTo("1");
+            assertThat(account(Dimension.DATA_AUTOMATION_CUSTOM_PAGES, 100)).isEqualByComparingTo("4");
+            // Intelligent Prompt Routing: 10,000 requests a day = $10/day
+            assertThat(account(Dimension.PROMPT_ROUTING_REQUESTS, 10_000)).isEqualByComparingTo("10");
+            assertThat(account(Dimension.PROMPT_OPTIMIZATION_TOKENS, 1000)).isEqualByComparingTo("0.03");
+            assertThat(account(Dimension.HUMAN_EVALUATION_TASKS, 1)).isEqualByComparingTo("0.21");
+            assertThat(account(Dimension.CLOUDWATCH_LOG_INGESTION_GB, 200)).isEqualByComparingTo("100");
+        }
+
+        @Test
+        void novaActPerAgentHour() {
+            assertThat(model("amazon.nova-act-v1:0").quantity(Dimension.AGENT_HOURS, new BigDecimal("1.5")).total())
+                    .isEqualByComparingTo("7.125");
+        }
+
+        @Test
+        void openSearchServerlessBillsAtLeastTwoOcus() {
+            // "~$350 per month for the required 2 OCUs at ~$0.24 per OCU per hour": 2 × 730 h × $0.24 = $350.40
+            UsageEvent oneOcuForAMonth = new UsageEvent("kb", "os-1", "bedrock.kb.opensearch_serverless", FEB_10, "", "", null, "", null,
+                    List.of(new Quantity(Dimension.OPENSEARCH_SERVERLESS_OCU_HOURS, BigDecimal.valueOf(730))), BigDecimal.valueOf(730));
+            PricedEvent priced = ((PricingResult.Priced) PRICER.price(oneOcuForAMonth, CARD)).pricedEvent();
+            assertThat(priced.lines().get(0).quantity()).isEqualByComparingTo("1460");
+            assertThat(priced.totalUsd()).isEqualByComparingTo("350.40");
+            UsageEvent fourOcusForAnHour = new UsageEvent("kb", "os-2", "bedrock.kb.opensearch_serverless", FEB_10, "", "", null, "", null,
+                    List.of(new Quantity(Dimension.OPENSEARCH_SERVERLESS_OCU_HOURS, BigDecimal.valueOf(4))), BigDecimal.ONE);
+            assertThat(((PricingResult.Priced) PRICER.price(fourOcusForAnHour, CARD)).pricedEvent().totalUsd()).isEqualByComparingTo("0.96");
+        }
+
+        @Test
+        void s3VectorsHasNoUnitPriceInTheGuide() {
+            PricingResult result = PRICER.price(accountEvent(Dimension.S3_VECTORS_STORAGE_GB_MONTHS, 10), CARD);
+            assertThat(result).isInstanceOf(PricingResult.Unpriced.class);
+        }
+    }
+
+    @Nested
+    class CustomizationAndProvisionedThroughput {
+
+        @Test
+        void fineTuningTitanTextExpressWith20mTokensOver3Epochs() {
+            // "(60M tokens / 1K) x $0.008 = $480 one-time"
+            assertThat(model("amazon.titan-text-express-v1").quantity(Dimension.CUSTOMIZATION_TRAINING_TOKENS, 60_000_000).total())
+                    .isEqualByComparingTo("480");
+            assertThat(model("meta.llama2-13b-chat-v1").quantity(Dimension.CUSTOMIZATION_TRAINING_TOKENS, 1000).total())
+                    .isEqualByComparingTo("0.00149");
+            assertThat(account(Dimension.CUSTOM_MODEL_STORAGE_MONTHS, 1)).isEqualByComparingTo("1.95");
+        }
+
+        @Test
+        void reinforcementFineTuningIs80DollarsAnHour() {
+            assertThat(model("openai.gpt-oss-20b-1:0").quantity(Dimension.REINFORCEMENT_FINE_TUNING_HOURS, 2).total()).isEqualByComparingTo("160");
+            assertThat(model("qwen.qwen3-32b-v1:0").quantity(Dimension.REINFORCEMENT_FINE_TUNING_HOURS, 1).total()).isEqualByComparingTo("80");
+        }
+
+        @Test
+        void provisionedThroughputPerModelUnitHourByCommitment() {
+            // Titan Text Express 1 MU: 1-month $13,248/month (720 h × $18.40), 6-month $10,656/month (720 h × $14.80)
+            assertThat(model("amazon.titan-text-express-v1").quantity(Dimension.PROVISIONED_MU_HOURS_1_MONTH, 720).total())
+                    .isEqualByComparingTo("13248");
+            assertThat(model("amazon.titan-text-express-v1").quantity(Dimension.PROVISIONED_MU_HOURS_6_MONTH, 720).total())
+                    .isEqualByComparingTo("10656");
+            // Meta Llama 2 "$21.18 ... ~$15,758" (744 h); Titan Express "(2 MUs) ~$27,379"; Cohere Command "$39.60 ... ~$29,462"
+            assertThat(model("meta.llama2-13b-chat-v1").quantity(Dimension.PROVISIONED_MU_HOURS_1_MONTH, 744).total()).isEqualByComparingTo("15757.92");
+            assertThat(model("amazon.titan-text-express-v1").quantity(Dimension.PROVISIONED_MU_HOURS_1_MONTH, 2 * 744).total()).isEqualByComparingTo("27379.2");
+            assertThat(model("cohere.command-text-v14").quantity(Dimension.PROVISIONED_MU_HOURS_1_MONTH, 744).total()).isEqualByComparingTo("29462.4");
+        }
+
+        @Test
+        void aCommitmentTheGuideGivesNoPriceForIsQuarantined() {
+            PricingResult result = PRICER.price(call("amazon.titan-text-express-v1", "default")
+                    .quantity(Dimension.PROVISIONED_MU_HOURS_NO_COMMITMENT, 1).build(), CARD);
+            assertThat(((PricingResult.Unpriced) result).reason())
+                    .isEqualTo("rate card 2026-02 has no price for provisioned_mu_hours_no_commitment of model 'amazon.titan-text-express-v1'");
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
+    /** A model's flat-priced usage (images, rerank queries, hours …), built up and priced. */
+    static Call model(String model) {
+        return new Call(model, "");
+    }
+
+    static BigDecimal account(Dimension dimension, long quantity) {
+        return pricedAccount(dimension, quantity).totalUsd();
+    }
+
+    static PricedEvent pricedAccount(Dimension dimension, long quantity) {
+        PricingResult result = PRICER.price(accountEvent(dimension, quantity), CARD);
+        assertThat(result).isInstanceOf(PricingResult.Priced.class);
+        return ((PricingResult.Priced) result).pricedEvent();
+    }
+
+    static UsageEvent accountEvent(Dimension dimension, long quantity) {
+        return new UsageEvent("test-app", "evt-1", "bedrock.feature", FEB_10, "", "", null, "", null,
+                List.of(new Quantity(dimension, BigDecimal.valueOf(quantity))));
+    }
+
+    /**
+     * What {@code quantity} units cost at the model's rate: one unit priced, times the quantity (so
+     * no per-request threshold, such as long context, applies to the guide's "per 1M" rates).
+     */
     static BigDecimal cost(String model, String tier, Dimension dimension, long quantity) {
-        PricedEvent priced = priced(call(model, tier).quantity(dimension, quantity));
-        return line(priced, dimension).costUsd();
+        PricedEvent priced = priced(call(model, tier).quantity(dimension, 1));
+        return line(priced, dimension).costUsd().multiply(BigDecimal.valueOf(quantity));
     }
 
     static PricingResult price(Call call) {
@@ -237,6 +460,19 @@ class PricingGuideTest {
         Call quantity(Dimension d, long n) {
             quantities.add(new Quantity(d, BigDecimal.valueOf(n)));
             return this;
+        }
+
+        Call quantity(Dimension d, BigDecimal n) {
+            quantities.add(new Quantity(d, n));
+            return this;
+        }
+
+        Call images(long n) {
+            return quantity(Dimension.IMAGES, n);
+        }
+
+        BigDecimal total() {
+            return priced(this).totalUsd();
         }
 
         Call input(long n) {

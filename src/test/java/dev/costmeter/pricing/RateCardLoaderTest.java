@@ -31,8 +31,10 @@ class RateCardLoaderTest {
         RateCard card = RateCardCatalog.loadBundled().get(0);
         assertThat(card.version()).isEqualTo("2026-02");
         assertThat(card.effectiveFrom()).isEqualTo(Instant.parse("2026-02-01T00:00:00Z"));
-        // 32 text models + Titan Embeddings V2 (two ids for Claude 3.5 Sonnet)
-        assertThat(card.models()).hasSize(33);
+        // 32 text models + Titan Embeddings V2 (two ids for Claude 3.5 Sonnet), Titan Text Lite/Express and
+        // Cohere Command (customization and provisioned throughput), Nova Act, Amazon Rerank 1.0, 10 Stability operations
+        assertThat(card.models()).hasSize(48);
+        assertThat(card.accountPrice(Dimension.FLOW_NODE_TRANSITIONS)).isEqualByComparingTo("0.000035");
     }
 
     @Test
@@ -70,5 +72,53 @@ class RateCardLoaderTest {
         assertThat(timeline.cardAt(Instant.parse("2026-03-01T00:00:00Z")).version()).isEqualTo("test-1");
         assertThat(timeline.cardAt(Instant.parse("2026-03-31T23:59:59.999Z")).version()).isEqualTo("test-1");
         assertThat(timeline.cardAt(Instant.parse("2026-04-01T00:00:00Z")).version()).isEqualTo("test-2");
+    }
+
+    @Test
+    void problemsNameTheLineAtFault() {
+        String broken = VALID.replace("models:", """
+                charges:
+                  flow_node_transitions: "-0.035 per 1000"
+                  images: "0.04"
+                  warp_drive_hours: "1"
+                models:""");
+        assertThatThrownBy(() -> RateCardLoader.parse(broken))
+                .isInstanceOf(RateCardException.class)
+                .satisfies(e -> assertThat(((RateCardException) e).problems()).containsExactlyInAnyOrder(
+                        "line 12: charges.flow_node_transitions: price must not be negative, was -0.035 per 1000",
+                        "line 13: charges.images: is priced per model: put it under a model's prices",
+                        "line 14: charges.warp_drive_hours: unknown dimension; known here: " + Dimension.idsPricedBy(Dimension.PricedBy.ACCOUNT)));
+    }
+
+    @Test
+    void pricesAreWrittenAsInTheGuide() {
+        RateCard card = RateCardLoader.parse(VALID.replace("models:", """
+                charges: { flow_node_transitions: "0.035 per 1,000", kb_generate_query_calls: "$0.002" }
+                models:"""));
+        assertThat(card.accountPrice(Dimension.FLOW_NODE_TRANSITIONS)).isEqualTo(new java.math.BigDecimal("0.000035"));
+        assertThat(card.accountPrice(Dimension.KB_GENERATE_QUERY_CALLS)).isEqualTo(new java.math.BigDecimal("0.002"));
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID.replace("models:", "charges: { flow_node_transitions: \"1 per 3\" }\nmodels:")))
+                .hasMessageContaining("does not give an exact unit price");
+    }
+
+    @Test
+    void aLongContextRuleMustExistAndHaveAnInputPrice() {
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID.replace("aliases: [\"m1-alias\"]", "aliases: [\"m1-alias\"], longContext: huge")))
+                .hasMessageContaining("models[0] (m1).longContext: no rule 'huge' in longContextRules");
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID.replace("crossRegionPrefixes:",
+                "longContextRules: { big: { inputTokensAbove: 10, multiplier: \"2\", billed: sometimes } }\ncrossRegionPrefixes:")))
+                .hasMessageContaining("longContextRules.big.billed: must be 'excess' (tokens beyond the threshold) or 'whole_request'");
+    }
+
+    @Test
+    void aCardThatOnlyAddsPricesChangesNothingThatWasPriced() {
+        RateCard march = RateCardLoader.parse(VALID);
+        RateCard additive = RateCardLoader.parse(VALID.replace("test-1", "test-2")
+                .replace("models:", "models:\n  - { id: \"m2\", input: \"1\", output: \"2\" }"));
+        RateCard repriced = RateCardLoader.parse(VALID.replace("test-1", "test-3").replace("input: \"2.00\"", "input: \"2.50\""));
+        assertThat(additive.changesFrom(march)).isEmpty();
+        assertThat(repriced.changesFrom(march)).contains("model m1 price of input_tokens in tier default changes",
+                "model m1 price of input_tokens in tier flex changes");
+        assertThat(march.changesFrom(additive)).contains("model m2 is no longer priced");
     }
 }
