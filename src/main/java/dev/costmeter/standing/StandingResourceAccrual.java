@@ -120,7 +120,7 @@ public class StandingResourceAccrual {
     }
 
     /** Publishes every completed hour not yet published, for every resource. */
-    void accrue() throws Exception {
+    public void accrue() throws Exception {
         Instant now = clock.instant();
         Instant lastCompleted = now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
         for (Resource resource : resources.values()) {

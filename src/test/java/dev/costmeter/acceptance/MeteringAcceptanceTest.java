@@ -56,6 +56,7 @@ class MeteringAcceptanceTest {
     @BeforeEach
     void connect() {
         kafka = new TestKafka(bootstrapServers);
+        ApiUsers.signInAsViewer();
     }
 
     @AfterEach
@@ -281,6 +282,13 @@ class MeteringAcceptanceTest {
             return null;
         });
         assertThat(sql("select next_offset from consumer_offset where consumer_group = 'fencing-group'")).isEqualByComparingTo("20");
+    }
+
+    @Test
+    void theSpendApiNeedsAViewer() {
+        given().auth().none().get("/api/v1/spend").then().statusCode(401);
+        given().auth().preemptive().basic("viewer", "wrong").get("/api/v1/spend").then().statusCode(401);
+        given().auth().none().get("/q/health/ready").then().statusCode(200); // probes and metrics stay open
     }
 
     @Test

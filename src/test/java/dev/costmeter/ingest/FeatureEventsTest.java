@@ -28,29 +28,8 @@ class FeatureEventsTest {
     static final RateCard CARD = RateCardCatalog.loadBundled().get(0);
     static final Pricer PRICER = new Pricer();
 
-    /** The fixture's expected cost per event id, worked out by hand from the guide. */
-    static final Map<String, String> EXPECTED_COST = new LinkedHashMap<>();
+    static final Map<String, String> EXPECTED_COST = FeatureEventsTestFixture.EXPECTED_COST;
 
-    static {
-        EXPECTED_COST.put("inv-1", "0.0045");        // Haiku 4.5: 2,000 × $1/1M + 500 × $5/1M
-        EXPECTED_COST.put("inv-2", "0.915");         // Sonnet 4.5: 200,000 × $3/1M + 50,000 × $6/1M (long context) + 1,000 × $15/1M
-        EXPECTED_COST.put("img-1", "0.14");          // 2 inpaint images × $0.07
-        EXPECTED_COST.put("emb-1", "0.001");         // 50,000 × $0.02/1M
-        EXPECTED_COST.put("gr-1", "0.00158");        // 3 × $0.15/1K × 2 policies + word, regex PII free + 2 units × 2 AR policies × $0.17/1K
-        EXPECTED_COST.put("gr-2", "0.0009");         // ceil(2,500/1,000) = 3 units × 2 policies × $0.15/1K
-        EXPECTED_COST.put("flow-1", "0.000875");     // 25 × $0.035/1K
-        EXPECTED_COST.put("rr-1", "0.003");          // ceil(250/100) = 3 queries × $1/1K
-        EXPECTED_COST.put("gq-1", "0.01");           // 5 × $0.002
-        EXPECTED_COST.put("bda-1", "0.4");           // 10 custom pages × $0.04
-        EXPECTED_COST.put("pr-1", "1");              // 1,000 × $1/1K
-        EXPECTED_COST.put("po-1", "0.06");           // 2,000 × $0.03/1K
-        EXPECTED_COST.put("he-1", "2.1");            // 10 × $0.21
-        EXPECTED_COST.put("act-1", "2.375");         // 0.5 h × $4.75
-        EXPECTED_COST.put("ft-1", "480");            // 20M × 3 epochs / 1K × $0.008
-        EXPECTED_COST.put("pt-1", "14.8");           // 1 MU × 1 h × $14.80 (6-month)
-        EXPECTED_COST.put("os-1", "0.48");           // 1 OCU reported, billed at the 2-OCU floor × $0.24
-        EXPECTED_COST.put("cw-1", "0.75");           // 1.5 GB × $0.50
-    }
 
     @Test
     void everyEventTypeOfTheFixtureIsPricedExactly() throws Exception {
@@ -144,8 +123,6 @@ class FeatureEventsTest {
     }
 
     static List<String> fixture(String name) throws IOException {
-        try (InputStream in = FeatureEventsTest.class.getClassLoader().getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
-        }
+        return FeatureEventsTestFixture.lines(name);
     }
 }

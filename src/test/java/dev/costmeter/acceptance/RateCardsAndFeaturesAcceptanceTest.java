@@ -1,0 +1,209 @@
+package dev.costmeter.acceptance;
+
+import dev.costmeter.ingest.FeatureEventsTestFixture;
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import dev.costmeter.testing.TestKafka;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every billing dimension through the real Kafka broker and PostgreSQL; rate cards published over
+ * the API; quarantined events re-priced once a card covers them; agent interactions.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
+class RateCardsAndFeaturesAcceptanceTest {
+
+    static final String USAGE = "bedrock.usage";
+
+    @ConfigProperty(name = "costmeter.kafka.bootstrap-servers")
+    String bootstrapServers;
+
+    TestKafka kafka;
+
+    @BeforeEach
+    void connect() {
+        kafka = new TestKafka(bootstrapServers);
+        ApiUsers.signInAsViewer();
+    }
+
+    @AfterEach
+    void disconnect() {
+        kafka.close();
+    }
+
+    @Test
+    void aMixedStreamOfEveryEventTypeIsPricedExactly() {
+        Map<String, Long> before = MeteringAcceptanceTest.outcomes();
+        List<String> events = FeatureEventsTestFixture.everyType();
+        for (String event : events) {
+            // sources and ids of this test only
+            kafka.send(USAGE, null, event.replace("\"source\":\"", "\"source\":\"mix-").replace("\"id\":\"", "\"id\":\"mix-"));
+        }
+        kafka.flush();
+        Map<String, Long> after = MeteringAcceptanceTest.awaitRead(before, events.size());
+        assertThat(after.get("priced") - before.get("priced")).isEqualTo(events.size());
+
+        JsonPath bySource = MeteringAcceptanceTest.spend("groupBy=source");
+        BigDecimal mixTotal = bySource.getList("groups", Map.class).stream()
+                .filter(g -> ((String) g.get("source")).startsWith("mix-"))
+                .map(g -> new BigDecimal((String) g.get("costUsd"))).reduce(BigDecimal.ZERO, BigDecimal::add);
+        BigDecimal expected = FeatureEventsTestFixture.EXPECTED_COST.values().stream().map(BigDecimal::new).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(mixTotal).isEqualByComparingTo(expected);
+
+        JsonPath supportBot = MeteringAcceptanceTest.spend("source=mix-support-bot&groupBy=dimension");
+        // Sonnet 4.5 long context: 50,000 tokens beyond 200K at $6/1M
+        assertThat(MeteringAcceptanceTest.costOf(supportBot, "dimension", "long_context_input_tokens")).isEqualByComparingTo("0.3");
+        // OpenSearch: 1 OCU reported, 2 billed (the floor)
+        assertThat(MeteringAcceptanceTest.costOf(supportBot, "dimension", "opensearch_serverless_ocu_hours")).isEqualByComparingTo("0.48");
+        // word filters and regex PII: free, but their units are counted
+        Map<?, ?> words = supportBot.getList("groups", Map.class).stream()
+                .filter(g -> "guardrail_word_policy_units".equals(g.get("dimension"))).findFirst().orElseThrow();
+        assertThat(words.get("costUsd")).isEqualTo("0");
+        assertThat(words.get("quantity")).isEqualTo("3");
+
+        List<ConsumerRecord<byte[], byte[]>> pricedFlow = kafka.readAll("bedrock.usage.priced",
+                r -> TestKafka.value(r).contains("\"id\":\"mix-flow-1\""));
+        assertThat(pricedFlow).hasSize(1);
+        assertThat(TestKafka.value(pricedFlow.get(0))).contains("0.000875");
+    }
+
+    @Test
+    void anAgentInteractionShowsItsModelCallsAndCost() {
+        Map<String, Long> before = MeteringAcceptanceTest.outcomes();
+        String conv = "conv-" + System.nanoTime();
+        for (int call = 1; call <= 6; call++) { // the guide's agent: 6 internal model calls
+            kafka.send(USAGE, null, "{\"specversion\":\"1.0\",\"id\":\"" + conv + "-" + call + "\",\"source\":\"agent-app\","
+                    + "\"type\":\"bedrock.invocation\",\"time\":\"2026-02-10T12:00:0" + call + "Z\",\"data\":{\"modelId\":"
+                    + "\"anthropic.claude-sonnet-4-5-20250929-v1:0\",\"interactionId\":\"" + conv + "\","
+                    + "\"usage\":{\"inputTokens\":3000,\"outputTokens\":800}}}");
+        }
+        kafka.send(USAGE, null, "{\"specversion\":\"1.0\",\"id\":\"" + conv + "-guardrail\",\"source\":\"agent-app\","
+                + "\"type\":\"bedrock.guardrail\",\"time\":\"2026-02-10T12:00:07Z\",\"data\":{\"interactionId\":\"" + conv + "\","
+                + "\"usage\":{\"contentPolicyUnits\":3,\"topicPolicyUnits\":3}}}");
+        kafka.flush();
+        MeteringAcceptanceTest.awaitRead(before, 7);
+
+        JsonPath interactions = given().get("/api/v1/interactions?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z&source=agent-app")
+                .then().statusCode(200).extract().jsonPath();
+        Map<?, ?> top = interactions.getList("mostExpensive", Map.class).stream()
+                .filter(i -> conv.equals(i.get("interactionId"))).findFirst().orElseThrow();
+        assertThat(top.get("modelCalls")).isEqualTo(6);
+        assertThat(top.get("events")).isEqualTo(7);
+        // 6 × (3,000 × $3/1M + 800 × $15/1M) = 6 × $0.021 = $0.126, + guardrails 6 × $0.15/1K = $0.0009
+        assertThat(new BigDecimal((String) top.get("costUsd"))).isEqualByComparingTo("0.1269");
+
+        // once idle, the interaction is observed by the histograms
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().auth().none().get("/q/metrics").asString())
+                .containsPattern("costmeter_interaction_model_calls_bucket\\{source=\"agent-app\",le=\"6\\.0\"} [1-9]")
+                .containsPattern("costmeter_interaction_model_calls_count\\{source=\"agent-app\"} [1-9]"));
+    }
+
+    @Test
+    void rateCardsArePublishedOverTheApiQuarantinedEventsArePricedOnceTheyAreCovered() throws Exception {
+        // Reading needs a viewer; publishing an admin
+        given().auth().none().get("/api/v1/rate-cards").then().statusCode(401);
+        given().contentType("application/yaml").body("version: x").post("/api/v1/rate-cards").then().statusCode(403);
+        JsonPath list = given().get("/api/v1/rate-cards").then().statusCode(200).extract().jsonPath();
+        assertThat(list.getList("versions.version", String.class)).contains("2026-02");
+        assertThat(given().get("/api/v1/rate-cards/2026-02").then().statusCode(200).extract().jsonPath().getString("definition"))
+                .contains("claude-1m");
+        given().get("/api/v1/rate-cards/1999-01").then().statusCode(404);
+
+        // An event for a model no card prices yet is quarantined
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String id = "frontier-" + System.nanoTime();
+        Map<String, Long> before = MeteringAcceptanceTest.outcomes();
+        kafka.send(USAGE, null, "{\"specversion\":\"1.0\",\"id\":\"" + id + "\",\"source\":\"frontier-app\",\"type\":\"bedrock.invocation\","
+                + "\"time\":\"" + now.minus(10, ChronoUnit.MINUTES) + "\",\"data\":{\"modelId\":\"acme.frontier-v1\","
+                + "\"usage\":{\"inputTokens\":1000000,\"outputTokens\":100000}}}");
+        kafka.flush();
+        Map<String, Long> quarantined = MeteringAcceptanceTest.awaitRead(before, 1);
+        assertThat(quarantined.get("unpriced") - before.get("unpriced")).isEqualTo(1);
+        assertThat(given().get("/api/v1/unpriced").then().statusCode(200).extract().jsonPath().getList("events.id")).contains(id);
+
+        String bundled = bundledCard();
+        // Invalid cards are refused with the line at fault
+        JsonPath invalid = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/yaml")
+                .body(bundled.replace("version: \"2026-02\"", "version: \"bad\"").replace("input: \"0.035\"", "input: \"-0.035\""))
+                .post("/api/v1/rate-cards").then().statusCode(422).extract().jsonPath();
+        assertThat(invalid.getList("problems", String.class)).singleElement().asString()
+                .matches("line \\d+: models\\[0] \\(amazon.nova-micro-v1:0\\)\\.input: price must not be negative");
+
+        // A card that only adds a price may take effect in the past…
+        Instant anHourAgo = now.minus(1, ChronoUnit.HOURS);
+        String additive = bundled.replace("version: \"2026-02\"", "version: \"acme-" + now.getEpochSecond() + "\"")
+                .replace("effectiveFrom: \"2026-02-01T00:00:00Z\"", "effectiveFrom: \"" + anHourAgo + "\"")
+                .replace("models:\n", "models:\n  - { id: \"acme.frontier-v1\", name: \"Acme Frontier\", input: \"2.00\", output: \"10.00\" }\n");
+        String version = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/yaml")
+                .body(additive).post("/api/v1/rate-cards").then().statusCode(201).extract().jsonPath().getString("version");
+        // …one that changes a price may not, and versions are immutable
+        given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/yaml")
+                .body(additive.replace(version, version + "-b").replace(anHourAgo.toString(), now.minus(30, ChronoUnit.MINUTES).toString())
+                        .replace("input: \"0.035\"", "input: \"0.04\""))
+                .post("/api/v1/rate-cards").then().statusCode(409)
+                .body("error", org.hamcrest.Matchers.containsString("may only add prices"));
+        given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/yaml")
+                .body(additive).post("/api/v1/rate-cards").then().statusCode(409);
+        // A price change in the future is fine, and takes effect at its time
+        Instant tomorrow = now.plus(1, ChronoUnit.DAYS);
+        given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/yaml")
+                .body(additive.replace(version, version + "-next").replace(anHourAgo.toString(), tomorrow.toString())
+                        .replace("input: \"2.00\", output: \"10.00\"", "input: \"1.00\", output: \"5.00\""))
+                .post("/api/v1/rate-cards").then().statusCode(201);
+        assertThat(given().get("/api/v1/rate-cards/active").then().statusCode(200).extract().jsonPath().getString("version")).isEqualTo(version);
+        assertThat(given().get("/api/v1/rate-cards/active?at=" + tomorrow).then().statusCode(200).extract().jsonPath().getString("version"))
+                .isEqualTo(version + "-next");
+
+        // Re-pricing: the event leaves quarantine, is charged once, and the counts still add up
+        given().post("/api/v1/unpriced/reprice").then().statusCode(403);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonPath run = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD)
+                    .post("/api/v1/unpriced/reprice").then().statusCode(200).extract().jsonPath();
+            assertThat(run.getLong("priced")).isEqualTo(1);
+            // 1M × $2/1M + 100K × $10/1M
+            assertThat(new BigDecimal(run.getString("costUsd"))).isEqualByComparingTo("3");
+        });
+        JsonPath again = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD)
+                .post("/api/v1/unpriced/reprice").then().statusCode(200).extract().jsonPath();
+        assertThat(again.getLong("priced")).isZero();
+
+        Map<String, Long> after = MeteringAcceptanceTest.outcomes();
+        assertThat(after.get("read")).isEqualTo(quarantined.get("read"));
+        assertThat(after.get("unpriced")).isEqualTo(quarantined.get("unpriced") - 1);
+        assertThat(after.get("priced")).isEqualTo(quarantined.get("priced") + 1);
+        JsonPath spend = given().get("/api/v1/spend?from=" + now.minus(1, ChronoUnit.DAYS) + "&to=" + now.plus(1, ChronoUnit.HOURS)
+                + "&source=frontier-app&groupBy=rateCardVersion").then().statusCode(200).extract().jsonPath();
+        assertThat(new BigDecimal(spend.getString("totalCostUsd"))).isEqualByComparingTo("3");
+        assertThat(spend.getList("groups.rateCardVersion", String.class)).containsExactly(version);
+        assertThat(given().get("/api/v1/unpriced").then().extract().jsonPath().getList("events.id")).doesNotContain(id);
+        assertThat(kafka.readAll("bedrock.usage.priced", r -> TestKafka.value(r).contains("\"id\":\"" + id + "\""))).hasSize(1);
+    }
+
+    static String bundledCard() throws Exception {
+        try (InputStream in = RateCardsAndFeaturesAcceptanceTest.class.getClassLoader().getResourceAsStream("ratecards/2026-02.yaml")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
