@@ -32,8 +32,10 @@ create table interaction_spend (
     observed         boolean     not null default false, -- reported to the Prometheus histograms
     primary key (source, interaction_id)
 );
-create index interaction_spend_unobserved on interaction_spend (updated_at) where not observed;
-create index interaction_spend_last_event on interaction_spend (last_event_time);
+-- BRIN: rows arrive roughly in time order, and a BRIN index costs next to nothing to maintain in
+-- the commit (with b-trees here the benchmark's ratio to Kafka's own consumer fell from 0.21 to 0.15).
+create index interaction_spend_updated_at on interaction_spend using brin (updated_at);
+create index interaction_spend_last_event on interaction_spend using brin (last_event_time);
 
 -- Hours of standing resources (configured, accrued by the service) already published as usage events.
 -- A row with published = false marks where a new resource's accrual starts.

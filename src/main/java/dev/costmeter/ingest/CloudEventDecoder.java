@@ -282,10 +282,10 @@ public final class CloudEventDecoder {
         if (f.dataProblem != null) {
             throw new InvalidEventException(f.dataProblem);
         }
-        if (FeatureUsageReader.knows(type)) {
-            return feature(f, id, source, type, time, subject);
-        }
-        if (!TYPE_INVOCATION.equals(type)) {
+        if (!TYPE_INVOCATION.equals(type)) { // the common case first
+            if (FeatureUsageReader.knows(type)) {
+                return feature(f, id, source, type, time, subject);
+            }
             throw new InvalidEventException("unknown type \"" + type + "\"; known types: " + KNOWN_TYPES);
         }
         if (f.dataTree != null) { // data came before type

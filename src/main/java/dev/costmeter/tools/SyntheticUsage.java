@@ -60,7 +60,9 @@ public final class SyntheticUsage {
         long write5m = caching && random.nextBoolean() ? 1024 + random.nextInt(4000) : 0;
         long write1h = caching && random.nextInt(4) == 0 ? 1024 + random.nextInt(4000) : 0;
         String source = SOURCES[app];
-        String interaction = source.endsWith("-agent") ? ",\"interactionId\":\"" + runId + "-conv-" + (i / 6) + "\"" : "";
+        // Sources take turns (i × 7919 mod 10), so within 60 consecutive events each source has 6:
+        // an agent interaction of 6 model calls, as in the guide's customer-service agent.
+        String interaction = source.endsWith("-agent") ? ",\"interactionId\":\"" + runId + "-conv-" + (i / 60) + "\"" : "";
         return "{\"specversion\":\"1.0\",\"id\":\"" + id(i) + "\",\"source\":\"" + source
                 + "\",\"type\":\"bedrock.invocation\",\"time\":\"" + start.plusNanos(i * nanosBetweenEvents) + "\",\"subject\":\"tenant-" + random.nextInt(40)
                 + "\",\"data\":{\"modelId\":\"" + model + "\",\"region\":\"us-east-1\",\"serviceTier\":\"" + tier
