@@ -11,6 +11,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -33,12 +36,16 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RateCardsAndFeaturesAcceptanceTest {
 
     static final String USAGE = "bedrock.usage";
 
     @ConfigProperty(name = "costmeter.kafka.bootstrap-servers")
     String bootstrapServers;
+
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource dataSource;
 
     TestKafka kafka;
 
@@ -199,6 +206,31 @@ class RateCardsAndFeaturesAcceptanceTest {
         assertThat(spend.getList("groups.rateCardVersion", String.class)).containsExactly(version);
         assertThat(given().get("/api/v1/unpriced").then().extract().jsonPath().getList("events.id")).doesNotContain(id);
         assertThat(kafka.readAll("bedrock.usage.priced", r -> TestKafka.value(r).contains("\"id\":\"" + id + "\""))).hasSize(1);
+    }
+
+    /**
+     * Another instance publishing is a row in rate_card: this one picks it up without a restart.
+     * Runs last: versions take effect in order, and this one is far in the future.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aVersionPublishedByAnotherInstanceTakesEffectHereWithoutARestart() throws Exception {
+        String version = "elsewhere-" + System.nanoTime();
+        Instant farFuture = Instant.parse("2099-01-01T00:00:00Z").plusSeconds(System.nanoTime() % 1_000_000);
+        String card = bundledCard().replace("version: \"2026-02\"", "version: \"" + version + "\"")
+                .replace("effectiveFrom: \"2026-02-01T00:00:00Z\"", "effectiveFrom: \"" + farFuture + "\"");
+        try (var c = dataSource.getConnection(); var insert = c.prepareStatement(
+                "insert into rate_card (version, effective_from, definition, published_by) values (?, ?, ?, 'other-instance')")) {
+            insert.setString(1, version);
+            insert.setTimestamp(2, java.sql.Timestamp.from(farFuture));
+            insert.setString(3, card);
+            insert.executeUpdate();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                given().get("/api/v1/rate-cards/active?at=" + farFuture).then().statusCode(200).extract().jsonPath().getString("version"))
+                .isEqualTo(version));
+        assertThat(given().get("/api/v1/rate-cards/" + version).then().statusCode(200).extract().jsonPath().getString("publishedBy"))
+                .isEqualTo("other-instance");
     }
 
     static String bundledCard() throws Exception {
