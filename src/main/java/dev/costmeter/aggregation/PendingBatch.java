@@ -27,13 +27,18 @@ public final class PendingBatch {
     /**
      * A priced event, already in {@link #aggregates()}; charged unless the ledger has seen its key.
      *
-     * @param value the record value as read (priced again only if it turns out to be a duplicate)
+     * @param value the record as read, in a form that decodes again without its headers (priced again
+     *              only if it turns out to be a duplicate)
      */
     public record Charged(UUID key, byte[] value) {
     }
 
-    /** A valid event no rate card prices: quarantined unless the ledger has seen its key. */
-    public record Unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * A valid event no rate card prices: quarantined unless the ledger has seen its key.
+     *
+     * @param payload the record in a form that decodes again without its headers (kept for re-pricing)
+     */
+    public record Unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record, byte[] payload) {
     }
 
     /** A record that is not a valid event, with the reason it goes to the DLQ. */
@@ -96,13 +101,13 @@ public final class PendingBatch {
     }
 
     /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
-    public void charged(UUID key, ConsumerRecord<byte[], byte[]> record) {
-        charged.add(new Charged(key, record.value()));
+    public void charged(UUID key, byte[] selfContained) {
+        charged.add(new Charged(key, selfContained));
     }
 
     /** A claimed event that could not be priced. */
-    public void unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record) {
-        unpriced.add(new Unpriced(key, result, record));
+    public void unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record, byte[] payload) {
+        unpriced.add(new Unpriced(key, result, record, payload));
     }
 
     public void reject(ConsumerRecord<byte[], byte[]> record, String reason) {

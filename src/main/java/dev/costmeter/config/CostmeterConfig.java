@@ -28,6 +28,14 @@ public interface CostmeterConfig {
 
     Interactions interactions();
 
+    /** Who pays for usage that arrives in AWS's own formats. */
+    Attribution attribution();
+
+    Models models();
+
+    /** Bedrock agents by agent id: the model and source of their calls (their traces name neither). */
+    Map<String, Agent> agents();
+
     /** Resources billed by the hour whether or not apps report them, accrued by the service. */
     Map<String, StandingResource> standingResources();
 
@@ -141,6 +149,34 @@ public interface CostmeterConfig {
         /** How often each instance reloads the versions published over the API. */
         @WithDefault("PT10S")
         Duration refreshInterval();
+    }
+
+    interface Attribution {
+        /** The source of usage no rule attributes. */
+        @WithDefault("unattributed")
+        String defaultSource();
+
+        /** A requestMetadata key (invocation logs) naming the paying application; empty to ignore it. */
+        @WithDefault("application")
+        Optional<String> sourceMetadataKey();
+
+        /** A requestMetadata key naming the end customer (the subject). */
+        @WithDefault("tenant")
+        Optional<String> subjectMetadataKey();
+
+        /** IAM principal ARN patterns (* matches anything) → source; the most specific match wins. */
+        Map<String, String> principals();
+    }
+
+    interface Models {
+        /** Application-inference-profile ARN → the model id it invokes. */
+        Map<String, String> applicationInferenceProfiles();
+    }
+
+    interface Agent {
+        Optional<String> modelId();
+
+        Optional<String> source();
     }
 
     interface Interactions {

@@ -77,6 +77,14 @@ public final class CloudEventDecoder {
         long write5m, write1h;
         Long images;
         BigDecimal videoSeconds;
+        List<Quantity> guardrailUsage = List.of();
+    }
+
+    /** A JSON object without {@code specversion}: possibly another format (see UsageRecordDecoder). */
+    public static final class NotACloudEventException extends InvalidEventException {
+        public NotACloudEventException() {
+            super("specversion: required non-empty string");
+        }
     }
 
     public UsageEvent decode(byte[] value) throws InvalidEventException {
@@ -155,6 +163,7 @@ public final class CloudEventDecoder {
                 case "serviceTier" -> readServiceTier(p, v, f);
                 case "usage" -> readUsage(p, v, f);
                 case "images" -> f.images = count(p, v, "data.images", f);
+                case "trace" -> readTrace(p, v, f);
                 case "videoSeconds" -> f.videoSeconds = seconds(p, v, f);
                 default -> p.skipChildren();
             }
@@ -267,6 +276,9 @@ public final class CloudEventDecoder {
     }
 
     private UsageEvent validate(Fields f) throws InvalidEventException {
+        if (f.specversion == null) {
+            throw new NotACloudEventException();
+        }
         String specversion = requiredString(f.specversion, "specversion");
         if (!"1.0".equals(specversion)) {
             throw new InvalidEventException("specversion must be \"1.0\", was \"" + specversion + "\"");
@@ -319,6 +331,7 @@ public final class CloudEventDecoder {
         if (f.videoSeconds != null && f.videoSeconds.signum() > 0) {
             quantities.add(new Quantity(Dimension.VIDEO_SECONDS, f.videoSeconds));
         }
+        quantities.addAll(f.guardrailUsage);
         return new UsageEvent(source, id, type, time, subject == null ? "" : subject, modelId, region, f.serviceTier,
                 interactionId, List.copyOf(quantities));
     }
@@ -354,6 +367,23 @@ public final class CloudEventDecoder {
         }
         if (f.dataProblem != null) {
             throw new InvalidEventException(f.dataProblem);
+        }
+    }
+
+    /**
+     * A Converse response's {@code trace}: the guardrail usage under
+     * {@code trace.guardrail.inputAssessment} and {@code outputAssessments} is billed with the call.
+     */
+    private void readTrace(JsonParser p, JsonToken t, Fields f) throws IOException {
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        JsonNode trace = p.readValueAsTree();
+        try {
+            f.guardrailUsage = GuardrailTrace.usage(trace, limits.maxQuantity());
+        } catch (InvalidEventException e) {
+            f.dataProblem = e.getMessage();
         }
     }
 

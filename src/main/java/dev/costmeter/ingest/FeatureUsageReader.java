@@ -8,6 +8,7 @@ import dev.costmeter.pricing.UsageEvent;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,19 +46,10 @@ final class FeatureUsageReader {
     /** A guardrail text unit is up to this many characters. */
     static final int CHARACTERS_PER_TEXT_UNIT = 1000;
 
-    /** Bedrock's GuardrailUsage fields and the dimension each is billed in. */
-    private static final Map<String, Dimension> GUARDRAIL_USAGE = new LinkedHashMap<>();
     /** The policy names of the textCharacters form. */
     private static final Map<String, Dimension> GUARDRAIL_POLICIES = new LinkedHashMap<>();
 
     static {
-        GUARDRAIL_USAGE.put("contentPolicyUnits", Dimension.GUARDRAIL_CONTENT_POLICY_UNITS);
-        GUARDRAIL_USAGE.put("contentPolicyImageUnits", Dimension.GUARDRAIL_CONTENT_POLICY_IMAGE_UNITS);
-        GUARDRAIL_USAGE.put("topicPolicyUnits", Dimension.GUARDRAIL_TOPIC_POLICY_UNITS);
-        GUARDRAIL_USAGE.put("sensitiveInformationPolicyUnits", Dimension.GUARDRAIL_SENSITIVE_INFORMATION_POLICY_UNITS);
-        GUARDRAIL_USAGE.put("sensitiveInformationPolicyFreeUnits", Dimension.GUARDRAIL_SENSITIVE_INFORMATION_POLICY_FREE_UNITS);
-        GUARDRAIL_USAGE.put("contextualGroundingPolicyUnits", Dimension.GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_UNITS);
-        GUARDRAIL_USAGE.put("wordPolicyUnits", Dimension.GUARDRAIL_WORD_POLICY_UNITS);
         GUARDRAIL_POLICIES.put("content", Dimension.GUARDRAIL_CONTENT_POLICY_UNITS);
         GUARDRAIL_POLICIES.put("topic", Dimension.GUARDRAIL_TOPIC_POLICY_UNITS);
         GUARDRAIL_POLICIES.put("sensitiveInformation", Dimension.GUARDRAIL_SENSITIVE_INFORMATION_POLICY_UNITS);
@@ -156,15 +148,9 @@ final class FeatureUsageReader {
             if (!reported.isObject()) {
                 throw new InvalidEventException("data.usage: must be Bedrock's GuardrailUsage object");
             }
-            for (Map.Entry<String, Dimension> field : GUARDRAIL_USAGE.entrySet()) {
-                usage.add(field.getValue(), count(reported, "usage", field.getKey(), false));
-            }
-            Long reasoningUnits = count(reported, "usage", "automatedReasoningPolicyUnits", false);
-            Long policies = count(reported, "usage", "automatedReasoningPolicies", false);
-            if (reasoningUnits != null) {
-                usage.add(Dimension.GUARDRAIL_AUTOMATED_REASONING_POLICY_UNITS,
-                        BigDecimal.valueOf(reasoningUnits).multiply(BigDecimal.valueOf(policies == null ? 1 : policies)));
-            }
+            EnumMap<Dimension, BigDecimal> sums = new EnumMap<>(Dimension.class);
+            GuardrailTrace.addUsage(reported, "data.usage", sums, maxQuantity);
+            sums.forEach(usage::add);
             return;
         }
         Long characters = count(data, "textCharacters", false);

@@ -8,12 +8,12 @@ import java.time.OffsetDateTime;
  * with or without a fraction) is read directly, ten times faster than java.time's formatter; any
  * other form goes through {@link OffsetDateTime#parse}, which also rejects what is not RFC 3339.
  */
-final class Rfc3339 {
+public final class Rfc3339 {
 
     private Rfc3339() {
     }
 
-    static Instant parse(String s) {
+    public static Instant parse(String s) {
         int n = s.length();
         if (n >= 20 && (s.charAt(n - 1) == 'Z' || s.charAt(n - 1) == 'z') && s.charAt(4) == '-' && s.charAt(7) == '-'
                 && (s.charAt(10) == 'T' || s.charAt(10) == 't') && s.charAt(13) == ':' && s.charAt(16) == ':') {

@@ -6,6 +6,7 @@ import dev.costmeter.aggregation.EventKey;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.formats.UsageRecordDecoder;
 import dev.costmeter.metrics.SpendMetrics;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.Pricer;
@@ -77,6 +78,8 @@ public class UsageConsumer implements Runnable {
     UsageOutputs outputs;
     @Inject
     SpendMetrics metrics;
+    @Inject
+    RecordDecoders decoders;
 
     private final Pricer pricer = new Pricer();
     private final EventKey eventKey = new EventKey();
@@ -84,8 +87,8 @@ public class UsageConsumer implements Runnable {
     private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
     private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
     private final PricedEventWriter pricedEvents = new PricedEventWriter();
-    private CloudEventDecoder decoder;
-    private CloudEventDecoder repriceDecoder; // used on the commit thread; decoders are not thread-safe
+    private UsageRecordDecoder decoder;
+    private UsageRecordDecoder repriceDecoder; // used on the commit thread; decoders are not thread-safe
     private boolean publishPriced;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -109,11 +112,8 @@ public class UsageConsumer implements Runnable {
             LOG.info("ingest disabled (costmeter.ingest.enabled=false)");
             return;
         }
-        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
-                config.ingest().maxQuantity(), config.ingest().maxClockSkew());
-        decoder = new CloudEventDecoder(limits, Clock.systemUTC());
-        repriceDecoder = new CloudEventDecoder(new CloudEventDecoder.Limits(limits.maxRecordBytes(), limits.maxQuantity(),
-                Duration.ofDays(36_500)), Clock.systemUTC()); // the clock-skew check passed when the event was read
+        decoder = decoders.forIngest();
+        repriceDecoder = decoders.forRereading();
         publishPriced = config.ingest().publishPricedEvents();
         aggregator = new SpendAggregator(config.aggregation().bucket());
         consumer = kafka.usageConsumer();
@@ -185,13 +185,14 @@ public class UsageConsumer implements Runnable {
 
     /** Decode, price and sum one record into the pending batch. Nothing is written yet. */
     void accept(ConsumerRecord<byte[], byte[]> record) {
-        UsageEvent event;
+        UsageRecordDecoder.Decoded decoded;
         try {
-            event = decoder.decode(record.value());
+            decoded = decoder.decode(record.headers(), record.value());
         } catch (InvalidEventException e) {
             batch.reject(record, e.getMessage());
             return;
         }
+        UsageEvent event = decoded.event();
         UUID key = eventKey.of(event.source(), event.id());
         if (!batch.claim(key, record)) {
             return; // the same event twice in one batch
@@ -199,12 +200,12 @@ public class UsageConsumer implements Runnable {
         PricingResult result = pricer.price(event, batch.timeline(rateCards::timeline).cardAt(event.time()));
         if (result instanceof PricingResult.Priced p) {
             aggregator.add(batch, p.pricedEvent());
-            batch.charged(key, record);
+            batch.charged(key, decoded.selfContained());
             if (publishPriced) {
-                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), record.value()));
+                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), decoded.selfContained()));
             }
         } else {
-            batch.unpriced(key, (PricingResult.Unpriced) result, record);
+            batch.unpriced(key, (PricingResult.Unpriced) result, record, decoded.selfContained());
         }
     }
 
@@ -214,7 +215,7 @@ public class UsageConsumer implements Runnable {
      */
     private PricedEvent reprice(byte[] value, RateCardTimeline timeline) {
         try {
-            UsageEvent event = repriceDecoder.decode(value);
+            UsageEvent event = repriceDecoder.decode(value).event();
             return ((PricingResult.Priced) pricer.price(event, timeline.cardAt(event.time()))).pricedEvent();
         } catch (InvalidEventException | ClassCastException e) {
             throw new IllegalStateException("an event priced once did not price again the same way", e);

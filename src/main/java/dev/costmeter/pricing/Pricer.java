@@ -41,7 +41,7 @@ public final class Pricer {
             }
             model = card.resolveModel(event.modelId());
             if (model == null) {
-                return unpriced(event, card, "model '" + event.modelId() + "' has no price in rate card " + card.version());
+                return unpriced(event, card, unknownModel(event.modelId(), card));
             }
         }
         String tier = event.serviceTier();
@@ -103,6 +103,23 @@ public final class Pricer {
         }
         return amount.max(minimumPerHour.multiply(periodHours));
     }
+
+    /** Why a model id has no price, with what to do when the id was never resolved to a model. */
+    private static String unknownModel(String modelId, RateCard card) {
+        String reason = "model '" + modelId + "' has no price in rate card " + card.version();
+        if (modelId.startsWith(UNRESOLVED_AGENT_MODEL)) {
+            return reason + ": the agent's trace does not name its model; configure costmeter.agents.\""
+                    + modelId.substring(UNRESOLVED_AGENT_MODEL.length()) + "\".model-id";
+        }
+        if (modelId.contains(":application-inference-profile/")) {
+            return reason + ": an application inference profile; map it to its model with "
+                    + "costmeter.models.application-inference-profiles.\"" + modelId + "\"";
+        }
+        return reason;
+    }
+
+    /** The model id an adapter gives an agent's call when the agent's model is not known. */
+    public static final String UNRESOLVED_AGENT_MODEL = "unresolved-agent-model:";
 
     private static PricingResult.Unpriced unpriced(UsageEvent event, RateCard card, String reason) {
         return new PricingResult.Unpriced(event, card.version(), reason);

@@ -5,7 +5,8 @@ import dev.costmeter.aggregation.AggregateSums;
 import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.ingest.CloudEventDecoder;
+import dev.costmeter.formats.UsageRecordDecoder;
+import dev.costmeter.ingest.RecordDecoders;
 import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
@@ -26,8 +27,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,6 +54,8 @@ public class QuarantineRepricer {
     CostmeterConfig config;
     @Inject
     AgroalDataSource dataSource;
+    @Inject
+    RecordDecoders decoders;
 
     private final Pricer pricer = new Pricer();
     private final PricedEventWriter writer = new PricedEventWriter();
@@ -70,9 +71,7 @@ public class QuarantineRepricer {
     /** Call through {@link dev.costmeter.api.QuarantineResource}, which records the metrics once this commits. */
     @Transactional(rollbackOn = Exception.class)
     public Result reprice(String requestedBy, int limit) throws SQLException, UsageOutputs.OutputException {
-        // The clock-skew check passed when the event was first read.
-        CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(config.ingest().maxRecordBytes(),
-                config.ingest().maxQuantity(), Duration.ofDays(36_500)), Clock.systemUTC());
+        UsageRecordDecoder decoder = decoders.forRereading();
         SpendAggregator aggregator = new SpendAggregator(config.aggregation().bucket());
         RateCardTimeline timeline = catalog.timeline();
         List<Quarantined> quarantined = lockQuarantined(limit);
@@ -89,7 +88,7 @@ public class QuarantineRepricer {
             byte[] value = q.payload().getBytes(StandardCharsets.UTF_8);
             PricingResult result;
             try {
-                UsageEvent event = decoder.decode(value);
+                UsageEvent event = decoder.decode(value).event();
                 result = pricer.price(event, timeline.cardAt(event.time()));
             } catch (InvalidEventException e) {
                 throw new IllegalStateException("quarantined event " + q.key() + " no longer decodes: " + e.getMessage(), e);

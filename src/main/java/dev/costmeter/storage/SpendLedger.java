@@ -189,7 +189,7 @@ public class SpendLedger {
                 insert.setString(5, u.event().modelId());
                 insert.setString(6, u.reason());
                 insert.setString(7, u.rateCardVersion());
-                insert.setString(8, new String(a.record().value(), StandardCharsets.UTF_8));
+                insert.setString(8, new String(a.payload(), StandardCharsets.UTF_8));
                 insert.addBatch();
             }
             insert.executeBatch();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.costmeter.estimate.Estimator;
 import dev.costmeter.estimate.Scenario;
+import dev.costmeter.formats.Attribution;
+import dev.costmeter.formats.UsageRecordDecoder;
 import dev.costmeter.ingest.CloudEventDecoder;
 import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.pricing.CostLine;
@@ -39,7 +41,7 @@ import java.util.Map;
 /**
  * The offline commands: no Kafka, no PostgreSQL, the same decoder and pricer as the service.
  * <pre>
- *   price    [--rate-card FILE]... FILE|-     one JSON line per event, with its exact cost
+ *   price    [--rate-card FILE]... FILE|-     one JSON line per event (any format the service reads), with its exact cost
  *   estimate [--rate-card FILE]... [--json] SCENARIO   a month of a workload, by component
  * </pre>
  * Rate cards: the bundled versions, or only the files given with {@code --rate-card}.
@@ -120,8 +122,8 @@ public final class Cli {
 
     /** Prices events, one JSON per line; bad lines go to stderr with their number and reason. */
     int price(RateCardTimeline timeline, String input, java.io.InputStream stdin) throws IOException {
-        CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L,
-                Duration.ofDays(36_500)), Clock.systemUTC());
+        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
+        UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
         Pricer pricer = new Pricer();
         int lineNumber = 0;
         int bad = 0;
@@ -138,7 +140,7 @@ public final class Cli {
                 }
                 UsageEvent event;
                 try {
-                    event = decoder.decode(line.getBytes(StandardCharsets.UTF_8));
+                    event = decoder.decode(line.getBytes(StandardCharsets.UTF_8)).event();
                 } catch (InvalidEventException e) {
                     err.println("line " + lineNumber + ": invalid: " + e.getMessage());
                     bad++;

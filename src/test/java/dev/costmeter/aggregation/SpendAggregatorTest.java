@@ -109,7 +109,7 @@ class SpendAggregatorTest {
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, offset++, null, value.getBytes(StandardCharsets.UTF_8));
         if (batch.claim(keys.of(source, id), record)) {
             aggregator.add(batch, priced);
-            batch.charged(keys.of(source, id), record);
+            batch.charged(keys.of(source, id), record.value());
         }
     }
 }
