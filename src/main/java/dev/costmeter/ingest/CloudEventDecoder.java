@@ -125,6 +125,8 @@ public final class CloudEventDecoder {
                 case "type" -> f.type = scalar(p, t);
                 case "time" -> f.time = scalar(p, t);
                 case "subject" -> f.subject = scalar(p, t);
+                // A Bedrock model invocation log, not a CloudEvent: stop reading (UsageRecordDecoder takes it)
+                case "schemaType" -> throw new NotACloudEventException();
                 case "data" -> {
                     if (TYPE_INVOCATION.equals(f.type)) {
                         readData(p, t, f);

@@ -46,7 +46,12 @@ public final class SyntheticUsage {
         return runId + "-" + i;
     }
 
-    public String event(long i) {
+    /** One synthetic call: the same i gives the same call, whatever format it is written in. */
+    private record Call(String source, String model, String tier, String subject, long input, long output, long cacheRead,
+                        long write5m, long write1h, String interactionId) {
+    }
+
+    private Call call(long i) {
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
         int app = (int) Math.floorMod(i * 7919 + seed, (long) SOURCES.length);
         // Like real applications: mostly one model and tier each, sometimes another.
@@ -62,13 +67,37 @@ public final class SyntheticUsage {
         String source = SOURCES[app];
         // Sources take turns (i × 7919 mod 10), so within 60 consecutive events each source has 6:
         // an agent interaction of 6 model calls, as in the guide's customer-service agent.
-        String interaction = source.endsWith("-agent") ? ",\"interactionId\":\"" + runId + "-conv-" + (i / 60) + "\"" : "";
-        return "{\"specversion\":\"1.0\",\"id\":\"" + id(i) + "\",\"source\":\"" + source
-                + "\",\"type\":\"bedrock.invocation\",\"time\":\"" + start.plusNanos(i * nanosBetweenEvents) + "\",\"subject\":\"tenant-" + random.nextInt(40)
-                + "\",\"data\":{\"modelId\":\"" + model + "\",\"region\":\"us-east-1\",\"serviceTier\":\"" + tier
-                + "\",\"usage\":{\"inputTokens\":" + input + ",\"outputTokens\":" + output + ",\"totalTokens\":"
-                + (input + output + cacheRead + write5m + write1h) + ",\"cacheReadInputTokens\":" + cacheRead
-                + ",\"cacheWriteInputTokens\":" + (write5m + write1h) + ",\"cacheDetails\":[{\"ttl\":\"5m\",\"inputTokens\":" + write5m
-                + "},{\"ttl\":\"1h\",\"inputTokens\":" + write1h + "}]}" + interaction + "}}";
+        String interaction = source.endsWith("-agent") ? runId + "-conv-" + (i / 60) : null;
+        return new Call(source, model, tier, "tenant-" + random.nextInt(40), input, output, cacheRead, write5m, write1h, interaction);
+    }
+
+    /** Event i in costmeter's envelope (a structured CloudEvent). */
+    public String event(long i) {
+        Call c = call(i);
+        String interaction = c.interactionId() == null ? "" : ",\"interactionId\":\"" + c.interactionId() + "\"";
+        return "{\"specversion\":\"1.0\",\"id\":\"" + id(i) + "\",\"source\":\"" + c.source()
+                + "\",\"type\":\"bedrock.invocation\",\"time\":\"" + start.plusNanos(i * nanosBetweenEvents) + "\",\"subject\":\"" + c.subject()
+                + "\",\"data\":{\"modelId\":\"" + c.model() + "\",\"region\":\"us-east-1\",\"serviceTier\":\"" + c.tier()
+                + "\",\"usage\":{\"inputTokens\":" + c.input() + ",\"outputTokens\":" + c.output() + ",\"totalTokens\":"
+                + (c.input() + c.output() + c.cacheRead() + c.write5m() + c.write1h()) + ",\"cacheReadInputTokens\":" + c.cacheRead()
+                + ",\"cacheWriteInputTokens\":" + (c.write5m() + c.write1h()) + ",\"cacheDetails\":[{\"ttl\":\"5m\",\"inputTokens\":" + c.write5m()
+                + "},{\"ttl\":\"1h\",\"inputTokens\":" + c.write1h() + "}]}" + interaction + "}}";
+    }
+
+    /**
+     * Call i as Bedrock's model invocation log writes it (metadata and token counts, a short request
+     * body; the application and tenant in requestMetadata). Logs carry no TTL: all cache writes are
+     * 5-minute writes, and no tier.
+     */
+    public String invocationLog(long i) {
+        Call c = call(i);
+        return "{\"schemaType\":\"ModelInvocationLog\",\"schemaVersion\":\"1.0\",\"timestamp\":\"" + start.plusNanos(i * nanosBetweenEvents)
+                + "\",\"accountId\":\"123456789012\",\"identity\":{\"arn\":\"arn:aws:sts::123456789012:assumed-role/" + c.source()
+                + "/session\"},\"region\":\"us-east-1\",\"requestId\":\"" + id(i) + "\",\"operation\":\"Converse\",\"modelId\":\""
+                + c.model() + "\",\"input\":{\"inputContentType\":\"application/json\",\"inputBodyJson\":{\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"text\":\"Summarise the attached ticket for the on-call engineer.\"}]}]},\"inputTokenCount\":" + c.input()
+                + ",\"cacheReadInputTokenCount\":" + c.cacheRead() + ",\"cacheWriteInputTokenCount\":" + (c.write5m() + c.write1h())
+                + "},\"output\":{\"outputContentType\":\"application/json\",\"outputTokenCount\":" + c.output()
+                + "},\"requestMetadata\":{\"application\":\"" + c.source() + "\",\"tenant\":\"" + c.subject() + "\"}}";
     }
 }

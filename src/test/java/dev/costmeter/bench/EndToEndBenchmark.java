@@ -33,12 +33,17 @@ public final class EndToEndBenchmark {
 
     static final String TOPIC = "bedrock.usage";
 
+    /** BENCH_FORMAT=invocation-log: the records are Bedrock model invocation logs instead of costmeter's envelope. */
+    static final boolean INVOCATION_LOGS = "invocation-log".equals(System.getenv("BENCH_FORMAT"));
+    /** BENCH_PRICED=on|off|both (default both): which service runs to measure. */
+    static final String PRICED = System.getenv().getOrDefault("BENCH_PRICED", "both");
+
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         String classpath = System.getProperty("java.class.path");
         List<String> report = new ArrayList<>();
-        report.add(String.format("events: %,d  machine: %d cores, %s", events, Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+        report.add(String.format("events: %,d (%s)  machine: %d cores, %s", events, INVOCATION_LOGS ? "model invocation logs" : "CloudEvents",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch")));
 
         RealKafkaBroker.Broker broker = RealKafkaBroker.startBroker();
         try {
@@ -56,7 +61,12 @@ public final class EndToEndBenchmark {
             report.add("kafka ConsumerPerformance: " + raw);
             double rawRate = Double.parseDouble(raw.replaceAll("^.*?nMsg.sec=([0-9.]+).*$", "$1"));
 
-            for (boolean publishPriced : new boolean[] {true, false}) {
+            boolean[] modes = switch (PRICED) {
+                case "on" -> new boolean[] {true};
+                case "off" -> new boolean[] {false};
+                default -> new boolean[] {true, false};
+            };
+            for (boolean publishPriced : modes) {
                 double rate = runService(bootstrap, events, publishPriced, report);
                 report.add(String.format("  ratio to ConsumerPerformance: %.2f", rate / rawRate));
             }
@@ -74,7 +84,7 @@ public final class EndToEndBenchmark {
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 131072),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < events; i++) {
-                byte[] value = usage.event(i).getBytes(StandardCharsets.UTF_8);
+                byte[] value = (INVOCATION_LOGS ? usage.invocationLog(i) : usage.event(i)).getBytes(StandardCharsets.UTF_8);
                 bytes += value.length;
                 producer.send(new ProducerRecord<>(TOPIC, usage.id(i).getBytes(StandardCharsets.UTF_8), value));
             }

@@ -37,6 +37,13 @@ public final class TestKafka implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
     }
 
+    /** A record with headers (e.g. a binary-mode CloudEvent's ce_* attributes). */
+    public void send(String topic, String key, byte[] value, Map<String, String> headers) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+        headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
+        producer.send(record);
+    }
+
     public void flush() {
         producer.flush();
     }

@@ -53,6 +53,26 @@ class CliTest {
     }
 
     @Test
+    void priceReadsAwsFormatsToo() throws Exception {
+        StringBuilder input = new StringBuilder();
+        for (String fixture : List.of("invocation-log-converse.json", "otel-genai-span.json", "invocation-log-nova-reel.json")) {
+            try (var in = CliTest.class.getClassLoader().getResourceAsStream("aws/" + fixture)) {
+                input.append(JSON.readTree(in).toString()).append('\n'); // one record per line
+            }
+        }
+        int code = cli.run(new String[] {"price", "-"}, new ByteArrayInputStream(input.toString().getBytes(StandardCharsets.UTF_8)));
+        assertThat(code).isEqualTo(1);
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(JSON.readTree(lines.get(0)).get("id").asText()).isEqualTo("5b0a3c1e-8f2d-4a8e-9f61-2b3c4d5e6f70");
+        assertThat(JSON.readTree(lines.get(0)).get("source").asText()).isEqualTo("support-bot");
+        assertThat(JSON.readTree(lines.get(0)).get("cost_usd").asText()).isEqualTo("0.0074");
+        assertThat(JSON.readTree(lines.get(1)).get("cost_usd").asText()).isEqualTo("0.0074"); // the same call, as an OpenTelemetry span
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("line 3: unpriced (id reel-0001-4a4a-9b9b-abcdefabcdef): model 'amazon.nova-reel-v1:1' has no price in rate card 2026-02");
+    }
+
+    @Test
     void priceWithAnotherRateCard(@TempDir Path dir) throws Exception {
         Path card = dir.resolve("card.yaml");
         Files.writeString(card, """
