@@ -19,9 +19,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,9 +46,9 @@ public class InteractionResource {
     public Map<String, Object> summary(@QueryParam("from") String from, @QueryParam("to") String to,
                                        @QueryParam("source") String source, @QueryParam("top") @DefaultValue("10") int top)
             throws SQLException {
-        Instant start = from == null ? LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant()
-                : instant("from", from);
-        Instant end = to == null ? Instant.now() : instant("to", to);
+        TimeRange range = TimeRange.of(from, to);
+        Instant start = range.from();
+        Instant end = range.to();
         if (top < 0 || top > 1000) {
             throw new ApiException(400, "top: must be between 0 and 1000");
         }
@@ -115,14 +112,6 @@ public class InteractionResource {
         s.setTimestamp(2, Timestamp.from(end));
         if (source != null) {
             s.setString(3, source);
-        }
-    }
-
-    private static Instant instant(String name, String value) {
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new ApiException(400, name + ": '" + value + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
         }
     }
 }

@@ -20,7 +20,6 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,12 +51,7 @@ public class RateCardResource {
     @Path("/active")
     @RolesAllowed(Roles.VIEWER)
     public Map<String, Object> active(@QueryParam("at") String at) {
-        Instant instant;
-        try {
-            instant = at == null ? Instant.now() : Instant.parse(at);
-        } catch (DateTimeParseException e) {
-            throw new ApiException(400, "at: '" + at + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
-        }
+        Instant instant = at == null ? Instant.now() : TimeRange.instant("at", at);
         RateCardCatalog.Version version = catalog.inEffectAt(instant)
                 .orElseThrow(() -> new ApiException(404, "no rate card is in effect at " + instant));
         return detail(version, version.card().version());

@@ -16,9 +16,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,12 +49,9 @@ public class SpendResource {
                                      @QueryParam("source") String source, @QueryParam("subject") String subject,
                                      @QueryParam("model") String model, @QueryParam("dimension") String dimension,
                                      @QueryParam("tier") String tier) throws SQLException {
-        Instant start = from == null ? LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant()
-                : instant("from", from);
-        Instant end = to == null ? Instant.now() : instant("to", to);
-        if (!start.isBefore(end)) {
-            throw new ApiException(400, "from (" + start + ") must be before to (" + end + ")");
-        }
+        TimeRange range = TimeRange.of(from, to);
+        Instant start = range.from();
+        Instant end = range.to();
         List<String> groups = new ArrayList<>();
         if (groupBy != null && !groupBy.isBlank()) {
             for (String g : Arrays.stream(groupBy.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
@@ -119,14 +113,6 @@ public class SpendResource {
     private static void putIfPresent(Map<String, String> filters, String name, String value) {
         if (value != null && !value.isBlank()) {
             filters.put(name, value);
-        }
-    }
-
-    private static Instant instant(String name, String value) {
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new ApiException(400, name + ": '" + value + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
         }
     }
 }

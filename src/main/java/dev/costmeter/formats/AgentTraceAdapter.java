@@ -6,7 +6,6 @@ import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Quantity;
 import dev.costmeter.pricing.UsageEvent;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

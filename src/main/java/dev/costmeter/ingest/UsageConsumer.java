@@ -17,6 +17,7 @@ import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.SpendLedger;
+import dev.costmeter.support.Daemons;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -32,7 +33,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -97,11 +97,7 @@ public class UsageConsumer implements Runnable {
     private Thread thread;
     private volatile boolean running;
     private volatile boolean healthy = true;
-    private final ScheduledExecutorService dedupCleanup = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "costmeter-dedup-cleanup");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService dedupCleanup = Daemons.scheduler("costmeter-dedup-cleanup");
 
     /** The batch being committed on the commit thread. */
     private record InFlight(PendingBatch batch, Future<BatchSummary> result, long startedNanos) {

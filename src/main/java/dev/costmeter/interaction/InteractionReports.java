@@ -8,6 +8,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import dev.costmeter.support.Daemons;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
@@ -17,7 +18,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -46,11 +46,7 @@ public class InteractionReports {
 
     void onStart(@Observes StartupEvent event) {
         long every = config.interactions().checkInterval().toMillis();
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "costmeter-interactions");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = Daemons.scheduler("costmeter-interactions");
         scheduler.scheduleWithFixedDelay(this::reportQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 

@@ -12,6 +12,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import dev.costmeter.support.Daemons;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -33,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -104,11 +104,7 @@ public class RateCardCatalog {
                     versions.get(card.version()).origin());
         }
         long every = config.rateCards().refreshInterval().toMillis();
-        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "costmeter-rate-card-refresh");
-            t.setDaemon(true);
-            return t;
-        });
+        refresher = Daemons.scheduler("costmeter-rate-card-refresh");
         refresher.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 

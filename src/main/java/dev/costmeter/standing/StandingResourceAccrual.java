@@ -15,6 +15,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import dev.costmeter.support.Daemons;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -96,11 +96,7 @@ public class StandingResourceAccrual {
             LOG.infof("standing resource %s (%s for %s) accrues every hour", name, declared.type(), declared.source());
         });
         producer = kafka.outputProducer();
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "costmeter-standing-resources");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = Daemons.scheduler("costmeter-standing-resources");
         scheduler.scheduleWithFixedDelay(this::accrueQuietly, 0, 60, TimeUnit.SECONDS);
     }
 

@@ -7,9 +7,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -29,25 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
-class AwsFormatsAcceptanceTest {
+class AwsFormatsAcceptanceTest extends KafkaAcceptanceTest {
 
-    static final String USAGE = "bedrock.usage";
-
-    @ConfigProperty(name = "costmeter.kafka.bootstrap-servers")
-    String bootstrapServers;
-
-    TestKafka kafka;
-
-    @BeforeEach
-    void connect() {
-        kafka = new TestKafka(bootstrapServers);
-        ApiUsers.signInAsViewer();
-    }
-
-    @AfterEach
-    void disconnect() {
-        kafka.close();
-    }
 
     @Test
     void awsRecordsArePricedLikeCanonicalEvents() throws Exception {

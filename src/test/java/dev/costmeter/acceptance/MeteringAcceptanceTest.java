@@ -9,9 +9,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -35,34 +32,17 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
-class MeteringAcceptanceTest {
+class MeteringAcceptanceTest extends KafkaAcceptanceTest {
 
-    static final String USAGE = "bedrock.usage";
     static final String HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0";
     static final String SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0";
     static final String T = "2026-02-10T12:00:";
-
-    @ConfigProperty(name = "costmeter.kafka.bootstrap-servers")
-    String bootstrapServers;
 
     @Inject
     AgroalDataSource dataSource;
 
     @Inject
     dev.costmeter.storage.SpendLedger ledger;
-
-    TestKafka kafka;
-
-    @BeforeEach
-    void connect() {
-        kafka = new TestKafka(bootstrapServers);
-        ApiUsers.signInAsViewer();
-    }
-
-    @AfterEach
-    void disconnect() {
-        kafka.close();
-    }
 
     /** Eight calls across models, tiers and cache use, each worked out by hand from the pricing guide. */
     static List<String> eightCalls(String source, String idPrefix) {

@@ -8,9 +8,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -37,28 +34,11 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RateCardsAndFeaturesAcceptanceTest {
+class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
 
-    static final String USAGE = "bedrock.usage";
-
-    @ConfigProperty(name = "costmeter.kafka.bootstrap-servers")
-    String bootstrapServers;
 
     @jakarta.inject.Inject
     io.agroal.api.AgroalDataSource dataSource;
-
-    TestKafka kafka;
-
-    @BeforeEach
-    void connect() {
-        kafka = new TestKafka(bootstrapServers);
-        ApiUsers.signInAsViewer();
-    }
-
-    @AfterEach
-    void disconnect() {
-        kafka.close();
-    }
 
     @Test
     void aMixedStreamOfEveryEventTypeIsPricedExactly() {
