@@ -211,7 +211,7 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
             assertThat(rs.getString(1)).isEqualTo("model 'acme.mystery-model-v9' has no price in rate card 2026-02");
             assertThat(rs.getString(2)).contains("\"id\":\"u-1\"");
         }
-        List<ConsumerRecord<byte[], byte[]>> quarantined = kafka.readAll("bedrock.usage.unpriced", r -> "unknown".equals(new String(r.key())));
+        List<ConsumerRecord<byte[], byte[]>> quarantined = kafka.readAll("bedrock.usage.unpriced", r -> r.key() != null && "unknown".equals(new String(r.key())));
         assertThat(quarantined).hasSize(1);
         assertThat(TestKafka.header(quarantined.get(0), "costmeter.reason")).contains("acme.mystery-model-v9");
         assertThat(TestKafka.header(quarantined.get(0), "costmeter.rate-card-version")).isEqualTo("2026-02");
