@@ -37,7 +37,7 @@ public class BatchCommitter {
         ledger.addAggregates(summary.aggregates());
         ledger.addInteractions(summary.interactions());
         ledger.quarantine(summary.unpriced());
-        ledger.addOutcomes(summary.outcomes());
+        ledger.addOutcomes(summary.outcomes(), summary.pricedWithoutUsage());
         outputs.awaitAcknowledged();
         return summary;
     }

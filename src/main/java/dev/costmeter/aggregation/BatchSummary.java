@@ -11,6 +11,7 @@ import java.util.Map;
 public record BatchSummary(
         Map<AggregateKey, AggregateSums> aggregates,
         Map<InteractionSums.Key, InteractionSums> interactions,
+        long pricedWithoutUsage,
         List<PendingBatch.Charged> priced,
         List<PendingBatch.Unpriced> unpriced,
         List<PendingBatch.Rejected> invalid,

@@ -58,6 +58,7 @@ public final class PendingBatch {
     private int size;
     private long firstRecordAtNanos;
     private RateCardTimeline timeline;
+    private long pricedWithoutUsage;
 
     /**
      * @param committedPositions per partition, the offset stored in PostgreSQL once every earlier
@@ -128,6 +129,18 @@ public final class PendingBatch {
     /** The running sums of every priced event in the batch (duplicates of earlier batches included until settled). */
     public Map<AggregateKey, AggregateSums> aggregates() {
         return aggregates;
+    }
+
+    /**
+     * Priced events that carried no billable usage (a failed call, an agent trace part without a
+     * model call): priced at $0 with no cost lines, and counted as such.
+     */
+    public long pricedWithoutUsage() {
+        return pricedWithoutUsage;
+    }
+
+    void countWithoutUsage(int delta) {
+        pricedWithoutUsage += delta;
     }
 
     /** Per agent interaction, what this batch's priced events add to it. */

@@ -35,6 +35,9 @@ public final class SpendAggregator {
     /** Adds each cost line of the event to its aggregate row, and the event to its interaction. */
     public void add(PendingBatch batch, PricedEvent priced) {
         add(batch.aggregates(), batch.interactions(), priced);
+        if (priced.lines().isEmpty()) {
+            batch.countWithoutUsage(1);
+        }
     }
 
     public void add(Map<AggregateKey, AggregateSums> aggregates, Map<InteractionSums.Key, InteractionSums> interactions,
@@ -88,11 +91,14 @@ public final class SpendAggregator {
         outcomes.put(EventOutcome.DUPLICATE, duplicates);
         outcomes.put(EventOutcome.INVALID, (long) batch.rejected().size());
         outcomes.put(EventOutcome.UNPRICED, (long) unpriced.size());
-        return new BatchSummary(aggregates, batch.interactions(), priced, unpriced, batch.rejected(), outcomes);
+        return new BatchSummary(aggregates, batch.interactions(), batch.pricedWithoutUsage(), priced, unpriced, batch.rejected(), outcomes);
     }
 
     private void subtract(PendingBatch batch, PricedEvent priced) {
         Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
+        if (priced.lines().isEmpty()) {
+            batch.countWithoutUsage(-1);
+        }
         UsageEvent event = priced.event();
         if (event.interactionId() != null) {
             batch.interactions().get(new InteractionSums.Key(event.source(), event.interactionId()))

@@ -107,6 +107,7 @@ public class SpendResource {
             read += n;
         }
         response.put("read", read);
+        response.put("pricedWithoutUsage", ledger.pricedWithoutUsage()); // part of priced: failed calls, agent trace parts
         return response;
     }
 

@@ -37,6 +37,7 @@ public class SpendMetrics {
     private final Timer flushDuration;
     private final Counter flushFailures;
     private final Counter repriced;
+    private final Counter withoutUsage;
     private final AtomicLong consumerLag = new AtomicLong();
     private final AtomicLong lastCommitEpochSeconds = new AtomicLong();
 
@@ -54,6 +55,9 @@ public class SpendMetrics {
                     .description("Usage records read, by what became of them")
                     .tag("outcome", outcome.label()).register(registry));
         }
+        withoutUsage = Counter.builder("costmeter.events.without.usage")
+                .description("Priced events that carried no billable usage (failed calls, agent trace parts): part of outcome=priced")
+                .register(registry);
         repriced = Counter.builder("costmeter.events.repriced")
                 .description("Quarantined (unpriced) events priced later, once a rate card covered them").register(registry);
         flushDuration = Timer.builder("costmeter.flush.duration")
@@ -74,6 +78,7 @@ public class SpendMetrics {
             events.get(e.getKey()).increment(e.getValue());
         }
         recordSpend(summary.aggregates());
+        withoutUsage.increment(summary.pricedWithoutUsage());
         flushDuration.record(flushNanos, TimeUnit.NANOSECONDS);
         lastCommitEpochSeconds.set(System.currentTimeMillis() / 1000);
     }

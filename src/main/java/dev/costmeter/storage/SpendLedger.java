@@ -197,7 +197,7 @@ public class SpendLedger {
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
-    public void addOutcomes(Map<EventOutcome, Long> outcomes) throws SQLException {
+    public void addOutcomes(Map<EventOutcome, Long> outcomes, long pricedWithoutUsage) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement upsert = c.prepareStatement("""
                      insert into event_outcome_total (outcome, events) values (?, ?)
@@ -208,6 +208,11 @@ public class SpendLedger {
                     upsert.setLong(2, e.getValue());
                     upsert.addBatch();
                 }
+            }
+            if (pricedWithoutUsage > 0) { // a part of priced, kept beside the outcomes
+                upsert.setString(1, PRICED_WITHOUT_USAGE);
+                upsert.setLong(2, pricedWithoutUsage);
+                upsert.addBatch();
             }
             upsert.executeBatch();
         }
@@ -305,11 +310,27 @@ public class SpendLedger {
         }
     }
 
+    /** The row of event_outcome_total that counts priced events without usage (not an outcome of its own). */
+    public static final String PRICED_WITHOUT_USAGE = "priced_without_usage";
+
+    /** How many priced events carried no billable usage (failed calls, agent trace parts), ever. */
+    public long pricedWithoutUsage() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("select coalesce(sum(events), 0) from event_outcome_total where outcome = ?")) {
+            select.setString(1, PRICED_WITHOUT_USAGE);
+            try (ResultSet rs = select.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** Outcome counts since the ledger was created. */
     public Map<EventOutcome, Long> outcomeTotals() throws SQLException {
         Map<EventOutcome, Long> totals = new HashMap<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("select outcome, events from event_outcome_total");
+             PreparedStatement select = c.prepareStatement("select outcome, events from event_outcome_total where outcome <> '"
+                     + PRICED_WITHOUT_USAGE + "'");
              ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
                 totals.put(EventOutcome.valueOf(rs.getString(1).toUpperCase(java.util.Locale.ROOT)), rs.getLong(2));

@@ -32,6 +32,7 @@ class AwsFormatsAcceptanceTest extends KafkaAcceptanceTest {
     @Test
     void awsRecordsArePricedLikeCanonicalEvents() throws Exception {
         Map<String, Long> before = MeteringAcceptanceTest.outcomes();
+        long withoutUsageBefore = withoutUsage();
         for (String fixture : List.of("invocation-log-converse.json", "invocation-log-inference-profile.json",
                 "invocation-log-application-profile.json", "invocation-log-error.json", "invocation-log-nova-reel.json",
                 "converse-with-guardrail-trace.json", "agent-trace-model-input.json", "agent-trace-model-output.json",
@@ -54,6 +55,9 @@ class AwsFormatsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(after.get("priced") - before.get("priced")).isEqualTo(10); // the failed call and 2 trace parts cost $0
         assertThat(after.get("unpriced") - before.get("unpriced")).isEqualTo(1); // Nova Reel: no price in the guide
         assertThat(after.get("invalid") - before.get("invalid")).isEqualTo(1);
+        assertThat(withoutUsage() - withoutUsageBefore).isEqualTo(3); // counted as such
+        assertThat(io.restassured.RestAssured.given().auth().none().get("/q/metrics").asString())
+                .containsPattern("costmeter_events_without_usage_total [1-9]");
 
         JsonPath bySource = MeteringAcceptanceTest.spend("groupBy=source");
         // invocation log $0.0074 + Converse with guardrails $0.0043 + OpenTelemetry span $0.0074 + binary CloudEvent $0.0045
@@ -71,6 +75,11 @@ class AwsFormatsAcceptanceTest extends KafkaAcceptanceTest {
                 r -> TestKafka.value(r).contains("\"id\":\"0d4f6a2b-1c3e-4f5a-8b7c-9d0e1f2a3b4c\""));
         assertThat(priced).hasSize(1);
         assertThat(TestKafka.value(priced.get(0))).contains("\"costUsd\":\"0.0495\"").contains("\"schemaType\": \"ModelInvocationLog\"");
+    }
+
+    static long withoutUsage() {
+        return io.restassured.RestAssured.given().get("/api/v1/pipeline/outcomes").then().statusCode(200).extract().jsonPath()
+                .getLong("pricedWithoutUsage");
     }
 
     static String key(ConsumerRecord<byte[], byte[]> record) {
