@@ -28,6 +28,8 @@ public interface CostmeterConfig {
 
     Interactions interactions();
 
+    Budgets budgets();
+
     /** Who pays for usage that arrives in AWS's own formats. */
     Attribution attribution();
 
@@ -73,6 +75,10 @@ public interface CostmeterConfig {
 
         @WithDefault("bedrock.usage.dlq")
         String dlq();
+
+        /** One CloudEvent per budget threshold crossed, per period. */
+        @WithDefault("costmeter.budget-alerts")
+        String budgetAlerts();
 
         /** Partitions of the topics costmeter creates when they are missing (the most instances that can share the work). */
         @WithDefault("4")
@@ -177,6 +183,19 @@ public interface CostmeterConfig {
         Optional<String> modelId();
 
         Optional<String> source();
+    }
+
+    interface Budgets {
+        /** How often each instance recomputes budget status (gauges) and checks thresholds. */
+        @WithDefault("PT30S")
+        Duration evaluateInterval();
+
+        /** Also POST each budget alert (the CloudEvent JSON) here. */
+        Optional<String> webhookUrl();
+
+        /** At most this many budgets get their own gauges (label cardinality stays bounded). */
+        @WithDefault("100")
+        int maxGauges();
     }
 
     interface Interactions {

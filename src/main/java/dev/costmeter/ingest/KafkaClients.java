@@ -115,7 +115,7 @@ public class KafkaClients {
         props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
         props.putAll(config.kafka().client());
         try (Admin admin = Admin.create(props)) {
-            for (String topic : List.of(topics.usage(), topics.priced(), topics.unpriced(), topics.dlq())) {
+            for (String topic : List.of(topics.usage(), topics.priced(), topics.unpriced(), topics.dlq(), topics.budgetAlerts())) {
                 try {
                     admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(15, TimeUnit.SECONDS);
                     LOG.infof("created topic %s with %d partitions", topic, partitions);

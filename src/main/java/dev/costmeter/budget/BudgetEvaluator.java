@@ -1,0 +1,241 @@
+package dev.costmeter.budget;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.ingest.KafkaClients;
+import dev.costmeter.pricing.Money;
+import dev.costmeter.support.Daemons;
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Computes each budget's status from PostgreSQL (so a restart resets nothing), exports it as
+ * Prometheus gauges, and fires each threshold's alert once per period: the alert row is inserted in
+ * the transaction that waits for Kafka's acknowledgement of the alert event, and its primary key
+ * (budget, period, threshold) admits one row ever — across restarts and instances.
+ */
+@ApplicationScoped
+public class BudgetEvaluator {
+
+    private static final Logger LOG = Logger.getLogger(BudgetEvaluator.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String FORECAST = "forecast";
+    static final String ALERT_TYPE = "costmeter.budget.alert";
+
+    @Inject
+    BudgetStore store;
+    @Inject
+    CostmeterConfig config;
+    @Inject
+    KafkaClients kafka;
+    @Inject
+    AgroalDataSource dataSource;
+    @Inject
+    MeterRegistry registry;
+
+    private MultiGauge amount;
+    private MultiGauge spent;
+    private MultiGauge forecast;
+    private MultiGauge burnRate;
+    private KafkaProducer<byte[], byte[]> producer;
+    private ScheduledExecutorService scheduler;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** A budget's state now. Money exact except the forecast (an estimate, in cents). */
+    public record Status(Budget budget, Instant periodStart, Instant periodEnd, BigDecimal spentUsd, BigDecimal remainingUsd,
+                         BigDecimal percentUsed, Map<String, BigDecimal> burnRate, BigDecimal forecastUsd,
+                         List<BudgetStore.Alert> alerts) {
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        amount = MultiGauge.builder("costmeter.budget.amount").baseUnit("usd").description("The budget's amount for its period").register(registry);
+        spent = MultiGauge.builder("costmeter.budget.spent").baseUnit("usd").description("Spend in the budget's scope, this period").register(registry);
+        forecast = MultiGauge.builder("costmeter.budget.forecast").baseUnit("usd")
+                .description("Forecast spend at the end of the period (weighted recent days, weekday pattern)").register(registry);
+        burnRate = MultiGauge.builder("costmeter.budget.burn.rate")
+                .description("Spend rate over the window divided by the rate that spends exactly the budget over its period").register(registry);
+        producer = kafka.outputProducer();
+        long every = config.budgets().evaluateInterval().toMillis();
+        scheduler = Daemons.scheduler("costmeter-budgets");
+        scheduler.scheduleWithFixedDelay(this::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void evaluateQuietly() {
+        try {
+            evaluateAll(Instant.now());
+        } catch (Exception e) {
+            LOG.warn("could not evaluate budgets; will try again", e);
+        }
+    }
+
+    /** Recomputes every budget, updates the gauges and fires the alerts now due. */
+    public List<Status> evaluateAll(Instant now) throws Exception {
+        List<Status> statuses = new ArrayList<>();
+        for (Budget budget : store.list()) {
+            Status status = status(budget, now);
+            fireAlertsDue(status, now);
+            statuses.add(status);
+        }
+        List<Status> gauged = statuses.subList(0, Math.min(statuses.size(), config.budgets().maxGauges()));
+        amount.register(gauged.stream().map(s -> row(s, s.budget().amountUsd())).toList(), true);
+        spent.register(gauged.stream().map(s -> row(s, s.spentUsd())).toList(), true);
+        forecast.register(gauged.stream().map(s -> row(s, s.forecastUsd())).toList(), true);
+        List<MultiGauge.Row<?>> rates = new ArrayList<>();
+        for (Status s : gauged) {
+            s.burnRate().forEach((window, rate) -> rates.add(MultiGauge.Row.of(tags(s).and("window", window), rate.doubleValue())));
+        }
+        burnRate.register(rates, true);
+        return statuses;
+    }
+
+    public Status status(Budget budget, Instant now) throws SQLException {
+        Budget.Period period = budget.period();
+        Instant start = period.start(now);
+        Instant end = period.end(start);
+        BigDecimal spentUsd = store.spend(budget.scope(), start, end);
+        Map<String, BigDecimal> rates = new LinkedHashMap<>();
+        for (Duration window : BurnRate.WINDOWS) {
+            BigDecimal inWindow = store.spend(budget.scope(), now.minus(window), now.plus(Duration.ofMinutes(1)));
+            rates.put(BurnRate.label(window), BurnRate.of(inWindow, window, budget.amountUsd(), start, end));
+        }
+        Instant historyStart = BudgetStore.day(now).minusDays(28).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        BigDecimal forecastUsd = Forecast.periodEnd(start, end, now, spentUsd, store.dailySpend(budget.scope(), historyStart, end));
+        BigDecimal percent = spentUsd.multiply(BigDecimal.valueOf(100)).divide(budget.amountUsd(), MathContext.DECIMAL64)
+                .setScale(2, RoundingMode.HALF_UP);
+        return new Status(budget, start, end, spentUsd, budget.amountUsd().subtract(spentUsd), percent, rates, forecastUsd,
+                store.alerts(budget.id(), start));
+    }
+
+    /** Each threshold crossed (and a forecast above the amount), once per period. */
+    void fireAlertsDue(Status status, Instant now) throws Exception {
+        Budget budget = status.budget();
+        for (BigDecimal threshold : budget.thresholds()) {
+            BigDecimal at = budget.amountUsd().multiply(threshold).divide(BigDecimal.valueOf(100), MathContext.DECIMAL64);
+            if (status.spentUsd().compareTo(at) >= 0) {
+                fireOnce(status, Money.plain(threshold), now);
+            }
+        }
+        if (budget.alertOnForecast() && status.forecastUsd().compareTo(budget.amountUsd()) > 0) {
+            fireOnce(status, FORECAST, now);
+        }
+    }
+
+    private void fireOnce(Status status, String threshold, Instant now) throws Exception {
+        byte[] alert;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement claim = c.prepareStatement("""
+                    insert into budget_alert (budget_id, period_start, threshold, spent_usd, forecast_usd) values (?, ?, ?, ?, ?)
+                    on conflict do nothing""")) {
+                claim.setObject(1, status.budget().id());
+                claim.setTimestamp(2, Timestamp.from(status.periodStart()));
+                claim.setString(3, threshold);
+                claim.setBigDecimal(4, status.spentUsd());
+                claim.setBigDecimal(5, status.forecastUsd());
+                if (claim.executeUpdate() == 0) {
+                    c.rollback();
+                    return; // fired before, here or on another instance
+                }
+                alert = alertEvent(status, threshold, now);
+                producer.send(new ProducerRecord<>(config.topics().budgetAlerts(), status.budget().id().toString().getBytes(StandardCharsets.UTF_8),
+                        alert)).get(30, TimeUnit.SECONDS);
+                c.commit();
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        LOG.infof("budget %s: alert %s (spent %s of %s USD, forecast %s)", status.budget().name(), threshold,
+                Money.plain(status.spentUsd()), Money.plain(status.budget().amountUsd()), Money.plain(status.forecastUsd()));
+        config.budgets().webhookUrl().ifPresent(url -> post(url, alert));
+    }
+
+    /** Best effort: the topic is the record; a webhook that is down is logged, not retried. */
+    private void post(String url, byte[] alert) {
+        try {
+            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/cloudevents+json").POST(HttpRequest.BodyPublishers.ofByteArray(alert)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() >= 300) {
+                LOG.warnf("budget alert webhook %s answered %d", url, response.statusCode());
+            }
+        } catch (Exception e) {
+            LOG.warnf("budget alert webhook %s failed: %s", url, e.getMessage());
+        }
+    }
+
+    static byte[] alertEvent(Status s, String threshold, Instant now) throws Exception {
+        Budget b = s.budget();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("budgetId", b.id().toString());
+        data.put("budgetName", b.name());
+        data.put("scope", b.scope());
+        data.put("period", b.period().id());
+        data.put("periodStart", s.periodStart().toString());
+        data.put("periodEnd", s.periodEnd().toString());
+        data.put("threshold", threshold);
+        data.put("amountUsd", Money.plain(b.amountUsd()));
+        data.put("spentUsd", Money.plain(s.spentUsd()));
+        data.put("percentUsed", Money.plain(s.percentUsed()));
+        data.put("forecastUsd", Money.plain(s.forecastUsd()));
+        Map<String, String> rates = new LinkedHashMap<>();
+        s.burnRate().forEach((w, r) -> rates.put(w, Money.plain(r)));
+        data.put("burnRate", rates);
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("specversion", "1.0");
+        event.put("id", "budget-alert:" + b.id() + ":" + s.periodStart() + ":" + threshold);
+        event.put("source", "costmeter");
+        event.put("type", ALERT_TYPE);
+        event.put("time", now.toString());
+        event.put("subject", b.name());
+        event.put("datacontenttype", "application/json");
+        event.put("data", data);
+        return JSON.writeValueAsBytes(event);
+    }
+
+    private static MultiGauge.Row<?> row(Status s, BigDecimal value) {
+        return MultiGauge.Row.of(tags(s), value.doubleValue());
+    }
+
+    private static Tags tags(Status s) {
+        return Tags.of("budget", s.budget().name(), "period", s.budget().period().id());
+    }
+}
