@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Computes each budget's status from PostgreSQL (so a restart resets nothing), exports it as
- * Prometheus gauges, and fires each threshold's alert once per period: the alert row is inserted in
+ * Prometheus gauges (with the whole bill today and month to date), and fires each threshold's alert once per period: the alert row is inserted in
  * the transaction that waits for Kafka's acknowledgement of the alert event, and its primary key
  * (budget, period, threshold) admits one row ever — across restarts and instances.
  */
@@ -68,6 +68,7 @@ public class BudgetEvaluator {
     private MultiGauge spent;
     private MultiGauge forecast;
     private MultiGauge burnRate;
+    private MultiGauge totalSpend;
     private KafkaProducer<byte[], byte[]> producer;
     private ScheduledExecutorService scheduler;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -85,6 +86,8 @@ public class BudgetEvaluator {
                 .description("Forecast spend at the end of the period (weighted recent days, weekday pattern)").register(registry);
         burnRate = MultiGauge.builder("costmeter.budget.burn.rate")
                 .description("Spend rate over the window divided by the rate that spends exactly the budget over its period").register(registry);
+        totalSpend = MultiGauge.builder("costmeter.spend").baseUnit("usd")
+                .description("The whole bill from PostgreSQL, exact when computed: today and month to date (UTC)").register(registry);
         producer = kafka.outputProducer();
         long every = config.budgets().evaluateInterval().toMillis();
         scheduler = Daemons.scheduler("costmeter-budgets");
@@ -108,6 +111,12 @@ public class BudgetEvaluator {
 
     /** Recomputes every budget, updates the gauges and fires the alerts now due. */
     public List<Status> evaluateAll(Instant now) throws Exception {
+        Instant today = Budget.Period.DAY.start(now);
+        Instant month = Budget.Period.MONTH.start(now);
+        totalSpend.register(List.of(
+                MultiGauge.Row.of(Tags.of("period", "today"), store.spend(Budget.Scope.EVERYTHING, today, Budget.Period.DAY.end(today)).doubleValue()),
+                MultiGauge.Row.of(Tags.of("period", "month_to_date"),
+                        store.spend(Budget.Scope.EVERYTHING, month, Budget.Period.MONTH.end(month)).doubleValue())), true);
         List<Status> statuses = new ArrayList<>();
         for (Budget budget : store.list()) {
             Status status = status(budget, now);
@@ -185,6 +194,7 @@ public class BudgetEvaluator {
         }
         LOG.infof("budget %s: alert %s (spent %s of %s USD, forecast %s)", status.budget().name(), threshold,
                 Money.plain(status.spentUsd()), Money.plain(status.budget().amountUsd()), Money.plain(status.forecastUsd()));
+        registry.counter("costmeter.budget.alerts.fired", "threshold", threshold).increment();
         config.budgets().webhookUrl().ifPresent(url -> post(url, alert));
     }
 
