@@ -109,8 +109,11 @@ public class BudgetEvaluator {
         }
     }
 
-    /** Recomputes every budget, updates the gauges and fires the alerts now due. */
-    public List<Status> evaluateAll(Instant now) throws Exception {
+    /**
+     * Recomputes every budget, updates the gauges and fires the alerts now due. One evaluation at a
+     * time: two interleaved gauge updates could drop a gauge.
+     */
+    public synchronized List<Status> evaluateAll(Instant now) throws Exception {
         Instant today = Budget.Period.DAY.start(now);
         Instant month = Budget.Period.MONTH.start(now);
         totalSpend.register(List.of(
