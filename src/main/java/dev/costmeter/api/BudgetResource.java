@@ -65,16 +65,7 @@ public class BudgetResource {
         BudgetEvaluator.Status s = evaluator.status(find(id), Instant.now());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("budget", json(s.budget()));
-        out.put("periodStart", s.periodStart().toString());
-        out.put("periodEnd", s.periodEnd().toString());
-        out.put("amountUsd", Money.plain(s.budget().amountUsd()));
-        out.put("spentUsd", Money.plain(s.spentUsd()));
-        out.put("remainingUsd", Money.plain(s.remainingUsd()));
-        out.put("percentUsed", Money.plain(s.percentUsed()));
-        Map<String, String> rates = new LinkedHashMap<>();
-        s.burnRate().forEach((w, r) -> rates.put(w, Money.plain(r)));
-        out.put("burnRate", rates);
-        out.put("forecastUsd", Money.plain(s.forecastUsd()));
+        out.putAll(s.figures());
         out.put("alerts", s.alerts().stream().map(a -> Map.of("threshold", a.threshold(), "firedAt", a.firedAt().toString(),
                 "spentUsd", Money.plain(a.spentUsd()))).toList());
         return out;

@@ -77,6 +77,22 @@ public class BudgetEvaluator {
     public record Status(Budget budget, Instant periodStart, Instant periodEnd, BigDecimal spentUsd, BigDecimal remainingUsd,
                          BigDecimal percentUsed, Map<String, BigDecimal> burnRate, BigDecimal forecastUsd,
                          List<BudgetStore.Alert> alerts) {
+
+        /** The figures as the API and the alert events show them: money as decimal strings. */
+        public Map<String, Object> figures() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("periodStart", periodStart.toString());
+            out.put("periodEnd", periodEnd.toString());
+            out.put("amountUsd", Money.plain(budget.amountUsd()));
+            out.put("spentUsd", Money.plain(spentUsd));
+            out.put("remainingUsd", Money.plain(remainingUsd));
+            out.put("percentUsed", Money.plain(percentUsed));
+            Map<String, String> rates = new LinkedHashMap<>();
+            burnRate.forEach((window, rate) -> rates.put(window, Money.plain(rate)));
+            out.put("burnRate", rates);
+            out.put("forecastUsd", Money.plain(forecastUsd));
+            return out;
+        }
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -222,16 +238,8 @@ public class BudgetEvaluator {
         data.put("budgetName", b.name());
         data.put("scope", b.scope());
         data.put("period", b.period().id());
-        data.put("periodStart", s.periodStart().toString());
-        data.put("periodEnd", s.periodEnd().toString());
         data.put("threshold", threshold);
-        data.put("amountUsd", Money.plain(b.amountUsd()));
-        data.put("spentUsd", Money.plain(s.spentUsd()));
-        data.put("percentUsed", Money.plain(s.percentUsed()));
-        data.put("forecastUsd", Money.plain(s.forecastUsd()));
-        Map<String, String> rates = new LinkedHashMap<>();
-        s.burnRate().forEach((w, r) -> rates.put(w, Money.plain(r)));
-        data.put("burnRate", rates);
+        data.putAll(s.figures());
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("specversion", "1.0");
         event.put("id", "budget-alert:" + b.id() + ":" + s.periodStart() + ":" + threshold);
