@@ -1,6 +1,7 @@
 package dev.costmeter.budget;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -25,8 +26,8 @@ import java.util.Map;
  *       each remaining whole day of the period, base × that weekday's factor.</li>
  * </ol>
  * Without a single complete day of history it falls back to a straight line over the elapsed part
- * of the period. Pure; the forecast is an estimate, so it is computed in doubles and rounded to
- * cents (spend itself is always exact).
+ * of the period. Pure, in decimals: spent so far is added exactly; the projection is an estimate
+ * (16 significant digits), and the forecast is rounded to cents.
  */
 public final class Forecast {
 
@@ -34,6 +35,8 @@ public final class Forecast {
     static final double HALF_LIFE_DAYS = 3.0;
     static final int PATTERN_MIN_DAYS = 14;
     static final int PATTERN_SKIPS_LAST_DAYS = 7;
+    /** 16 significant digits: a forecast is an estimate, rounded to cents at the end. */
+    private static final MathContext MC = MathContext.DECIMAL64;
 
     private Forecast() {
     }
@@ -51,68 +54,67 @@ public final class Forecast {
             return straightLine(periodStart, periodEnd, now, spentInPeriod);
         }
         int historyDays = (int) (today.toEpochDay() - firstDay.toEpochDay());
-        Map<DayOfWeek, Double> factor = weekdayFactors(dailySpend, firstDay, today);
+        Map<DayOfWeek, BigDecimal> factor = weekdayFactors(dailySpend, firstDay, today);
 
-        double weighted = 0;
-        double weights = 0;
+        BigDecimal weighted = BigDecimal.ZERO;
+        BigDecimal weights = BigDecimal.ZERO;
         for (int age = 1; age <= Math.min(LEVEL_DAYS, historyDays); age++) {
             LocalDate day = today.minusDays(age);
-            double f = factor.get(day.getDayOfWeek());
-            double deseasonalised = f == 0 ? 0 : spend(dailySpend, day) / f;
-            double w = Math.pow(0.5, (age - 1) / HALF_LIFE_DAYS);
-            weighted += w * deseasonalised;
-            weights += w;
+            BigDecimal f = factor.get(day.getDayOfWeek());
+            BigDecimal deseasonalised = f.signum() == 0 ? BigDecimal.ZERO : spend(dailySpend, day).divide(f, MC);
+            BigDecimal w = BigDecimal.valueOf(Math.pow(0.5, (age - 1) / HALF_LIFE_DAYS)); // a weight, not money
+            weighted = weighted.add(w.multiply(deseasonalised, MC), MC);
+            weights = weights.add(w, MC);
         }
-        double base = weighted / weights;
+        BigDecimal base = weighted.divide(weights, MC);
 
-        double forecast = spentInPeriod.doubleValue();
-        double todayFraction = Duration.between(now, today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()).toMillis() / 86_400_000.0;
         Instant endOfToday = today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        if (endOfToday.isAfter(periodEnd)) { // the period ends today
-            todayFraction = Duration.between(now, periodEnd).toMillis() / 86_400_000.0;
-        }
-        forecast += Math.max(0, base * factor.get(today.getDayOfWeek()) * todayFraction);
+        Instant todayEnds = endOfToday.isAfter(periodEnd) ? periodEnd : endOfToday; // the period may end today
+        BigDecimal todayFraction = BigDecimal.valueOf(Math.max(0, Duration.between(now, todayEnds).toMillis()))
+                .divide(BigDecimal.valueOf(86_400_000L), MC);
+        BigDecimal projection = base.multiply(factor.get(today.getDayOfWeek()), MC).multiply(todayFraction, MC);
         for (LocalDate day = today.plusDays(1); day.atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(periodEnd); day = day.plusDays(1)) {
-            forecast += base * factor.get(day.getDayOfWeek());
+            projection = projection.add(base.multiply(factor.get(day.getDayOfWeek()), MC), MC);
         }
-        return BigDecimal.valueOf(forecast).setScale(2, RoundingMode.HALF_UP);
+        return spentInPeriod.add(projection).setScale(2, RoundingMode.HALF_UP);
     }
 
     /** Spent so far, scaled to the whole period. */
     static BigDecimal straightLine(Instant periodStart, Instant periodEnd, Instant now, BigDecimal spent) {
         long elapsed = Math.max(1, Duration.between(periodStart, now).toMillis());
         long length = Duration.between(periodStart, periodEnd).toMillis();
-        return BigDecimal.valueOf(spent.doubleValue() * length / elapsed).setScale(2, RoundingMode.HALF_UP);
+        return spent.multiply(BigDecimal.valueOf(length)).divide(BigDecimal.valueOf(elapsed), MC).setScale(2, RoundingMode.HALF_UP);
     }
 
-    private static Map<DayOfWeek, Double> weekdayFactors(Map<LocalDate, BigDecimal> dailySpend, LocalDate firstDay, LocalDate today) {
-        Map<DayOfWeek, Double> factor = new EnumMap<>(DayOfWeek.class);
+    private static Map<DayOfWeek, BigDecimal> weekdayFactors(Map<LocalDate, BigDecimal> dailySpend, LocalDate firstDay, LocalDate today) {
+        Map<DayOfWeek, BigDecimal> factor = new EnumMap<>(DayOfWeek.class);
         for (DayOfWeek d : DayOfWeek.values()) {
-            factor.put(d, 1.0);
+            factor.put(d, BigDecimal.ONE);
         }
         LocalDate patternEnd = today.minusDays(PATTERN_SKIPS_LAST_DAYS);
         int patternDays = (int) (patternEnd.toEpochDay() - firstDay.toEpochDay());
         if (patternDays < PATTERN_MIN_DAYS) {
             return factor;
         }
-        double total = 0;
-        Map<DayOfWeek, double[]> byWeekday = new EnumMap<>(DayOfWeek.class); // {sum, count}
+        BigDecimal total = BigDecimal.ZERO;
+        Map<DayOfWeek, BigDecimal> sums = new EnumMap<>(DayOfWeek.class);
+        Map<DayOfWeek, Integer> counts = new EnumMap<>(DayOfWeek.class);
         for (LocalDate day = firstDay; day.isBefore(patternEnd); day = day.plusDays(1)) {
-            double s = spend(dailySpend, day);
-            total += s;
-            byWeekday.computeIfAbsent(day.getDayOfWeek(), k -> new double[2])[0] += s;
-            byWeekday.get(day.getDayOfWeek())[1]++;
+            BigDecimal s = spend(dailySpend, day);
+            total = total.add(s);
+            sums.merge(day.getDayOfWeek(), s, BigDecimal::add);
+            counts.merge(day.getDayOfWeek(), 1, Integer::sum);
         }
-        double mean = total / patternDays;
-        if (mean <= 0) {
+        BigDecimal mean = total.divide(BigDecimal.valueOf(patternDays), MC);
+        if (mean.signum() <= 0) {
             return factor;
         }
-        byWeekday.forEach((d, sc) -> factor.put(d, sc[0] / sc[1] / mean));
+        sums.forEach((d, sum) -> factor.put(d, sum.divide(BigDecimal.valueOf(counts.get(d)), MC).divide(mean, MC)));
         return factor;
     }
 
-    private static double spend(Map<LocalDate, BigDecimal> dailySpend, LocalDate day) {
+    private static BigDecimal spend(Map<LocalDate, BigDecimal> dailySpend, LocalDate day) {
         BigDecimal s = dailySpend.get(day);
-        return s == null ? 0 : s.doubleValue();
+        return s == null ? BigDecimal.ZERO : s;
     }
 }
