@@ -29,10 +29,11 @@ public class StartupReport {
         LOG.infof("""
                 costmeter is running
                   publish usage events to  %s  topic %s  (try: ./costmeter generate --bootstrap %s)
-                  spend API                %s/api/v1/spend?groupBy=source,model,dimension
+                  spend API                %s/api/v1/spend?groupBy=source,model,dimension   (HTTP Basic: viewer or admin)
+                  budgets, rate cards      %s/api/v1/budgets   %s/api/v1/rate-cards
                   pipeline outcomes        %s/api/v1/pipeline/outcomes
                   Prometheus metrics       %s/q/metrics
                   health                   %s/q/health""",
-                kafka.bootstrapServers(), config.topics().usage(), kafka.bootstrapServers(), base, base, base, base);
+                kafka.bootstrapServers(), config.topics().usage(), kafka.bootstrapServers(), base, base, base, base, base, base);
     }
 }
