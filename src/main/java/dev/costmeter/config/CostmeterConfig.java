@@ -206,6 +206,10 @@ public interface CostmeterConfig {
         /** How often completed interactions are looked for. */
         @WithDefault("PT30S")
         Duration checkInterval();
+
+        /** Interactions whose last event is older than this are deleted (their spend stays in the aggregates). */
+        @WithDefault("P90D")
+        Duration retention();
     }
 
     /**

@@ -82,6 +82,7 @@ public class UsageConsumer implements Runnable {
     RecordDecoders decoders;
 
     private final Pricer pricer = new Pricer();
+    private final java.util.function.Supplier<RateCardTimeline> currentTimeline = () -> rateCards.timeline();
     private final EventKey eventKey = new EventKey();
     /** Per assigned partition, the offset stored once every batch handed over so far commits. */
     private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
@@ -193,7 +194,7 @@ public class UsageConsumer implements Runnable {
         if (!batch.claim(key, record)) {
             return; // the same event twice in one batch
         }
-        PricingResult result = pricer.price(event, batch.timeline(rateCards::timeline).cardAt(event.time()));
+        PricingResult result = pricer.price(event, batch.timeline(currentTimeline).cardAt(event.time()));
         if (result instanceof PricingResult.Priced p) {
             aggregator.add(batch, p.pricedEvent());
             batch.charged(key, decoded.selfContained());

@@ -61,8 +61,21 @@ public class InteractionReports {
             for (Completed c : claimCompleted(10_000)) {
                 metrics.recordInteraction(c.source(), c.modelCalls(), c.costUsd());
             }
+            forgetOlderThan(config.interactions().retention());
         } catch (Exception e) {
             LOG.warn("could not report completed interactions; will try again", e);
+        }
+    }
+
+    /** Deletes observed interactions past the retention, a chunk at a time. */
+    public int forgetOlderThan(java.time.Duration retention) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement delete = c.prepareStatement("""
+                     delete from interaction_spend where ctid = any(array(
+                         select ctid from interaction_spend where observed and last_event_time < now() - make_interval(secs => ?)
+                         limit 10000))""")) {
+            delete.setDouble(1, retention.toSeconds());
+            return delete.executeUpdate();
         }
     }
 

@@ -107,6 +107,26 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
                 .containsPattern("costmeter_interaction_model_calls_count\\{source=\"agent-app\"} [1-9]"));
     }
 
+    @jakarta.inject.Inject
+    dev.costmeter.interaction.InteractionReports interactionReports;
+
+    @Test
+    void interactionsAreForgottenAfterTheRetentionTheirSpendIsNot() throws Exception {
+        try (var c = dataSource.getConnection(); var insert = c.prepareStatement("""
+                insert into interaction_spend (source, interaction_id, first_event_time, last_event_time, model_calls, events, cost_usd, observed)
+                values ('retention-app', 'old', now() - interval '100 days', now() - interval '100 days', 6, 6, 0.126, true),
+                       ('retention-app', 'recent', now() - interval '10 days', now() - interval '10 days', 6, 6, 0.126, true)""")) {
+            insert.executeUpdate();
+        }
+        interactionReports.forgetOlderThan(Duration.ofDays(90));
+        try (var c = dataSource.getConnection(); var select = c.prepareStatement(
+                "select string_agg(interaction_id, ',' order by interaction_id) from interaction_spend where source = 'retention-app'");
+             var rs = select.executeQuery()) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("recent");
+        }
+    }
+
     @Test
     void rateCardsArePublishedOverTheApiQuarantinedEventsArePricedOnceTheyAreCovered() throws Exception {
         // Reading needs a viewer; publishing an admin
