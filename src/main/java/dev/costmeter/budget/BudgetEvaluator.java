@@ -5,6 +5,7 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.ingest.KafkaClients;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.support.Daemons;
+import dev.costmeter.support.PublishOnce;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -26,13 +27,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,9 +160,11 @@ public class BudgetEvaluator {
         Instant end = period.end(start);
         BigDecimal spentUsd = store.spend(budget.scope(), start, end);
         Map<String, BigDecimal> rates = new LinkedHashMap<>();
-        for (Duration window : BurnRate.WINDOWS) {
-            BigDecimal inWindow = store.spend(budget.scope(), now.minus(window), now.plus(Duration.ofMinutes(1)));
-            rates.put(BurnRate.label(window), BurnRate.of(inWindow, window, budget.amountUsd(), start, end));
+        List<BigDecimal> inWindows = store.spendSince(budget.scope(),
+                Arrays.stream(BurnRate.WINDOWS).map(now::minus).toList(), now.plus(Duration.ofMinutes(1)));
+        for (int i = 0; i < BurnRate.WINDOWS.length; i++) {
+            Duration window = BurnRate.WINDOWS[i];
+            rates.put(BurnRate.label(window), BurnRate.of(inWindows.get(i), window, budget.amountUsd(), start, end));
         }
         Instant historyStart = BudgetStore.day(now).minusDays(28).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
         BigDecimal forecastUsd = Forecast.periodEnd(start, end, now, spentUsd, store.dailySpend(budget.scope(), historyStart, end));
@@ -187,29 +189,18 @@ public class BudgetEvaluator {
     }
 
     private void fireOnce(Status status, String threshold, Instant now) throws Exception {
-        byte[] alert;
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement claim = c.prepareStatement("""
-                    insert into budget_alert (budget_id, period_start, threshold, spent_usd, forecast_usd) values (?, ?, ?, ?, ?)
-                    on conflict do nothing""")) {
-                claim.setObject(1, status.budget().id());
-                claim.setTimestamp(2, Timestamp.from(status.periodStart()));
-                claim.setString(3, threshold);
-                claim.setBigDecimal(4, status.spentUsd());
-                claim.setBigDecimal(5, status.forecastUsd());
-                if (claim.executeUpdate() == 0) {
-                    c.rollback();
-                    return; // fired before, here or on another instance
-                }
-                alert = alertEvent(status, threshold, now);
-                producer.send(new ProducerRecord<>(config.topics().budgetAlerts(), status.budget().id().toString().getBytes(StandardCharsets.UTF_8),
-                        alert)).get(30, TimeUnit.SECONDS);
-                c.commit();
-            } catch (Exception e) {
-                c.rollback();
-                throw e;
-            }
+        byte[] alert = alertEvent(status, threshold, now);
+        boolean fired = PublishOnce.publish(dataSource, """
+                insert into budget_alert (budget_id, period_start, threshold, spent_usd, forecast_usd) values (?, ?, ?, ?, ?)
+                on conflict do nothing""", claim -> {
+            claim.setObject(1, status.budget().id());
+            claim.setTimestamp(2, Timestamp.from(status.periodStart()));
+            claim.setString(3, threshold);
+            claim.setBigDecimal(4, status.spentUsd());
+            claim.setBigDecimal(5, status.forecastUsd());
+        }, producer, new ProducerRecord<>(config.topics().budgetAlerts(), status.budget().id().toString().getBytes(StandardCharsets.UTF_8), alert));
+        if (!fired) {
+            return;
         }
         LOG.infof("budget %s: alert %s (spent %s of %s USD, forecast %s)", status.budget().name(), threshold,
                 Money.plain(status.spentUsd()), Money.plain(status.budget().amountUsd()), Money.plain(status.forecastUsd()));

@@ -83,6 +83,34 @@ public class BudgetStore {
         }
     }
 
+    /**
+     * Exact spend in the scope of the buckets starting from each of {@code starts} until {@code to},
+     * in one scan (the burn-rate windows).
+     */
+    public List<BigDecimal> spendSince(Budget.Scope scope, List<Instant> starts, Instant to) throws SQLException {
+        Instant earliest = starts.stream().min(Instant::compareTo).orElseThrow();
+        StringBuilder sql = new StringBuilder("select ");
+        for (int i = 0; i < starts.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("coalesce(sum(cost_usd) filter (where bucket_start >= ?), 0)");
+        }
+        sql.append(" from spend_aggregate where bucket_start >= ? and bucket_start < ?").append(scopeFilter(scope));
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (Instant start : starts) {
+                s.setTimestamp(p++, Timestamp.from(start));
+            }
+            bind(s, p, scope, earliest, to);
+            List<BigDecimal> sums = new ArrayList<>(starts.size());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                for (int i = 1; i <= starts.size(); i++) {
+                    sums.add(rs.getBigDecimal(i));
+                }
+            }
+            return sums;
+        }
+    }
+
     /** Spend in the scope by UTC day, for the days in [from, to). */
     public Map<LocalDate, BigDecimal> dailySpend(Budget.Scope scope, Instant from, Instant to) throws SQLException {
         Map<LocalDate, BigDecimal> daily = new HashMap<>();
@@ -126,9 +154,14 @@ public class BudgetStore {
     }
 
     private static void bind(PreparedStatement s, Budget.Scope scope, Instant from, Instant to) throws SQLException {
-        s.setTimestamp(1, Timestamp.from(from));
-        s.setTimestamp(2, Timestamp.from(to));
-        int p = 3;
+        bind(s, 1, scope, from, to);
+    }
+
+    /** Binds from, to and the scope's values, starting at parameter {@code first}. */
+    private static void bind(PreparedStatement s, int first, Budget.Scope scope, Instant from, Instant to) throws SQLException {
+        s.setTimestamp(first, Timestamp.from(from));
+        s.setTimestamp(first + 1, Timestamp.from(to));
+        int p = first + 2;
         for (String[] f : fields(scope)) {
             if (f[1] != null) {
                 s.setString(p++, f[1]);

@@ -2,6 +2,7 @@ package dev.costmeter.formats;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.costmeter.ingest.InvalidEventException;
+import dev.costmeter.ingest.JsonQuantities;
 import dev.costmeter.ingest.Rfc3339;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Quantity;
@@ -29,50 +30,38 @@ final class Fields {
     }
 
     static String text(JsonNode root, String path, boolean required) throws InvalidEventException {
-        JsonNode node = at(root, path);
-        if (node.isMissingNode() || node.isNull()) {
+        return textOf(at(root, path), path, required);
+    }
+
+    /** A node's text: {@code name} is how the record calls it (OpenTelemetry's names contain dots). */
+    static String textOf(JsonNode node, String name, boolean required) throws InvalidEventException {
+        if (node == null || node.isMissingNode() || node.isNull()) {
             if (required) {
-                throw new InvalidEventException(path + ": required non-empty string");
+                throw new InvalidEventException(name + ": required non-empty string");
             }
             return null;
         }
         if (!node.isTextual() || node.asText().isBlank()) {
-            throw new InvalidEventException(path + ": must be a non-empty string, got " + abbreviate(node));
+            throw new InvalidEventException(name + ": must be a non-empty string, got " + abbreviate(node));
         }
         if (node.asText().length() > MAX_TEXT) {
-            throw new InvalidEventException(path + ": longer than " + MAX_TEXT + " characters");
+            throw new InvalidEventException(name + ": longer than " + MAX_TEXT + " characters");
         }
         return node.asText();
     }
 
-    /** A whole, non-negative count; absent is 0. */
+    /** A whole, non-negative count at a path; absent is 0. */
     static long count(JsonNode root, String path, long max) throws InvalidEventException {
-        JsonNode node = at(root, path);
-        if (node.isMissingNode() || node.isNull()) {
-            return 0;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw new InvalidEventException(path + ": must be a whole number, got " + abbreviate(node));
-        }
-        long value = node.longValue();
-        if (value < 0) {
-            throw new InvalidEventException(path + ": must not be negative, was " + value);
-        }
-        if (value > max) {
-            throw new InvalidEventException(path + ": " + value + " is more than the " + max + " one call can plausibly use");
-        }
-        return value;
+        return countOf(at(root, path), path, max);
     }
 
-    static BigDecimal decimal(JsonNode root, String path) throws InvalidEventException {
-        JsonNode node = at(root, path);
-        if (node.isMissingNode() || node.isNull()) {
-            return null;
-        }
-        if (!node.isNumber() || node.decimalValue().signum() < 0) {
-            throw new InvalidEventException(path + ": must be a non-negative number, got " + abbreviate(node));
-        }
-        return node.decimalValue().stripTrailingZeros();
+    static long countOf(JsonNode node, String name, long max) throws InvalidEventException {
+        Long count = JsonQuantities.count(node, name, max);
+        return count == null ? 0 : count;
+    }
+
+    static BigDecimal decimal(JsonNode root, String path, long max) throws InvalidEventException {
+        return JsonQuantities.decimal(at(root, path), path, max);
     }
 
     /** An RFC 3339 timestamp, or (for OpenTelemetry) Unix time in nanoseconds. */

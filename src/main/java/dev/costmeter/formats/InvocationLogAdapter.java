@@ -47,7 +47,7 @@ final class InvocationLogAdapter {
         Fields.add(quantities, Dimension.OUTPUT_TOKENS, Fields.count(log, "output.outputTokenCount", maxQuantity));
         Fields.add(quantities, Dimension.CACHE_READ_INPUT_TOKENS, Fields.count(log, "input.cacheReadInputTokenCount", maxQuantity));
         Fields.add(quantities, Dimension.CACHE_WRITE_5M_INPUT_TOKENS, Fields.count(log, "input.cacheWriteInputTokenCount", maxQuantity));
-        BigDecimal video = Fields.decimal(log, "output.outputVideoDurationSeconds");
+        BigDecimal video = Fields.decimal(log, "output.outputVideoDurationSeconds", maxQuantity);
         if (video != null && video.signum() > 0) {
             quantities.add(new Quantity(Dimension.VIDEO_SECONDS, video));
         }

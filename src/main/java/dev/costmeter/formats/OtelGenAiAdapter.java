@@ -76,27 +76,10 @@ final class OtelGenAiAdapter {
 
     /** Attribute names contain dots: they are looked up whole, not as paths. */
     private static String attr(JsonNode span, String name, boolean required) throws InvalidEventException {
-        JsonNode node = span.get(name);
-        if (node == null || node.isNull()) {
-            if (required) {
-                throw new InvalidEventException(name + ": required");
-            }
-            return null;
-        }
-        if (!node.isTextual() || node.asText().isBlank()) {
-            throw new InvalidEventException(name + ": must be a non-empty string, got " + Fields.abbreviate(node));
-        }
-        return node.asText();
+        return Fields.textOf(span.get(name), name, required);
     }
 
     private long count(JsonNode span, String name) throws InvalidEventException {
-        JsonNode node = span.get(name);
-        if (node == null || node.isNull()) {
-            return 0;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0 || node.longValue() > maxQuantity) {
-            throw new InvalidEventException(name + ": must be a whole number from 0 to " + maxQuantity + ", got " + Fields.abbreviate(node));
-        }
-        return node.longValue();
+        return Fields.countOf(span.get(name), name, maxQuantity);
     }
 }

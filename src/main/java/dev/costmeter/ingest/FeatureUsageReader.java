@@ -218,55 +218,21 @@ final class FeatureUsageReader {
         return count(data, null, field, required);
     }
 
-    /** A whole, non-negative count no larger than one event can plausibly hold. */
     private Long count(JsonNode data, String parent, String field, boolean required) throws InvalidEventException {
         String name = "data." + (parent == null ? "" : parent + ".") + field;
-        JsonNode node = data.get(field);
-        if (node == null || node.isNull()) {
-            if (required) {
-                throw new InvalidEventException(name + ": required whole number");
-            }
-            return null;
+        Long count = JsonQuantities.count(data.get(field), name, maxQuantity);
+        if (count == null && required) {
+            throw new InvalidEventException(name + ": required whole number");
         }
-        if (!node.isIntegralNumber()) {
-            throw new InvalidEventException(name + ": must be a whole number, got " + node);
-        }
-        if (!node.canConvertToLong() || node.longValue() > maxQuantity) {
-            throw new InvalidEventException(name + ": " + node + " is more than the " + maxQuantity + " one event can plausibly use");
-        }
-        if (node.longValue() < 0) {
-            throw new InvalidEventException(name + ": must not be negative, was " + node);
-        }
-        return node.longValue();
+        return count;
     }
 
-    /** An exact non-negative decimal, as a JSON number or a string ("1.5"). */
     private BigDecimal decimal(JsonNode data, String field, boolean required) throws InvalidEventException {
-        String name = "data." + field;
-        JsonNode node = data.get(field);
-        if (node == null || node.isNull()) {
-            if (required) {
-                throw new InvalidEventException(name + ": required decimal number");
-            }
-            return null;
+        BigDecimal value = JsonQuantities.decimal(data.get(field), "data." + field, maxQuantity);
+        if (value == null && required) {
+            throw new InvalidEventException("data." + field + ": required decimal number");
         }
-        BigDecimal value;
-        try {
-            value = node.isNumber() ? node.decimalValue() : node.isTextual() ? new BigDecimal(node.asText().strip()) : null;
-        } catch (NumberFormatException e) {
-            value = null;
-        }
-        if (value == null) {
-            throw new InvalidEventException(name + ": must be a decimal number, got " + node);
-        }
-        if (value.signum() < 0) {
-            throw new InvalidEventException(name + ": must not be negative, was " + value.toPlainString());
-        }
-        if (value.compareTo(BigDecimal.valueOf(maxQuantity)) > 0 || value.scale() > 12) {
-            throw new InvalidEventException(name + ": " + value.toPlainString() + " is out of range (at most " + maxQuantity
-                    + ", 12 decimal places)");
-        }
-        return value.stripTrailingZeros();
+        return value;
     }
 
     private static long ceilDiv(long dividend, long divisor) {

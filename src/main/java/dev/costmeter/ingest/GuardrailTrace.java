@@ -87,13 +87,6 @@ public final class GuardrailTrace {
     }
 
     private static Long count(JsonNode usage, String field, String at, long maxQuantity) throws InvalidEventException {
-        JsonNode node = usage.get(field);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0 || node.longValue() > maxQuantity) {
-            throw new InvalidEventException(at + "." + field + ": must be a whole number from 0 to " + maxQuantity + ", got " + node);
-        }
-        return node.longValue();
+        return JsonQuantities.count(usage.get(field), at + "." + field, maxQuantity);
     }
 }

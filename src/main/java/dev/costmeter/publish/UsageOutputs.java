@@ -17,6 +17,11 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -65,6 +70,29 @@ public class UsageOutputs {
      */
     public void sendPriced(byte[] eventId, byte[] pricedRecord) {
         producer.send(new ProducerRecord<>(topics.priced(), eventId, pricedRecord), failures);
+    }
+
+    /**
+     * Sends a priced event from outside the ingest loop (re-pricing the quarantine). Its failure does
+     * not go to the ingest loop's latch: the caller waits for this acknowledgement itself.
+     */
+    public Future<RecordMetadata> sendPricedSeparately(byte[] eventId, byte[] pricedRecord) {
+        return producer.send(new ProducerRecord<>(topics.priced(), eventId, pricedRecord));
+    }
+
+    /** Waits for acknowledgements of {@link #sendPricedSeparately} records. */
+    public void awaitAll(List<Future<RecordMetadata>> sent) throws OutputException {
+        producer.flush();
+        for (Future<RecordMetadata> f : sent) {
+            try {
+                f.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new OutputException("Kafka did not acknowledge a priced event: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OutputException("interrupted while waiting for Kafka", e);
+            }
+        }
     }
 
     /**

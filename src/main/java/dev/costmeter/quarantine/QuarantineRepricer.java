@@ -20,6 +20,7 @@ import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Future;
 
 /**
  * Prices quarantined events again with the rate cards known now. Each one a card now covers is
@@ -84,6 +86,7 @@ public class QuarantineRepricer {
         List<String> versions = new ArrayList<>();
         Map<String, Long> byReason = new TreeMap<>();
         BigDecimal cost = BigDecimal.ZERO;
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (Quarantined q : quarantined) {
             byte[] value = q.payload().getBytes(StandardCharsets.UTF_8);
             PricingResult result;
@@ -97,7 +100,8 @@ public class QuarantineRepricer {
                 aggregator.add(aggregates, interactions, p.pricedEvent());
                 priced.add(q.key());
                 cost = cost.add(p.pricedEvent().totalUsd());
-                outputs.sendPriced(p.pricedEvent().event().id().getBytes(StandardCharsets.UTF_8), writer.write(p.pricedEvent(), value));
+                sent.add(outputs.sendPricedSeparately(p.pricedEvent().event().id().getBytes(StandardCharsets.UTF_8),
+                        writer.write(p.pricedEvent(), value)));
             } else {
                 PricingResult.Unpriced u = (PricingResult.Unpriced) result;
                 stillUnpriced.add(q.key());
@@ -129,7 +133,7 @@ public class QuarantineRepricer {
         ledger.addAggregates(aggregates);
         ledger.addInteractions(interactions);
         ledger.moveUnpricedToPriced(priced.size());
-        outputs.awaitAcknowledged(); // the priced events are on Kafka before the transaction commits
+        outputs.awaitAll(sent); // the priced events are on Kafka before the transaction commits
         return new Result(quarantined.size(), priced.size(), stillUnpriced.size(), cost, byReason, aggregates);
     }
 

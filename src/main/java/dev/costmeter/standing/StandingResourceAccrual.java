@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import dev.costmeter.support.Daemons;
+import dev.costmeter.support.PublishOnce;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -120,8 +121,9 @@ public class StandingResourceAccrual {
         Instant now = clock.instant();
         Instant lastCompleted = now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
         for (Resource resource : resources.values()) {
-            Instant from = firstHour(resource, now).isBefore(now.minus(MAX_BACKFILL))
-                    ? now.minus(MAX_BACKFILL).truncatedTo(ChronoUnit.HOURS) : firstHour(resource, now);
+            Instant first = firstHour(resource, now);
+            Instant backfillLimit = now.minus(MAX_BACKFILL).truncatedTo(ChronoUnit.HOURS);
+            Instant from = first.isBefore(backfillLimit) ? backfillLimit : first;
             for (Instant hour = from; !hour.isAfter(lastCompleted); hour = hour.plus(1, ChronoUnit.HOURS)) {
                 publishOnce(resource, hour);
             }
@@ -155,26 +157,14 @@ public class StandingResourceAccrual {
      * commits; an hour already published is left alone. A concurrent claim waits on the row lock.
      */
     private void publishOnce(Resource resource, Instant hour) throws Exception {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement claim = c.prepareStatement("""
-                    insert into standing_resource_hour (resource, hour_start, published) values (?, ?, true)
-                    on conflict (resource, hour_start) do update set published = true
-                    where not standing_resource_hour.published""")) {
-                claim.setString(1, resource.name());
-                claim.setTimestamp(2, Timestamp.from(hour));
-                if (claim.executeUpdate() == 0) {
-                    c.rollback();
-                    return;
-                }
-                producer.send(new ProducerRecord<>(config.topics().usage(), resource.source().getBytes(StandardCharsets.UTF_8),
-                        eventFor(resource, hour))).get(30, TimeUnit.SECONDS);
-                c.commit();
-            } catch (Exception e) {
-                c.rollback();
-                throw e;
-            }
-        }
+        PublishOnce.publish(dataSource, """
+                insert into standing_resource_hour (resource, hour_start, published) values (?, ?, true)
+                on conflict (resource, hour_start) do update set published = true
+                where not standing_resource_hour.published""", claim -> {
+            claim.setString(1, resource.name());
+            claim.setTimestamp(2, Timestamp.from(hour));
+        }, producer, new ProducerRecord<>(config.topics().usage(), resource.source().getBytes(StandardCharsets.UTF_8),
+                eventFor(resource, hour)));
     }
 
     private void claim(String resource, Instant hour, boolean published) throws SQLException {
