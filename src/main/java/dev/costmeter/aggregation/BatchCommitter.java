@@ -9,7 +9,7 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.sql.SQLException;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -31,7 +31,7 @@ public class BatchCommitter {
     public BatchSummary commit(PendingBatch batch, SpendAggregator aggregator, Function<byte[], PricedEvent> reprice,
                                String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
         ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
-        Set<UUID> seenBefore = ledger.registerEventKeys(batch.keys());
+        Map<UUID, PendingBatch.Claim> seenBefore = ledger.registerEventKeys(batch.claims());
         BatchSummary summary = aggregator.settle(batch, seenBefore, reprice);
         outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());

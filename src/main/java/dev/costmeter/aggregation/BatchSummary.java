@@ -15,6 +15,7 @@ public record BatchSummary(
         List<PendingBatch.Charged> priced,
         List<PendingBatch.Unpriced> unpriced,
         List<PendingBatch.Rejected> invalid,
+        List<PendingBatch.Rejected> conflicts,
         EnumMap<EventOutcome, Long> outcomes) {
 
     public long count(EventOutcome outcome) {

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What became of one record read from the usage topic. Every record has exactly one outcome, so
- * records read = priced + duplicate + invalid + unpriced.
+ * records read = priced + duplicate + invalid + unpriced + conflict.
  */
 public enum EventOutcome {
     /** Priced and added to the aggregates. */
@@ -14,7 +14,12 @@ public enum EventOutcome {
     /** Not a usage event costmeter can read; sent to the DLQ with the reason. */
     INVALID,
     /** Valid, but no rate card in effect prices it; quarantined, never priced at $0. */
-    UNPRICED;
+    UNPRICED,
+    /**
+     * Its (source, id) was already charged with other content: not charged again, sent to the DLQ
+     * with both costs in the reason. The first delivery read is the one charged.
+     */
+    CONFLICT;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -7,10 +7,8 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -27,10 +25,40 @@ public final class PendingBatch {
     /**
      * A priced event, already in {@link #aggregates()}; charged unless the ledger has seen its key.
      *
-     * @param value the record as read, in a form that decodes again without its headers (priced again
-     *              only if it turns out to be a duplicate)
+     * @param value  the record as read, in a form that decodes again without its headers (priced again
+     *               only if it turns out to be a duplicate)
+     * @param record the record itself, for the DLQ should it conflict with an event charged before
      */
-    public record Charged(UUID key, byte[] value) {
+    public record Charged(UUID key, byte[] value, ConsumerRecord<byte[], byte[]> record) {
+    }
+
+    /**
+     * What the ledger keeps of each event key it charges: the content's fingerprint
+     * ({@link EventContent}) and the cost (null for an event quarantined unpriced), so that a later
+     * delivery of the same key can be told apart as a duplicate or a conflict.
+     */
+    public record Claim(Long contentFingerprint, java.math.BigDecimal costUsd) {
+        /** Same content, or content unknown (a key stored before fingerprints were). */
+        public boolean sameContentAs(long fingerprint) {
+            return contentFingerprint == null || contentFingerprint == fingerprint;
+        }
+
+        public String costText() {
+            return costUsd == null ? "unpriced (quarantined)" : "$" + costUsd.toPlainString();
+        }
+    }
+
+    /** Whether a record's event key is new to the batch, or was claimed in it already. */
+    public enum ClaimOutcome { NEW, REPEAT }
+
+    /**
+     * A later delivery, in this batch, of a key claimed in it: a duplicate or a conflict, decided when
+     * the batch settles against the event charged under the key (an earlier batch's, else this batch's first).
+     *
+     * @param costText what this delivery would cost, for the reason should it conflict
+     */
+    public record Repeat(UUID key, String source, String id, long contentFingerprint, String costText,
+                         ConsumerRecord<byte[], byte[]> record) {
     }
 
     /**
@@ -50,8 +78,8 @@ public final class PendingBatch {
     private final List<Charged> charged = new ArrayList<>();
     private final List<Unpriced> unpriced = new ArrayList<>();
     private final List<Rejected> rejected = new ArrayList<>();
-    private final Set<UUID> keys = new HashSet<>();
-    private long duplicatesWithinBatch;
+    private final Map<UUID, Claim> claims = new HashMap<>();
+    private final List<Repeat> repeats = new ArrayList<>();
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> storedOffsetsBefore = new HashMap<>();
     private final Map<TopicPartition, Long> committedPositions;
@@ -89,27 +117,36 @@ public final class PendingBatch {
     /**
      * Counts the record in and claims its event key.
      *
-     * @return false if the key was already claimed in this batch: the record is a duplicate and
-     *         needs nothing more
+     * @return {@link ClaimOutcome#NEW} for a key first seen in this batch; {@link ClaimOutcome#REPEAT}
+     *         for a key claimed in it already: {@link #repeat} it, nothing is charged
      */
-    public boolean claim(UUID key, ConsumerRecord<byte[], byte[]> record) {
+    public ClaimOutcome claim(UUID key, long contentFingerprint, ConsumerRecord<byte[], byte[]> record) {
         advance(record);
-        if (keys.add(key)) {
-            return true;
-        }
-        duplicatesWithinBatch++;
-        return false;
+        return claims.putIfAbsent(key, new Claim(contentFingerprint, null)) == null ? ClaimOutcome.NEW : ClaimOutcome.REPEAT;
+    }
+
+    /** A later delivery of a key claimed in this batch (see {@link Repeat}). */
+    public void repeat(Repeat repeat) {
+        repeats.add(repeat);
+    }
+
+    /** The claim on a key of this batch (its cost is known once the event is priced). */
+    public Claim claimOf(UUID key) {
+        return claims.get(key);
     }
 
     /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
-    public void charged(UUID key, byte[] selfContained) {
-        charged.add(new Charged(key, selfContained));
+    public void charged(UUID key, byte[] selfContained, java.math.BigDecimal costUsd, ConsumerRecord<byte[], byte[]> record) {
+        claims.put(key, new Claim(claims.get(key).contentFingerprint(), costUsd));
+        charged.add(new Charged(key, selfContained, record));
     }
 
     /** A claimed event that could not be priced. */
     public void unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record, byte[] payload) {
         unpriced.add(new Unpriced(key, result, record, payload));
     }
+
+
 
     public void reject(ConsumerRecord<byte[], byte[]> record, String reason) {
         advance(record);
@@ -160,13 +197,14 @@ public final class PendingBatch {
         return rejected;
     }
 
-    /** Every event key claimed in this batch, each once. */
-    public Set<UUID> keys() {
-        return keys;
+    /** Every event key claimed in this batch, each once, with what the ledger is to keep of it. */
+    public Map<UUID, Claim> claims() {
+        return claims;
     }
 
-    public long duplicatesWithinBatch() {
-        return duplicatesWithinBatch;
+    /** Later deliveries of keys claimed in this batch. */
+    public List<Repeat> repeats() {
+        return repeats;
     }
 
     /** Per partition, the offset of the next record to read once this batch is committed. */

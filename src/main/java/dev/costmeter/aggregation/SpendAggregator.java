@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -56,42 +55,75 @@ public final class SpendAggregator {
     /**
      * Takes the events whose keys the ledger had already charged back out of the batch.
      *
-     * @param seenBefore keys of this batch that earlier batches charged: their events are duplicates
+     * @param seenBefore keys of this batch that earlier batches charged, with what the ledger kept of
+     *                   them: the same content is a duplicate, other content a conflict
      * @param reprice    prices a record value again, exactly as when it was read (pricing is pure),
      *                   so that a duplicate's lines can be subtracted
      */
-    public BatchSummary settle(PendingBatch batch, Set<UUID> seenBefore, Function<byte[], PricedEvent> reprice) {
+    public BatchSummary settle(PendingBatch batch, Map<UUID, PendingBatch.Claim> seenBefore, Function<byte[], PricedEvent> reprice) {
         Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
         List<PendingBatch.Charged> priced = batch.charged();
         List<PendingBatch.Unpriced> unpriced = batch.unpriced();
-        long duplicates = batch.duplicatesWithinBatch();
+        List<PendingBatch.Rejected> conflicts = new ArrayList<>();
+        long duplicates = 0;
         if (!seenBefore.isEmpty()) {
             priced = new ArrayList<>(priced.size());
             for (PendingBatch.Charged charged : batch.charged()) {
-                if (seenBefore.contains(charged.key())) {
-                    subtract(batch, reprice.apply(charged.value()));
+                PendingBatch.Claim earlier = seenBefore.get(charged.key());
+                if (earlier == null) {
+                    priced.add(charged);
+                    continue;
+                }
+                PricedEvent again = reprice.apply(charged.value());
+                subtract(batch, again);
+                if (earlier.sameContentAs(batch.claimOf(charged.key()).contentFingerprint())) {
                     duplicates++;
                 } else {
-                    priced.add(charged);
+                    conflicts.add(new PendingBatch.Rejected(charged.record(), conflictReason(again.event().source(), again.event().id(),
+                            earlier, "$" + again.totalUsd().toPlainString())));
                 }
             }
             unpriced = new ArrayList<>(unpriced.size());
             for (PendingBatch.Unpriced u : batch.unpriced()) {
-                if (seenBefore.contains(u.key())) {
+                PendingBatch.Claim earlier = seenBefore.get(u.key());
+                if (earlier == null) {
+                    unpriced.add(u);
+                } else if (earlier.sameContentAs(batch.claimOf(u.key()).contentFingerprint())) {
                     duplicates++;
                 } else {
-                    unpriced.add(u);
+                    conflicts.add(new PendingBatch.Rejected(u.record(), conflictReason(u.result().event().source(), u.result().event().id(),
+                            earlier, "unpriced")));
                 }
             }
             aggregates.values().removeIf(sums -> sums.events() == 0);
             batch.interactions().values().removeIf(sums -> sums.events() == 0);
+        }
+        for (PendingBatch.Repeat r : batch.repeats()) { // compared with what is charged: an earlier batch's, else this batch's first
+            PendingBatch.Claim charged = seenBefore.getOrDefault(r.key(), batch.claimOf(r.key()));
+            if (charged.sameContentAs(r.contentFingerprint())) {
+                duplicates++;
+            } else {
+                conflicts.add(new PendingBatch.Rejected(r.record(), conflictReason(r.source(), r.id(), charged, r.costText())));
+            }
         }
         EnumMap<EventOutcome, Long> outcomes = new EnumMap<>(EventOutcome.class);
         outcomes.put(EventOutcome.PRICED, (long) priced.size());
         outcomes.put(EventOutcome.DUPLICATE, duplicates);
         outcomes.put(EventOutcome.INVALID, (long) batch.rejected().size());
         outcomes.put(EventOutcome.UNPRICED, (long) unpriced.size());
-        return new BatchSummary(aggregates, batch.interactions(), batch.pricedWithoutUsage(), priced, unpriced, batch.rejected(), outcomes);
+        outcomes.put(EventOutcome.CONFLICT, (long) conflicts.size());
+        return new BatchSummary(aggregates, batch.interactions(), batch.pricedWithoutUsage(), priced, unpriced, batch.rejected(),
+                conflicts, outcomes);
+    }
+
+    /**
+     * Why a record whose (source, id) was charged before with other content is not charged: the
+     * first delivery read is the one charged; both costs are given so a person can decide.
+     */
+    public static String conflictReason(String source, String id, PendingBatch.Claim charged, String thisCost) {
+        return "conflict: an event with source \"" + source + "\" and id \"" + id
+                + "\" was already charged with other content (charged: " + charged.costText() + "; this delivery: " + thisCost
+                + "). It is not charged; if it is the correct one, correct the charge and publish it under a new id";
     }
 
     private void subtract(PendingBatch batch, PricedEvent priced) {

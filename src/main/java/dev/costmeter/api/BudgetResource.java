@@ -193,7 +193,7 @@ public class BudgetResource {
             problems.add(field + ": must be a non-empty string");
             return null;
         }
-        return v.asText();
+        return InputText.require(field, v.asText(), 1000);
     }
 
     private static BigDecimal decimal(JsonNode v, String field, List<String> problems) {
@@ -201,17 +201,30 @@ public class BudgetResource {
             return null;
         }
         try {
-            if (v.isNumber()) {
-                return v.decimalValue();
-            }
-            if (v.isTextual()) {
-                return new BigDecimal(v.asText().strip());
+            BigDecimal d = v.isNumber() ? v.decimalValue() : v.isTextual() ? new BigDecimal(v.asText().strip()) : null;
+            if (d != null) {
+                return representable(field, d);
             }
         } catch (NumberFormatException e) {
-            // reported below
+            if (v.isNumber()) { // a JSON number no decimal can hold, e.g. 1e999999999 read as infinity
+                throw new ApiException(400, field + ": " + v + " is out of range (at most 15 digits before the decimal point and 12 after it)");
+            }
         }
         problems.add(field + ": must be a decimal number (a string such as \"5000\" keeps it exact), got " + v);
         return null;
+    }
+
+    /**
+     * A decimal PostgreSQL and a person can work with: at most 15 digits before the point and 12
+     * after it (a budget of a trillion dollars, to a millionth of a cent). 1e999999999 is a 400.
+     */
+    private static BigDecimal representable(String field, BigDecimal d) {
+        BigDecimal stripped = d.stripTrailingZeros();
+        if (stripped.precision() - stripped.scale() > 15 || stripped.scale() > 12) {
+            throw new ApiException(400, field + ": " + (d.toString().length() > 40 ? d.toString().substring(0, 40) + "…" : d)
+                    + " is out of range (at most 15 digits before the decimal point and 12 after it)");
+        }
+        return d;
     }
 
     static Map<String, Object> json(Budget b) {

@@ -66,6 +66,8 @@ public class RateCardResource {
         return detail(found, catalog.inEffectAt(Instant.now()).map(v -> v.card().version()).orElse(null));
     }
 
+    static final int MAX_PROBLEMS_SHOWN = 20;
+
     @POST
     @RolesAllowed(Roles.ADMIN)
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
@@ -78,10 +80,17 @@ public class RateCardResource {
             return Response.created(URI.create("/api/v1/rate-cards/" + published.card().version()))
                     .entity(detail(published, null)).build();
         } catch (RateCardCatalog.PublishRefused e) {
+            // However many problems a card has, the answer stays small: the first ones, and how many more.
+            List<String> problems = e.problems();
+            List<String> shown = new java.util.ArrayList<>(problems.subList(0, Math.min(MAX_PROBLEMS_SHOWN, problems.size())));
+            if (problems.size() > MAX_PROBLEMS_SHOWN) {
+                shown.add("… and " + (problems.size() - MAX_PROBLEMS_SHOWN) + " more problems");
+            }
+            String message = e.getMessage().lines().findFirst().orElse("");
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", e.getMessage());
+            body.put("error", message.length() <= 1000 ? message : message.substring(0, 1000) + "…");
             body.put("status", e.status());
-            body.put("problems", e.problems());
+            body.put("problems", shown.stream().map(p -> p.length() <= 500 ? p : p.substring(0, 500) + "…").toList());
             return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(body).build();
         }
     }

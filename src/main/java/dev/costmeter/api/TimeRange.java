@@ -18,11 +18,20 @@ record TimeRange(Instant from, Instant to) {
         return new TimeRange(start, end);
     }
 
+    /** The instants the API accepts: what PostgreSQL's timestamptz holds exactly, and far more than any bill needs. */
+    static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     static Instant instant(String name, String value) {
+        Instant instant;
         try {
-            return Instant.parse(value);
+            instant = Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw new ApiException(400, name + ": '" + value + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
+            throw new ApiException(400, name + ": '" + InputText.printable(value) + "' is not an ISO-8601 instant such as 2026-02-01T00:00:00Z");
         }
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw new ApiException(400, name + ": " + value + " is outside " + EARLIEST + " … " + LATEST);
+        }
+        return instant;
     }
 }

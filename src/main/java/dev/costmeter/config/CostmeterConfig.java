@@ -18,6 +18,10 @@ public interface CostmeterConfig {
 
     Ingest ingest();
 
+    Outputs outputs();
+
+    Database database();
+
     Aggregation aggregation();
 
     Dedup dedup();
@@ -52,6 +56,14 @@ public interface CostmeterConfig {
         Map<String, String> client();
 
         Embedded embedded();
+
+        /** How often readiness checks that a broker answers. */
+        @WithDefault("PT5S")
+        Duration healthCheckInterval();
+
+        /** Readiness turns DOWN once no broker has answered for this long. */
+        @WithDefault("PT30S")
+        Duration unreachableGrace();
 
         interface Embedded {
             /** Port of the embedded broker; 0 picks a free one. */
@@ -108,6 +120,38 @@ public interface CostmeterConfig {
         /** Publish every priced event to the priced topic. */
         @WithDefault("true")
         boolean publishPricedEvents();
+
+        /**
+         * A record on which a one-record commit failed this many times in a row (with PostgreSQL
+         * and Kafka reachable) is set aside in the DLQ with the failure as its reason.
+         */
+        @WithDefault("3")
+        int isolateAfterFailures();
+    }
+
+    /**
+     * Session limits of every PostgreSQL connection (set by quarkus.datasource.jdbc.new-connection-sql),
+     * in PostgreSQL's interval syntax: a frozen peer's locks are released, a commit never waits forever.
+     */
+    interface Database {
+        /** How long a statement waits for a row lock before it fails (and the commit is retried). */
+        @WithDefault("10s")
+        String lockTimeout();
+
+        /** A transaction left idle this long (its instance frozen) is ended by PostgreSQL, releasing its locks. */
+        @WithDefault("30s")
+        String idleInTransactionTimeout();
+    }
+
+    interface Outputs {
+        /**
+         * The largest record costmeter sends to the DLQ or the quarantine topic. Keep it below the
+         * producer's max.request.size and the topics' max.message.bytes (both about 1 MiB by
+         * default); a copy that would be larger is sent truncated, with the original's size and
+         * SHA-256 in headers.
+         */
+        @WithDefault("1000000")
+        int maxRecordBytes();
     }
 
     interface Aggregation {
@@ -123,9 +167,16 @@ public interface CostmeterConfig {
         @WithDefault("50000")
         int flushMaxRecords();
 
-        /** Wait before retrying a flush that failed (the batch is re-read from the last committed offsets). */
-        @WithDefault("PT2S")
+        /**
+         * Wait before retrying a flush that failed (the batch is re-read from the last committed
+         * offsets); doubled after each failure in a row, up to {@link #maxRetryBackoff()}.
+         */
+        @WithDefault("PT0.5S")
         Duration retryBackoff();
+
+        /** The longest wait between retries while PostgreSQL or Kafka stays away. */
+        @WithDefault("PT30S")
+        Duration maxRetryBackoff();
     }
 
     interface Dedup {
@@ -146,6 +197,14 @@ public interface CostmeterConfig {
         /** Distinct models given their own label value; the rest are reported as "other". */
         @WithDefault("100")
         int maxModels();
+
+        /**
+         * The most label sets of costmeter_cost_usd_total (and of costmeter_usage_units_total)
+         * whatever the sources, models, dimensions and tiers: later ones share one series whose
+         * labels are all "other". The per-label limits alone allow (sources+1)×(models+1)×dimensions×tiers.
+         */
+        @WithDefault("2000")
+        int maxSeries();
     }
 
     interface RateCards {
@@ -155,6 +214,13 @@ public interface CostmeterConfig {
         /** How often each instance reloads the versions published over the API. */
         @WithDefault("PT10S")
         Duration refreshInterval();
+
+        /**
+         * How far ahead a published card may take effect. Cards take effect in order, so one dated
+         * far ahead would refuse every later card until then.
+         */
+        @WithDefault("P400D")
+        Duration maxFuture();
     }
 
     interface Attribution {

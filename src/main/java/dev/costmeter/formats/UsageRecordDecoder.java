@@ -1,6 +1,9 @@
 package dev.costmeter.formats;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costmeter.ingest.CloudEventDecoder;
@@ -9,9 +12,9 @@ import dev.costmeter.pricing.UsageEvent;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -34,6 +37,10 @@ public final class UsageRecordDecoder {
             + "with ce_specversion headers), a Bedrock model invocation log (schemaType ModelInvocationLog), a Bedrock Agents "
             + "trace part (agentId, trace) or OpenTelemetry GenAI attributes (gen_ai.provider.name)";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Exactly one JSON value, nothing after it. */
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final List<String> BINARY_ATTRIBUTES = List.of("specversion", "id", "source", "type", "time", "subject");
 
     /**
@@ -62,17 +69,63 @@ public final class UsageRecordDecoder {
     public Decoded decode(Headers headers, byte[] value) throws InvalidEventException {
         if (headers != null && headers.lastHeader("ce_specversion") != null) {
             byte[] structured = structured(headers, value);
-            return new Decoded(cloudEvents.decode(structured), structured);
+            return new Decoded(storable(cloudEvents.decode(structured)), structured);
         }
         return decode(value);
     }
 
     /** A value on its own: a line for the offline price command, a stored record for re-pricing. */
     public Decoded decode(byte[] value) throws InvalidEventException {
+        UsageEvent event;
         try {
-            return new Decoded(cloudEvents.decode(value), value);
+            event = cloudEvents.decode(value);
         } catch (CloudEventDecoder.NotACloudEventException notACloudEvent) {
-            return new Decoded(awsRecord(value), value);
+            event = awsRecord(value);
+        }
+        return new Decoded(storable(event), value);
+    }
+
+    /** Events before this are refused: no Bedrock usage is that old, and year 1 is stored days off. */
+    public static final Instant EARLIEST_EVENT_TIME = Instant.parse("2000-01-01T00:00:00Z");
+
+    /**
+     * The checks every format shares, on the canonical event: each of its texts will be stored in
+     * PostgreSQL or become a metric label, and PostgreSQL's text cannot hold NUL (U+0000) nor can a
+     * lone surrogate be encoded, so such an event is invalid here rather than a commit that fails
+     * for good; and its time must be one a ledger can hold.
+     */
+    static UsageEvent storable(UsageEvent event) throws InvalidEventException {
+        checkText("source", event.source());
+        checkText("id", event.id());
+        checkText("type", event.type());
+        checkText("subject", event.subject());
+        checkText("modelId", event.modelId());
+        checkText("region", event.region());
+        checkText("serviceTier", event.serviceTier());
+        checkText("interactionId", event.interactionId());
+        if (event.time().isBefore(EARLIEST_EVENT_TIME)) {
+            throw new InvalidEventException("time: " + event.time() + " is before " + EARLIEST_EVENT_TIME
+                    + "; no Bedrock usage is that old (is the clock or the field wrong?)");
+        }
+        return event;
+    }
+
+    private static void checkText(String field, String value) throws InvalidEventException {
+        if (value == null) {
+            return;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\u0000') {
+                throw new InvalidEventException(field + ": contains a NUL character (\\u0000) at position " + i
+                        + ", which PostgreSQL cannot store");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidEventException(field + ": contains an unpaired UTF-16 surrogate at position " + i
+                        + ", which is not valid Unicode");
+            }
         }
     }
 
@@ -95,7 +148,11 @@ public final class UsageRecordDecoder {
         throw new InvalidEventException(NO_FORMAT);
     }
 
-    /** The structured-mode equivalent of a binary-mode CloudEvent: {"specversion": …, "data": value}. */
+    /**
+     * The structured-mode equivalent of a binary-mode CloudEvent: {"specversion": …, "data": value},
+     * built from parsed values, never by pasting text: the value must be exactly one JSON object, so
+     * a value such as {@code {…},"source":"smuggled"} cannot add attributes of its own.
+     */
     byte[] structured(Headers headers, byte[] data) throws InvalidEventException {
         Header contentType = headers.lastHeader("content-type");
         if (contentType != null && !new String(contentType.value(), StandardCharsets.UTF_8).startsWith("application/json")) {
@@ -108,28 +165,31 @@ public final class UsageRecordDecoder {
         if (data.length > maxRecordBytes) {
             throw new InvalidEventException("record value of " + data.length + " bytes exceeds the limit of " + maxRecordBytes + " bytes");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 256);
-        out.write('{');
+        JsonNode dataNode;
+        try {
+            dataNode = STRICT_JSON.readTree(data);
+        } catch (JsonProcessingException e) {
+            throw new InvalidEventException("binary-mode CloudEvent: the record value must be exactly one JSON object (the data): "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new InvalidEventException("binary-mode CloudEvent: unreadable data: " + e.getMessage());
+        }
+        if (dataNode == null || !dataNode.isObject()) {
+            throw new InvalidEventException("binary-mode CloudEvent: the record value must be a JSON object (the data), got "
+                    + (dataNode == null ? "nothing" : dataNode.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        ObjectNode envelope = JSON.createObjectNode();
         for (String attribute : BINARY_ATTRIBUTES) {
             Header header = headers.lastHeader("ce_" + attribute);
             if (header != null) {
-                writeString(out, attribute);
-                out.write(':');
-                writeString(out, new String(header.value(), StandardCharsets.UTF_8));
-                out.write(',');
+                envelope.put(attribute, new String(header.value(), StandardCharsets.UTF_8));
             }
         }
-        writeString(out, "data");
-        out.write(':');
-        out.write(data, 0, data.length);
-        out.write('}');
-        return out.toByteArray();
-    }
-
-    private static void writeString(ByteArrayOutputStream out, String s) {
-        out.write('"');
-        byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(s);
-        out.write(escaped, 0, escaped.length);
-        out.write('"');
+        envelope.set("data", dataNode);
+        try {
+            return JSON.writeValueAsBytes(envelope);
+        } catch (IOException e) {
+            throw new InvalidEventException("binary-mode CloudEvent: cannot be written as a structured event: " + e.getMessage());
+        }
     }
 }

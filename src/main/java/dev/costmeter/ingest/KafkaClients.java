@@ -83,6 +83,14 @@ public class KafkaClients {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** For admin clients: topic creation, the broker reachability check. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> props = new HashMap<>(common());
+        props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+        props.putAll(config.kafka().client());
+        return props;
+    }
+
     private Map<String, Object> common() {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -111,10 +119,7 @@ public class KafkaClients {
     private void createTopicsIfMissing() {
         int partitions = config.topics().partitions();
         CostmeterConfig.Topics topics = config.topics();
-        Map<String, Object> props = new HashMap<>(common());
-        props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
-        props.putAll(config.kafka().client());
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(adminProperties())) {
             for (String topic : List.of(topics.usage(), topics.priced(), topics.unpriced(), topics.dlq(), topics.budgetAlerts())) {
                 try {
                     admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(15, TimeUnit.SECONDS);

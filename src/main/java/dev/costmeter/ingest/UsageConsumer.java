@@ -2,6 +2,7 @@ package dev.costmeter.ingest;
 
 import dev.costmeter.aggregation.BatchCommitter;
 import dev.costmeter.aggregation.BatchSummary;
+import dev.costmeter.aggregation.EventContent;
 import dev.costmeter.aggregation.EventKey;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.aggregation.SpendAggregator;
@@ -17,6 +18,7 @@ import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.SpendLedger;
+import dev.costmeter.support.Backoff;
 import dev.costmeter.support.Daemons;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,6 +38,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +61,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Offsets are read from PostgreSQL when partitions are assigned and written there with every
  * batch; pending work is committed before partitions are revoked and dropped when they are lost.
  * A failed commit is rolled back, the batches read after it are dropped, and the partitions are
- * rewound to the stored offsets: a record is never charged twice and never skipped.
+ * paused until their stored offsets can be read again: a record is never charged twice and never
+ * skipped.
+ *
+ * <p>Nothing stops the loop but a fatal client error (see {@link CommitFailure}): while PostgreSQL
+ * or Kafka is away it retries with backoff and resumes by itself; a batch that fails on its own
+ * content is halved until the one record that breaks it is found, and that record goes to the DLQ
+ * with the failure as its reason. If the loop does end, liveness says so.
  */
 @ApplicationScoped
 public class UsageConsumer implements Runnable {
@@ -86,6 +96,10 @@ public class UsageConsumer implements Runnable {
     private final EventKey eventKey = new EventKey();
     /** Per assigned partition, the offset stored once every batch handed over so far commits. */
     private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
+    /** Per assigned partition, the offset PostgreSQL holds now (what lag is measured against). */
+    private final Map<TopicPartition, Long> durableOffsets = new HashMap<>();
+    /** Partitions whose stored offsets could not be read yet: paused until they are. */
+    private final Set<TopicPartition> unpositioned = new HashSet<>();
     private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
     private final PricedEventWriter pricedEvents = new PricedEventWriter();
     private UsageRecordDecoder decoder;
@@ -96,12 +110,40 @@ public class UsageConsumer implements Runnable {
     private PendingBatch batch = new PendingBatch(committedPositions);
     private InFlight inFlight;
     private Thread thread;
+    private Backoff backoff;
+    private long retryAtNanos;
+    /** While a batch is suspected of holding a bad record: the most records a batch may have. */
+    private int isolationLimit = Integer.MAX_VALUE;
+    private Suspect suspect;
+    /** Failures so far: records polled before a failure are not accepted after it. */
+    private long failures;
     private volatile boolean running;
-    private volatile boolean healthy = true;
+    private volatile IngestHealth health = IngestHealth.OK;
     private final ScheduledExecutorService dedupCleanup = Daemons.scheduler("costmeter-dedup-cleanup");
 
     /** The batch being committed on the commit thread. */
     private record InFlight(PendingBatch batch, Future<BatchSummary> result, long startedNanos) {
+    }
+
+    /**
+     * The record that a one-record batch failed on, and how often. Once it has failed
+     * {@code costmeter.ingest.isolate-after-failures} times alone, it is set aside as invalid.
+     */
+    private record Suspect(TopicPartition partition, long offset, int failures, String reason) {
+        boolean is(ConsumerRecord<byte[], byte[]> record) {
+            return record.offset() == offset && record.partition() == partition.partition() && record.topic().equals(partition.topic());
+        }
+    }
+
+    /**
+     * What readiness and liveness report about the loop.
+     *
+     * @param alive   false once the loop has ended for good (liveness DOWN: restart the process)
+     * @param ready   false while commits fail or stored offsets cannot be read
+     * @param problem why not, for the health check's data (null when all is well)
+     */
+    public record IngestHealth(boolean alive, boolean ready, String problem, Instant since) {
+        static final IngestHealth OK = new IngestHealth(true, true, null, null);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -113,6 +155,7 @@ public class UsageConsumer implements Runnable {
         repriceDecoder = decoders.forRereading();
         publishPriced = config.ingest().publishPricedEvents();
         aggregator = new SpendAggregator(config.aggregation().bucket());
+        backoff = new Backoff(config.aggregation().retryBackoff(), config.aggregation().maxRetryBackoff());
         consumer = kafka.usageConsumer();
         running = true;
         thread = new Thread(this, "costmeter-ingest");
@@ -138,9 +181,13 @@ public class UsageConsumer implements Runnable {
         outputs.close();
     }
 
-    /** False while commits to PostgreSQL/Kafka are failing (readiness). */
-    public boolean isHealthy() {
-        return healthy;
+    /** The loop's health; always alive and ready when ingest is disabled. */
+    public IngestHealth health() {
+        IngestHealth now = health;
+        if (running && now.alive() && thread != null && !thread.isAlive()) { // ended without saying why
+            return new IngestHealth(false, false, "ingest thread is not running", null);
+        }
+        return now;
     }
 
     @Override
@@ -150,25 +197,55 @@ public class UsageConsumer implements Runnable {
             long flushIntervalNanos = config.aggregation().flushInterval().toNanos();
             int flushMaxRecords = config.aggregation().flushMaxRecords();
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : poll()) {
-                    accept(record);
-                }
-                finishInFlight(false);
-                boolean full = batch.size() >= flushMaxRecords;
-                if (full || batch.ageNanos() >= flushIntervalNanos) {
-                    finishInFlight(full); // a full batch waits for the one in flight; a timed one only if it is done
-                    if (inFlight == null) {
-                        handOver();
+                try {
+                    positionWhenDue();
+                    long generation = failures;
+                    for (ConsumerRecord<byte[], byte[]> record : poll()) {
+                        if (batch.size() >= isolationLimit) { // looking for a bad record: batches no larger than this
+                            finishInFlight(true);
+                            handOver();
+                        }
+                        if (failures != generation) {
+                            break; // a commit failed: the rest of this poll is read again from the stored offsets
+                        }
+                        accept(record);
                     }
+                    finishInFlight(false);
+                    boolean full = batch.size() >= Math.min(flushMaxRecords, isolationLimit);
+                    if (full || batch.ageNanos() >= flushIntervalNanos) {
+                        finishInFlight(full); // a full batch waits for the one in flight; a timed one only if it is done
+                        if (inFlight == null) {
+                            handOver();
+                        }
+                    }
+                    updateLag();
+                } catch (FatalIngestFailure e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // Anything unforeseen (a broker error in poll, a callback that failed): drop what is
+                    // pending, wait, and read again from the stored offsets. Never end the loop for it.
+                    LOG.error("ingest iteration failed; re-reading from the stored offsets after a backoff", e);
+                    finishInFlight(true);
+                    failed(CommitFailure.TRANSIENT, e);
                 }
-                updateLag();
             }
             commitEverything();
-        } catch (RuntimeException e) {
-            healthy = false;
-            LOG.error("ingest loop stopped", e);
+            health = new IngestHealth(true, false, "shutting down", Instant.now());
+        } catch (Throwable e) { // a fatal client error, or an Error: nothing this loop can mend
+            health = new IngestHealth(false, false, "ingest loop stopped: " + e, Instant.now());
+            LOG.error("ingest loop stopped; liveness is DOWN so that the process is restarted", e);
+            if (e instanceof Error error && !(e instanceof ThreadDeath)) {
+                throw error;
+            }
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** A failure no retry can mend: the loop ends and liveness goes DOWN. */
+    static final class FatalIngestFailure extends RuntimeException {
+        FatalIngestFailure(Throwable cause) {
+            super("unrecoverable: " + cause, cause);
         }
     }
 
@@ -182,6 +259,10 @@ public class UsageConsumer implements Runnable {
 
     /** Decode, price and sum one record into the pending batch. Nothing is written yet. */
     void accept(ConsumerRecord<byte[], byte[]> record) {
+        if (suspect != null && suspect.failures() >= config.ingest().isolateAfterFailures() && suspect.is(record)) {
+            batch.reject(record, suspect.reason());
+            return;
+        }
         UsageRecordDecoder.Decoded decoded;
         try {
             decoded = decoder.decode(record.headers(), record.value());
@@ -191,13 +272,19 @@ public class UsageConsumer implements Runnable {
         }
         UsageEvent event = decoded.event();
         UUID key = eventKey.of(event.source(), event.id());
-        if (!batch.claim(key, record)) {
-            return; // the same event twice in one batch
+        long fingerprint = EventContent.fingerprint(event);
+        if (batch.claim(key, fingerprint, record) == PendingBatch.ClaimOutcome.REPEAT) { // the same key twice in one batch
+            PendingBatch.Claim first = batch.claimOf(key);
+            String cost = first.sameContentAs(fingerprint) ? first.costText()
+                    : pricer.price(event, batch.timeline(currentTimeline).cardAt(event.time())) instanceof PricingResult.Priced p
+                    ? "$" + p.pricedEvent().totalUsd().toPlainString() : "unpriced";
+            batch.repeat(new PendingBatch.Repeat(key, event.source(), event.id(), fingerprint, cost, record));
+            return;
         }
         PricingResult result = pricer.price(event, batch.timeline(currentTimeline).cardAt(event.time()));
         if (result instanceof PricingResult.Priced p) {
             aggregator.add(batch, p.pricedEvent());
-            batch.charged(key, decoded.selfContained());
+            batch.charged(key, decoded.selfContained(), p.pricedEvent().totalUsd(), record);
             if (publishPriced) {
                 outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), decoded.selfContained()));
             }
@@ -246,20 +333,97 @@ public class UsageConsumer implements Runnable {
         try {
             BatchSummary summary = done.result().get();
             metrics.recordCommitted(summary, System.nanoTime() - done.startedNanos());
-            healthy = true;
+            committed(done.batch());
             Map<TopicPartition, OffsetAndMetadata> forLagTools = new HashMap<>();
             done.batch().nextOffsets().forEach((tp, offset) -> forLagTools.put(tp, new OffsetAndMetadata(offset)));
             consumer.commitAsync(forLagTools, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            rewind(consumer.assignment());
+            failed(CommitFailure.STALE, e);
         } catch (ExecutionException e) {
-            healthy = false;
-            metrics.recordFlushFailure();
-            LOG.errorf(e.getCause(), "commit of %d records failed and was rolled back; re-reading from the stored offsets in %s",
-                    done.batch().size(), config.aggregation().retryBackoff());
-            sleep(config.aggregation().retryBackoff());
-            rewind(consumer.assignment());
+            Throwable cause = e.getCause();
+            CommitFailure kind = CommitFailure.of(cause, ledger::isReachable);
+            if (kind == CommitFailure.FATAL) {
+                throw new FatalIngestFailure(cause);
+            }
+            if (kind == CommitFailure.SUSPECT) {
+                suspect(done.batch(), cause);
+            }
+            if (kind != CommitFailure.STALE) {
+                metrics.recordFlushFailure();
+                LOG.errorf(cause, "commit of %d records failed (%s) and was rolled back; re-reading from the stored offsets",
+                        done.batch().size(), kind.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            failed(kind, cause);
+        }
+    }
+
+    /** A batch is durable: offsets, health, and the isolation of a bad record move on. */
+    private void committed(PendingBatch done) {
+        durableOffsets.putAll(done.nextOffsets());
+        backoff.reset();
+        health = IngestHealth.OK;
+        if (isolationLimit != Integer.MAX_VALUE) { // the suspect batch's good part went through: grow again
+            isolationLimit = isolationLimit >= config.aggregation().flushMaxRecords() / 2 ? Integer.MAX_VALUE : isolationLimit * 2;
+        }
+        if (suspect != null) {
+            Long durable = durableOffsets.get(suspect.partition());
+            if (durable != null && durable > suspect.offset()) {
+                suspect = null;
+            }
+        }
+    }
+
+    /**
+     * A batch failed on something in it, not on a dependency: halve the batches until one record
+     * fails alone, and set that one aside once it has failed alone often enough to be sure.
+     */
+    private void suspect(PendingBatch failed, Throwable cause) {
+        if (failed.size() > 1) {
+            isolationLimit = Math.max(1, failed.size() / 2);
+            LOG.warnf("looking for the record that fails the commit: batches of at most %d records until it is found", isolationLimit);
+            return;
+        }
+        isolationLimit = 1;
+        Map.Entry<TopicPartition, Long> only = failed.nextOffsets().entrySet().iterator().next();
+        long offset = only.getValue() - 1;
+        int failures = suspect != null && suspect.partition().equals(only.getKey()) && suspect.offset() == offset ? suspect.failures() + 1 : 1;
+        String reason = "the commit failed " + failures + " times on this record alone, so it is set aside: " + describe(cause);
+        suspect = new Suspect(only.getKey(), offset, failures, reason);
+        if (failures >= config.ingest().isolateAfterFailures()) {
+            LOG.errorf("record %s@%d makes every commit fail; it goes to the DLQ: %s", only.getKey(), offset, describe(cause));
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root == cause ? String.valueOf(cause) : cause + " caused by " + root;
+        return message.length() <= 1000 ? message : message.substring(0, 1000) + "…";
+    }
+
+    /**
+     * After a failure: drop what is pending, pause every partition, and read the stored offsets again
+     * once the backoff has passed (at once for a stale batch, soon for a suspect one).
+     */
+    private void failed(CommitFailure kind, Throwable cause) {
+        failures++;
+        batch = new PendingBatch(committedPositions);
+        Set<TopicPartition> assigned = consumer.assignment();
+        unpositioned.addAll(assigned);
+        consumer.pause(assigned);
+        long wait = switch (kind) {
+            case STALE -> 0;
+            case SUSPECT -> config.aggregation().retryBackoff().toNanos();
+            default -> backoff.nextNanos();
+        };
+        retryAtNanos = System.nanoTime() + wait;
+        if (kind != CommitFailure.STALE) {
+            IngestHealth before = health;
+            health = new IngestHealth(true, false, "commits are failing (" + kind.name().toLowerCase(java.util.Locale.ROOT) + "): "
+                    + describe(cause) + "; retrying in " + Duration.ofNanos(wait), before.ready() ? Instant.now() : before.since());
         }
     }
 
@@ -270,39 +434,55 @@ public class UsageConsumer implements Runnable {
         finishInFlight(true);
     }
 
-    /** Drops what is pending and seeks the partitions back to the offsets stored in PostgreSQL. */
-    private void rewind(Collection<TopicPartition> partitions) {
-        batch = new PendingBatch(committedPositions);
-        seekToStoredOffsets(partitions);
-    }
-
-    private void seekToStoredOffsets(Collection<TopicPartition> partitions) {
-        if (partitions.isEmpty()) {
+    /**
+     * Seeks the partitions that have no position to the offsets stored in PostgreSQL and resumes
+     * them; while PostgreSQL cannot say, they stay paused and this is tried again after a backoff.
+     */
+    private void positionWhenDue() {
+        if (unpositioned.isEmpty() || System.nanoTime() < retryAtNanos) {
             return;
         }
+        unpositioned.retainAll(consumer.assignment());
         try {
-            Map<TopicPartition, Long> stored = ledger.committedOffsets(config.ingest().consumerGroup(), partitions);
-            for (TopicPartition tp : partitions) {
+            Map<TopicPartition, Long> stored = ledger.committedOffsets(config.ingest().consumerGroup(), unpositioned);
+            for (TopicPartition tp : unpositioned) {
                 Long offset = stored.get(tp);
                 if (offset != null) {
                     consumer.seek(tp, offset);
                     committedPositions.put(tp, offset);
+                    durableOffsets.put(tp, offset);
                 } else {
                     consumer.seekToBeginning(List.of(tp));
                     committedPositions.remove(tp);
+                    durableOffsets.remove(tp);
                 }
             }
+            consumer.resume(unpositioned);
+            unpositioned.clear();
         } catch (Exception e) {
-            // Without the stored offsets we cannot know where to resume: stop rather than guess.
-            throw new IllegalStateException("cannot read stored offsets from PostgreSQL", e);
+            long wait = backoff.nextNanos();
+            retryAtNanos = System.nanoTime() + wait;
+            IngestHealth before = health;
+            health = new IngestHealth(true, false, "cannot read the stored offsets from PostgreSQL: " + describe(e)
+                    + "; retrying in " + Duration.ofNanos(wait), before.ready() ? Instant.now() : before.since());
+            LOG.warnf("cannot read the stored offsets from PostgreSQL (%s); partitions stay paused, next try in %s", e, Duration.ofNanos(wait));
         }
     }
 
+    /**
+     * Records waiting, measured from the offsets committed in PostgreSQL (not from what this
+     * consumer has read): a pipeline that reads but cannot commit shows its backlog growing.
+     */
     private void updateLag() {
         long lag = 0;
         for (TopicPartition tp : consumer.assignment()) {
             OptionalLong partitionLag = consumer.currentLag(tp);
-            lag += partitionLag.orElse(0);
+            if (partitionLag.isEmpty()) {
+                continue;
+            }
+            long end = consumer.position(tp) + partitionLag.getAsLong();
+            Long durable = durableOffsets.get(tp);
+            lag += durable == null ? partitionLag.getAsLong() : Math.max(0, end - durable);
         }
         metrics.setConsumerLag(lag);
     }
@@ -324,21 +504,13 @@ public class UsageConsumer implements Runnable {
         }
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Partition ownership changes, handled on the polling thread. */
     private final class OffsetsInPostgres implements ConsumerRebalanceListener {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             commitEverything(); // commit what was read while the partitions were still ours
-            partitions.forEach(committedPositions::remove);
+            forget(partitions);
         }
 
         @Override
@@ -347,14 +519,22 @@ public class UsageConsumer implements Runnable {
             // flight for them fails its offset check. Everything pending is dropped and the
             // partitions we keep are rewound, so none of their records is skipped.
             finishInFlight(true);
-            partitions.forEach(committedPositions::remove);
-            List<TopicPartition> kept = consumer.assignment().stream().filter(tp -> !partitions.contains(tp)).toList();
-            rewind(kept);
+            forget(partitions);
+            failed(CommitFailure.STALE, new IllegalStateException("partitions lost: " + partitions));
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            seekToStoredOffsets(partitions);
+            consumer.pause(partitions);
+            unpositioned.addAll(partitions);
+            retryAtNanos = System.nanoTime();
+            positionWhenDue();
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            partitions.forEach(committedPositions::remove);
+            partitions.forEach(durableOffsets::remove);
+            unpositioned.removeAll(partitions);
         }
     }
 }

@@ -45,11 +45,20 @@ public class SpendMetrics {
     private record SeriesKey(String source, String model, String dimension, String tier) {
     }
 
+    /**
+     * Where every new label set goes once {@code costmeter.metrics.max-series} exist: one series
+     * with every label "other", so the total (and PostgreSQL) stays exact while the series count
+     * stops growing. Worst case per metric: max-series + 1.
+     */
+    private static final SeriesKey OVERFLOW = new SeriesKey(LabelLimiter.OTHER, LabelLimiter.OTHER, LabelLimiter.OTHER, LabelLimiter.OTHER);
+    private final int maxSeries;
+
     @Inject
     public SpendMetrics(MeterRegistry registry, CostmeterConfig config) {
         this.registry = registry;
         this.sources = new LabelLimiter(config.metrics().maxSources());
         this.models = new LabelLimiter(config.metrics().maxModels());
+        this.maxSeries = config.metrics().maxSeries();
         for (EventOutcome outcome : EventOutcome.values()) {
             events.put(outcome, Counter.builder("costmeter.events")
                     .description("Usage records read, by what became of them")
@@ -67,7 +76,7 @@ public class SpendMetrics {
         flushFailures = Counter.builder("costmeter.flush.failures")
                 .description("Flushes rolled back and retried").register(registry);
         Gauge.builder("costmeter.consumer.lag", consumerLag, AtomicLong::get)
-                .description("Records in the usage topic not yet read, summed over assigned partitions")
+                .description("Records in the usage topic not yet committed to PostgreSQL, summed over assigned partitions")
                 .baseUnit("records").register(registry);
         Gauge.builder("costmeter.last.commit.timestamp", lastCommitEpochSeconds, AtomicLong::get)
                 .description("When the last batch was committed (Unix time)").baseUnit("seconds").register(registry);
@@ -100,7 +109,10 @@ public class SpendMetrics {
             sums[1] = sums[1].add(row.getValue().quantity());
         }
         series.forEach((key, sums) -> {
-            Counter[] pair = counters.computeIfAbsent(key, this::register);
+            Counter[] pair = counters.get(key);
+            if (pair == null) {
+                pair = counters.computeIfAbsent(counters.size() < maxSeries ? key : OVERFLOW, this::register);
+            }
             pair[0].increment(sums[0].doubleValue());
             pair[1].increment(sums[1].doubleValue());
         });

@@ -84,6 +84,9 @@ public final class RateCardLoader {
     private static RateCard build(RateCardFile file, Problems problems) {
         if (blank(file.version())) {
             problems.add("version", "required");
+        } else if (!VERSION_NAME.matcher(file.version()).matches()) {
+            problems.add("version", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. 2026-03), was '"
+                    + (file.version().length() > 64 ? file.version().substring(0, 64) + "…" : file.version()).replace("\u0000", "\\u0000") + "'");
         }
         Instant effectiveFrom = null;
         if (blank(file.effectiveFrom())) {
@@ -114,6 +117,8 @@ public final class RateCardLoader {
         tiers.forEach((tier, multiplier) -> {
             if (multiplier == null || multiplier.signum() < 0) {
                 problems.add("serviceTiers." + tier, "multiplier must be a non-negative decimal");
+            } else {
+                bounded(multiplier, "serviceTiers." + tier, problems);
             }
         });
 
@@ -161,6 +166,9 @@ public final class RateCardLoader {
             }
             if (model.output() != null && model.output().signum() < 0) {
                 problems.add(at + ".output", "price must not be negative");
+                continue;
+            }
+            if (!bounded(model.input(), at + ".input", problems) || !bounded(model.output(), at + ".output", problems)) {
                 continue;
             }
             BigDecimal[] flatPrices = new BigDecimal[Dimension.values().length];
@@ -389,6 +397,9 @@ public final class RateCardLoader {
                     problems.add(place, "price must not be negative, was " + text);
                     return null;
                 }
+                if (!bounded(price, place, problems) || !bounded(units, place, problems)) {
+                    return null;
+                }
                 return price.divide(units).stripTrailingZeros();
             } catch (NumberFormatException e) {
                 problems.add(place, "'" + text + "' is not a price such as \"0.15 per 1000\" or \"4.75\"");
@@ -398,6 +409,26 @@ public final class RateCardLoader {
                 return null;
             }
         }
+    }
+
+    /** Version names: short, and safe in a URL, a file name, a metric label and a log line. */
+    private static final java.util.regex.Pattern VERSION_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** No Bedrock price, multiplier or unit count comes near 10^9; a figure beyond it is a typo, not a price. */
+    private static final BigDecimal LARGEST_FIGURE = new BigDecimal("1000000000");
+    private static final int MOST_DECIMALS = 20;
+
+    /** False (with a problem) for a figure that is surely a mistake: 1e999999999, or more decimals than any price needs. */
+    static boolean bounded(BigDecimal figure, String place, Problems problems) {
+        if (figure == null) {
+            return true;
+        }
+        if (figure.abs().compareTo(LARGEST_FIGURE) >= 0 || figure.stripTrailingZeros().scale() > MOST_DECIMALS) {
+            String shown = figure.toString();
+            problems.add(place, (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown) + " is out of range: figures must be below "
+                    + LARGEST_FIGURE.toPlainString() + " with at most " + MOST_DECIMALS + " decimals");
+            return false;
+        }
+        return true;
     }
 
     private static boolean blank(String s) {

@@ -8,15 +8,11 @@ import dev.costmeter.pricing.PricingResult;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -33,11 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class UsageOutputs {
 
-    public static final String REASON_HEADER = "costmeter.reason";
-    public static final String RATE_CARD_HEADER = "costmeter.rate-card-version";
-    public static final String ORIGIN_HEADER = "costmeter.origin";
-
     private final CostmeterConfig.Topics topics;
+    private final OutputCopies copies;
     private final KafkaProducer<byte[], byte[]> producer;
     private final FailureLatch failures = new FailureLatch();
 
@@ -61,6 +54,7 @@ public class UsageOutputs {
     public UsageOutputs(CostmeterConfig config, KafkaClients kafka) {
         this.topics = config.topics();
         this.producer = kafka.outputProducer();
+        this.copies = new OutputCopies(config.outputs().maxRecordBytes());
     }
 
     /**
@@ -102,15 +96,13 @@ public class UsageOutputs {
     public void send(BatchSummary summary) {
         for (PendingBatch.Unpriced a : summary.unpriced()) {
             PricingResult.Unpriced unpriced = a.result();
-            Headers headers = copyWithOrigin(a.record(), unpriced.reason());
-            if (unpriced.rateCardVersion() != null) {
-                headers.add(RATE_CARD_HEADER, unpriced.rateCardVersion().getBytes(StandardCharsets.UTF_8));
-            }
-            producer.send(new ProducerRecord<>(topics.unpriced(), null, a.record().key(), a.record().value(), headers), failures);
+            producer.send(copies.of(topics.unpriced(), a.record(), unpriced.reason(), unpriced.rateCardVersion()), failures);
         }
         for (PendingBatch.Rejected r : summary.invalid()) {
-            producer.send(new ProducerRecord<>(topics.dlq(), null, r.record().key(), r.record().value(),
-                    copyWithOrigin(r.record(), r.reason())), failures);
+            producer.send(copies.of(topics.dlq(), r.record(), r.reason(), null), failures);
+        }
+        for (PendingBatch.Rejected r : summary.conflicts()) {
+            producer.send(copies.of(topics.dlq(), r.record(), r.reason(), null), failures);
         }
     }
 
@@ -121,14 +113,6 @@ public class UsageOutputs {
         if (failure != null) {
             throw new OutputException("Kafka did not acknowledge output records: " + failure.getMessage(), failure);
         }
-    }
-
-    /** The original headers, plus why the record is here and where it came from. */
-    private static Headers copyWithOrigin(ConsumerRecord<byte[], byte[]> record, String reason) {
-        Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-        headers.add(ORIGIN_HEADER, (record.topic() + "/" + record.partition() + "@" + record.offset()).getBytes(StandardCharsets.UTF_8));
-        return headers;
     }
 
     public void close() {

@@ -85,6 +85,8 @@ public class RateCardCatalog {
     AgroalDataSource dataSource;
 
     private final Clock clock = Clock.systemUTC();
+    /** No card takes effect before this: no Bedrock price is older. */
+    static final Instant EARLIEST_EFFECTIVE_FROM = Instant.parse("2000-01-01T00:00:00Z");
     private final List<Version> local = new ArrayList<>();
     private volatile Map<String, Version> versions = Map.of();
     private volatile RateCardTimeline timeline = new RateCardTimeline(List.of());
@@ -140,6 +142,17 @@ public class RateCardCatalog {
             card = RateCardLoader.parse(definition);
         } catch (RateCardException e) {
             throw new PublishRefused(422, e.getMessage(), e.problems());
+        }
+        java.time.Duration maxFuture = config.rateCards().maxFuture();
+        Instant horizon = clock.instant().plus(maxFuture);
+        if (card.effectiveFrom().isAfter(horizon)) {
+            throw new PublishRefused(422, "effectiveFrom " + card.effectiveFrom() + " is more than " + maxFuture
+                    + " ahead (costmeter.rate-cards.max-future): a card that far ahead would block every later card until then",
+                    List.of("effectiveFrom: after " + horizon));
+        }
+        if (card.effectiveFrom().isBefore(EARLIEST_EFFECTIVE_FROM)) {
+            throw new PublishRefused(422, "effectiveFrom " + card.effectiveFrom() + " is before " + EARLIEST_EFFECTIVE_FROM,
+                    List.of("effectiveFrom: before " + EARLIEST_EFFECTIVE_FROM));
         }
         refresh();
         if (versions.containsKey(card.version())) {

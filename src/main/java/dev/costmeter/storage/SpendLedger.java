@@ -23,10 +23,8 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -41,45 +39,79 @@ public class SpendLedger {
     AgroalDataSource dataSource;
 
     /**
-     * Records the keys as seen and returns those that had been seen before: the duplicates.
-     * Almost always there are none, and one plain insert says so; only when some key already
-     * existed is the insert undone and repeated in the form that names them.
+     * Records the keys as seen, each with its content fingerprint and cost, and returns those that
+     * had been seen before with what was kept of them then: duplicates, or conflicts where the
+     * content differs. Almost always there are none, and one plain insert says so; only when some key
+     * already existed is the insert undone and repeated in the form that names them. Both inserts
+     * go in key order, so concurrent instances lock keys alike and never deadlock.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public Set<UUID> registerEventKeys(Collection<UUID> keys) throws SQLException {
-        Set<UUID> seenBefore = new HashSet<>();
-        if (keys.isEmpty()) {
+    public Map<UUID, PendingBatch.Claim> registerEventKeys(Map<UUID, PendingBatch.Claim> claims) throws SQLException {
+        Map<UUID, PendingBatch.Claim> seenBefore = new HashMap<>();
+        if (claims.isEmpty()) {
             return seenBefore;
         }
+        int n = claims.size();
+        UUID[] keys = new UUID[n];
+        Long[] fingerprints = new Long[n];
+        String[] costs = new String[n];
+        int i = 0;
+        for (Map.Entry<UUID, PendingBatch.Claim> e : claims.entrySet()) {
+            keys[i] = e.getKey();
+            fingerprints[i] = e.getValue().contentFingerprint();
+            costs[i++] = e.getValue().costUsd() == null ? null : e.getValue().costUsd().toPlainString();
+        }
         try (Connection c = dataSource.getConnection()) {
-            Array keyArray = c.createArrayOf("uuid", keys.toArray(new UUID[0]));
+            Array keyArray = c.createArrayOf("uuid", keys);
+            Array fingerprintArray = c.createArrayOf("int8", fingerprints);
+            Array costArray = c.createArrayOf("text", costs);
             // Plain SQL savepoints: the pool refuses JDBC's rollback() inside a JTA transaction.
             try (Statement savepoint = c.createStatement();
-                 PreparedStatement insert = c.prepareStatement(
-                         "insert into seen_event (event_key) select k from unnest(?::uuid[]) k order by k on conflict do nothing")) {
+                 PreparedStatement insert = c.prepareStatement("""
+                         insert into seen_event (event_key, content_hash, cost_usd)
+                         select * from unnest(?::uuid[], ?::int8[], ?::numeric[]) order by 1 on conflict do nothing""")) {
                 // In key order the index is walked once from left to right instead of at random.
                 savepoint.execute("savepoint register_event_keys");
                 insert.setArray(1, keyArray);
-                if (insert.executeUpdate() == keys.size()) {
+                insert.setArray(2, fingerprintArray);
+                insert.setArray(3, costArray);
+                if (insert.executeUpdate() == n) {
                     savepoint.execute("release savepoint register_event_keys");
                     return seenBefore;
                 }
                 savepoint.execute("rollback to savepoint register_event_keys");
             }
+            // A key committed by a concurrent transaction after this statement's snapshot is not
+            // visible here: it comes back with nothing kept, and counts as a duplicate.
             try (PreparedStatement insert = c.prepareStatement("""
-                    with batch as (select unnest(?::uuid[]) as event_key),
-                         inserted as (insert into seen_event (event_key) select event_key from batch
-                                      on conflict do nothing returning event_key)
-                    select event_key from batch except all select event_key from inserted""")) {
+                    with batch as (select * from unnest(?::uuid[], ?::int8[], ?::numeric[]) as b(event_key, content_hash, cost_usd)),
+                         inserted as (insert into seen_event (event_key, content_hash, cost_usd)
+                                      select event_key, content_hash, cost_usd from batch order by event_key
+                                      on conflict do nothing returning event_key),
+                         existing as (select event_key from batch except select event_key from inserted)
+                    select e.event_key, s.content_hash, s.cost_usd from existing e left join seen_event s using (event_key)""")) {
                 insert.setArray(1, keyArray);
+                insert.setArray(2, fingerprintArray);
+                insert.setArray(3, costArray);
                 try (ResultSet rs = insert.executeQuery()) {
                     while (rs.next()) {
-                        seenBefore.add(rs.getObject(1, UUID.class));
+                        long fingerprint = rs.getLong(2);
+                        seenBefore.put(rs.getObject(1, UUID.class), new PendingBatch.Claim(rs.wasNull() ? null : fingerprint,
+                                rs.getBigDecimal(3)));
                     }
                 }
             }
         }
         return seenBefore;
+    }
+
+    /** Whether PostgreSQL answers at all: tells an outage from a failure caused by the data. */
+    public boolean isReachable() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     @Transactional(Transactional.TxType.MANDATORY)

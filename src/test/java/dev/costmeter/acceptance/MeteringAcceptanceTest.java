@@ -296,7 +296,8 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
     static Map<String, Long> outcomes() {
         JsonPath json = given().get("/api/v1/pipeline/outcomes").then().statusCode(200).extract().jsonPath();
         return Map.of("priced", json.getLong("priced"), "duplicate", json.getLong("duplicate"),
-                "invalid", json.getLong("invalid"), "unpriced", json.getLong("unpriced"), "read", json.getLong("read"));
+                "invalid", json.getLong("invalid"), "unpriced", json.getLong("unpriced"), "conflict", json.getLong("conflict"),
+                "read", json.getLong("read"));
     }
 
     /** Waits until {@code n} more records have been read, then checks conservation. */
@@ -305,7 +306,8 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
                 .until(() -> outcomes().get("read") >= before.get("read") + n);
         Map<String, Long> after = outcomes();
         assertThat(after.get("read")).isEqualTo(before.get("read") + n);
-        assertThat(after.get("priced") + after.get("duplicate") + after.get("invalid") + after.get("unpriced")).isEqualTo(after.get("read"));
+        assertThat(after.get("priced") + after.get("duplicate") + after.get("invalid") + after.get("unpriced") + after.get("conflict"))
+                .isEqualTo(after.get("read"));
         return after;
     }
 

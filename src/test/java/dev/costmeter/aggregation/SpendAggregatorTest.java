@@ -90,8 +90,58 @@ class SpendAggregatorTest {
                 .isEqualTo(Instant.parse("2026-02-10T12:00:00Z"));
     }
 
+    /** Keys charged before with the same content as in this batch: duplicates. */
     BatchSummary settle(PendingBatch batch, Set<java.util.UUID> seenBefore) {
+        Map<java.util.UUID, PendingBatch.Claim> earlier = new HashMap<>();
+        seenBefore.forEach(k -> earlier.put(k, new PendingBatch.Claim(batch.claimOf(k).contentFingerprint(), BigDecimal.ONE)));
+        return settle(batch, earlier);
+    }
+
+    BatchSummary settle(PendingBatch batch, Map<java.util.UUID, PendingBatch.Claim> seenBefore) {
         return aggregator.settle(batch, seenBefore, value -> byValue.get(new String(value, StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aKeyChargedBeforeWithOtherContentIsAConflictWithBothCostsAndIsNotCharged() {
+        PendingBatch batch = new PendingBatch(new HashMap<>());
+        add(batch, "a", "e1", "2026-02-10T12:00:01Z", "0.000084");
+        add(batch, "a", "e2", "2026-02-10T12:00:01Z", "1");
+        BatchSummary summary = settle(batch, Map.of(keys.of("a", "e1"), new PendingBatch.Claim(42L, new BigDecimal("1.12"))));
+
+        assertThat(summary.count(EventOutcome.CONFLICT)).isEqualTo(1);
+        assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(1);
+        assertThat(summary.count(EventOutcome.DUPLICATE)).isZero();
+        assertThat(summary.conflicts()).singleElement().satisfies(c -> assertThat(c.reason())
+                .contains("source \"a\" and id \"e1\"").contains("charged: $1.12").contains("this delivery: $0.000084"));
+        assertThat(summary.aggregates().get(key("a", "2026-02-10T12:00:00Z")).costUsd()).isEqualByComparingTo("1");
+    }
+
+    @Test
+    void aRepeatInTheBatchIsComparedWithWhatAnEarlierBatchCharged() {
+        PendingBatch batch = new PendingBatch(new HashMap<>());
+        add(batch, "a", "e1", "2026-02-10T12:00:09Z", "0.000084"); // an impostor first in this batch
+        add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1.12");     // then the event charged before, again
+        long chargedFingerprint = batch.repeats().get(0).contentFingerprint();
+        BatchSummary summary = settle(batch, Map.of(keys.of("a", "e1"), new PendingBatch.Claim(chargedFingerprint, new BigDecimal("1.12"))));
+
+        assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(1);
+        assertThat(summary.count(EventOutcome.CONFLICT)).isEqualTo(1);
+        assertThat(summary.count(EventOutcome.PRICED)).isZero();
+        assertThat(summary.conflicts()).singleElement().satisfies(c -> assertThat(c.reason()).contains("this delivery: $0.000084"));
+        assertThat(summary.aggregates()).isEmpty();
+    }
+
+    @Test
+    void theSameKeyTwiceInABatchWithOtherContentIsAConflictNotADuplicate() {
+        PendingBatch batch = new PendingBatch(new HashMap<>());
+        add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1.12");
+        add(batch, "a", "e1", "2026-02-10T12:00:07Z", "0.000084"); // other time: other content
+        BatchSummary summary = settle(batch, Map.of());
+
+        assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(1);
+        assertThat(summary.count(EventOutcome.CONFLICT)).isEqualTo(1);
+        assertThat(summary.conflicts()).singleElement().satisfies(c -> assertThat(c.reason()).contains("charged: $1.12"));
+        assertThat(summary.aggregates().get(key("a", "2026-02-10T12:00:00Z")).costUsd()).isEqualByComparingTo("1.12");
     }
 
     AggregateKey key(String source, String bucket) {
@@ -107,9 +157,12 @@ class SpendAggregatorTest {
         String value = source + "/" + id + "/" + time;
         byValue.put(value, priced);
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, offset++, null, value.getBytes(StandardCharsets.UTF_8));
-        if (batch.claim(keys.of(source, id), record)) {
+        long fingerprint = EventContent.fingerprint(event);
+        if (batch.claim(keys.of(source, id), fingerprint, record) == PendingBatch.ClaimOutcome.NEW) {
             aggregator.add(batch, priced);
-            batch.charged(keys.of(source, id), record.value());
+            batch.charged(keys.of(source, id), record.value(), priced.totalUsd(), record);
+        } else {
+            batch.repeat(new PendingBatch.Repeat(keys.of(source, id), source, id, fingerprint, "$" + priced.totalUsd().toPlainString(), record));
         }
     }
 }

@@ -1,0 +1,62 @@
+package dev.costmeter.api;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The API's answers to what goes wrong outside a resource's own checks: PostgreSQL away is a 503
+ * with a body that says so (and when to try again), never a bare 500; a parameter that no query can
+ * use (a NUL character, an absurd length) is a 400 before any resource sees it.
+ */
+public class ApiErrors {
+
+    private static final Logger LOG = Logger.getLogger(ApiErrors.class);
+    /** Longer query or path parameters are refused: no source, model or id is this long. */
+    static final int MAX_PARAMETER_CHARS = 1024;
+
+    @ServerRequestFilter(preMatching = true)
+    public Response refuseUnusableParameters(ContainerRequestContext request) {
+        String problem = problem("query parameter", request.getUriInfo().getQueryParameters());
+        if (problem == null && request.getUriInfo().getPath().indexOf('\u0000') >= 0) {
+            problem = "the path contains a NUL character (\\u0000)";
+        }
+        return problem == null ? null : body(400, problem);
+    }
+
+    private static String problem(String kind, MultivaluedMap<String, String> parameters) {
+        for (Map.Entry<String, List<String>> p : parameters.entrySet()) {
+            for (String value : p.getValue()) {
+                String why = InputText.problem(value, MAX_PARAMETER_CHARS);
+                if (why != null || InputText.problem(p.getKey(), MAX_PARAMETER_CHARS) != null) {
+                    return kind + " " + InputText.printable(p.getKey()) + ": " + (why == null ? "unusable name" : why);
+                }
+            }
+        }
+        return null;
+    }
+
+    @ServerExceptionMapper
+    public Response databaseError(SQLException e) {
+        if (e.getSQLState() == null || e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57")
+                || e.getSQLState().startsWith("53")) {
+            LOG.warnf("PostgreSQL unavailable for an API request: %s", e.getMessage());
+            return Response.fromResponse(body(503, "PostgreSQL is unavailable, so this cannot be answered now ("
+                    + e.getMessage() + "); try again shortly")).header("Retry-After", "5").build();
+        }
+        LOG.error("database error answering an API request", e);
+        return body(500, "database error: " + e.getMessage());
+    }
+
+    static Response body(int status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message, "status", status)).build();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.costmeter.acceptance;
+
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
+
+/**
+ * Input that no query, row or label can hold is refused with a reason before it reaches
+ * PostgreSQL (each of these was a 500, or was accepted and broke something later), and a 4xx body
+ * stays small however much is wrong.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
+class HostileApiInputAcceptanceTest extends KafkaAcceptanceTest {
+
+    @Test
+    void aNulCharacterInAnyFilterIsA400() {
+        for (String query : new String[] {"source=a%00b", "model=%00", "subject=x%00", "groupBy=source%00"}) {
+            given().urlEncodingEnabled(false).get("/api/v1/spend?" + query).then().statusCode(400)
+                    .body("error", containsString("NUL character"));
+        }
+        given().urlEncodingEnabled(false).get("/api/v1/interactions?source=a%00").then().statusCode(400);
+        given().urlEncodingEnabled(false).get("/api/v1/budgets/a%00b").then().statusCode(400);
+        given().get("/api/v1/spend?source=" + "s".repeat(1500)).then().statusCode(400).body("error", containsString("longer than 1024"));
+    }
+
+    @Test
+    void instantsOutsidePostgresRangeAreA400() {
+        for (String instant : new String[] {"-290000-01-01T00:00:00Z", Instant.MIN.toString(), Instant.MAX.toString(), "0001-01-01T00:00:00Z"}) {
+            given().queryParam("from", instant).get("/api/v1/spend").then().statusCode(400).body("error", containsString("is outside"));
+            given().queryParam("to", instant).get("/api/v1/interactions").then().statusCode(400).body("error", containsString("is outside"));
+            given().queryParam("at", instant).get("/api/v1/rate-cards/active").then().statusCode(400);
+        }
+    }
+
+    @Test
+    void aBudgetThatCannotBeStoredIsA400() {
+        admin().contentType("application/json").body("{\"name\":\"huge\",\"amountUsd\":1e999999999}")
+                .post("/api/v1/budgets").then().statusCode(400).body("error", startsWith("amountUsd:"));
+        admin().contentType("application/json").body("{\"name\":\"huge\",\"amountUsd\":\"1e999999999\"}")
+                .post("/api/v1/budgets").then().statusCode(400).body("error", containsString("out of range"));
+        admin().contentType("application/json").body("{\"name\":\"a\\u0000b\",\"amountUsd\":\"100\"}")
+                .post("/api/v1/budgets").then().statusCode(400).body("error", containsString("name: contains a NUL character"));
+        admin().contentType("application/json").body("{\"name\":\"ok\",\"amountUsd\":\"100\",\"scope\":{\"source\":\"x\\u0000\"}}")
+                .post("/api/v1/budgets").then().statusCode(400).body("error", containsString("source: contains a NUL character"));
+        admin().contentType("application/json").body("{\"name\":\"ok\",\"amountUsd\":\"100\",\"thresholds\":[1e999999999]}")
+                .post("/api/v1/budgets").then().statusCode(400);
+    }
+
+    @Test
+    void rateCardFootgunsAreRefusedWithSmallBodies() {
+        String far = card("far-future", "9999-12-31T00:00:00Z", "0.5");
+        admin().contentType("application/yaml").body(far).post("/api/v1/rate-cards").then().statusCode(422)
+                .body("error", containsString("ahead (costmeter.rate-cards.max-future)"));
+        admin().contentType("application/yaml").body(card("absurd-price", "2026-12-01T00:00:00Z", "1e999999999"))
+                .post("/api/v1/rate-cards").then().statusCode(422).body("problems[0]", containsString("is out of range"));
+        Response longName = admin().contentType("application/yaml").body(card("v".repeat(100_000), "2026-12-01T00:00:00Z", "0.5"))
+                .post("/api/v1/rate-cards");
+        assertThat(longName.statusCode()).isEqualTo(422);
+        assertThat(longName.asString()).contains("must be 1 to 64 letters").hasSizeLessThan(4_000);
+
+        StringBuilder manyProblems = new StringBuilder(card("many", "2026-12-01T00:00:00Z", "0.5"));
+        for (int i = 0; i < 2000; i++) {
+            manyProblems.append("  - { id: \"broken-").append(i).append("\", input: \"-1\" }\n");
+        }
+        Response many = admin().contentType("application/yaml").body(manyProblems.toString()).post("/api/v1/rate-cards");
+        assertThat(many.statusCode()).isEqualTo(422);
+        assertThat(many.jsonPath().getList("problems")).hasSize(21).last().asString().isEqualTo("… and 1980 more problems");
+        assertThat(many.asString()).hasSizeLessThan(20_000);
+    }
+
+    static String card(String version, String effectiveFrom, String price) {
+        return """
+                version: "%s"
+                effectiveFrom: "%s"
+                currency: USD
+                regions: [us-east-1]
+                tokenPricesPer: 1000000
+                serviceTiers: { default: "1" }
+                tokenDimensions:
+                  input_tokens:  { basedOn: input,  multiplier: "1" }
+                  output_tokens: { basedOn: output, multiplier: "1" }
+                models:
+                  - { id: "test.model-v1", input: "%s", output: "1" }
+                """.formatted(version, effectiveFrom, price);
+    }
+
+    static RequestSpecification admin() {
+        return given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD);
+    }
+}

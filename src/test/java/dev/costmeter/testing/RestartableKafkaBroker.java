@@ -1,0 +1,71 @@
+package dev.costmeter.testing;
+
+import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A real KRaft broker in the test JVM that a fault test can stop and start again on the same port
+ * with the same log: the service sees the broker go away and come back, and nothing in the topics
+ * is lost.
+ */
+public final class RestartableKafkaBroker implements AutoCloseable {
+
+    private final int port = RealKafkaBroker.freePort();
+    private final Path logDir;
+    private EmbeddedKafkaBroker broker;
+    private String bootstrapServers;
+
+    private RestartableKafkaBroker(Path logDir) {
+        this.logDir = logDir;
+    }
+
+    public static RestartableKafkaBroker start() {
+        try {
+            RestartableKafkaBroker b = new RestartableKafkaBroker(Files.createTempDirectory("costmeter-restartable-kafka-"));
+            b.startAgain();
+            return b;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public void startAgain() {
+        broker = new EmbeddedKafkaBroker()
+                .withKafkaPort(port)
+                .withClusterId("costmeter-restartable-kafka")
+                .withDeleteLogDirsOnClose(false)
+                .withAdditionalProperties(p -> {
+                    p.put("log.dirs", logDir.toString());
+                    p.put("num.partitions", "4");
+                })
+                .start();
+        bootstrapServers = broker.getAdvertisedListeners().replaceAll("[A-Z_]+://", "");
+    }
+
+    public void stop() {
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(logDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp dir left behind is harmless
+        }
+    }
+}
