@@ -5,6 +5,7 @@ import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.testing.TestKafka;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +53,8 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
 
     @Inject
     AgroalDataSource dataSource;
+    @Inject
+    dev.costmeter.storage.SpendLedger ledger;
 
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
@@ -234,6 +237,44 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
                     s.execute("select 1");
                 }
             }).as("PostgreSQL ended the frozen peer's transaction").isInstanceOf(SQLException.class);
+        }
+    }
+
+    @Test
+    void instancesRegisteringOverlappingKeysInAnyOrderNeverDeadlock() throws Exception {
+        // Keys already charged force the slower form of the insert (the one that names duplicates).
+        List<java.util.UUID> pool = java.util.stream.IntStream.range(0, 3000).mapToObj(i -> java.util.UUID.randomUUID()).toList();
+        QuarkusTransaction.requiringNew().run(() -> register(pool.subList(0, 300)));
+        java.util.concurrent.ExecutorService instances = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                runs.add(instances.submit(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    for (int round = 0; round < 25; round++) {
+                        List<java.util.UUID> keys = new java.util.ArrayList<>(pool.subList(0, 1500 + random.nextInt(1500)));
+                        java.util.Collections.shuffle(keys, random);
+                        QuarkusTransaction.requiringNew().run(() -> register(keys));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> run : runs) {
+                run.get(120, java.util.concurrent.TimeUnit.SECONDS); // a deadlock (40P01) would surface here
+            }
+        } finally {
+            instances.shutdownNow();
+        }
+    }
+
+    void register(List<java.util.UUID> keys) {
+        Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> claims = new java.util.LinkedHashMap<>();
+        keys.forEach(k -> claims.put(k, new dev.costmeter.aggregation.PendingBatch.Claim(1L, BigDecimal.ONE)));
+        try {
+            ledger.registerEventKeys(claims);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -166,10 +166,13 @@ class OutageRecoveryIT {
 
     void startService() throws Exception {
         port = RealKafkaBroker.freePort();
-        ProcessBuilder builder = new ProcessBuilder(CrashRecoveryIT.javaBinary(), "-Xmx512m",
-                "-Dcostmeter.kafka.unreachable-grace=PT5S", "-Dcostmeter.kafka.health-check-interval=PT1S",
-                "-Dcostmeter.aggregation.max-retry-backoff=PT4S",
-                "-jar", "target/quarkus-app/quarkus-run.jar")
+        // -Dcostmeter.it.app and -Dcostmeter.it.options run this test against another build (e.g. one from before the fix)
+        List<String> command = new java.util.ArrayList<>(List.of(CrashRecoveryIT.javaBinary(), "-Xmx512m"));
+        command.addAll(List.of(System.getProperty("costmeter.it.options", "-Dcostmeter.kafka.unreachable-grace=PT5S "
+                + "-Dcostmeter.kafka.health-check-interval=PT1S -Dcostmeter.aggregation.max-retry-backoff=PT4S").split("\\s+")));
+        command.removeIf(String::isBlank);
+        command.addAll(List.of("-jar", System.getProperty("costmeter.it.app", "target/quarkus-app/quarkus-run.jar")));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(new File("target/outage-recovery-it.log"));
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         builder.environment().put("COSTMETER_DB_URL", dbUrl);
