@@ -51,14 +51,14 @@ public class SpendMetrics {
      * stops growing. Worst case per metric: max-series + 1.
      */
     private static final SeriesKey OVERFLOW = new SeriesKey(LabelLimiter.OTHER, LabelLimiter.OTHER, LabelLimiter.OTHER, LabelLimiter.OTHER);
-    private final int maxSeries;
+    private final SeriesCap<SeriesKey> seriesCap;
 
     @Inject
     public SpendMetrics(MeterRegistry registry, CostmeterConfig config) {
         this.registry = registry;
         this.sources = new LabelLimiter(config.metrics().maxSources());
         this.models = new LabelLimiter(config.metrics().maxModels());
-        this.maxSeries = config.metrics().maxSeries();
+        this.seriesCap = new SeriesCap<>(config.metrics().maxSeries(), OVERFLOW);
         for (EventOutcome outcome : EventOutcome.values()) {
             events.put(outcome, Counter.builder("costmeter.events")
                     .description("Usage records read, by what became of them")
@@ -109,10 +109,7 @@ public class SpendMetrics {
             sums[1] = sums[1].add(row.getValue().quantity());
         }
         series.forEach((key, sums) -> {
-            Counter[] pair = counters.get(key);
-            if (pair == null) {
-                pair = counters.computeIfAbsent(counters.size() < maxSeries ? key : OVERFLOW, this::register);
-            }
+            Counter[] pair = counters.computeIfAbsent(seriesCap.limit(key), this::register);
             pair[0].increment(sums[0].doubleValue());
             pair[1].increment(sums[1].doubleValue());
         });

@@ -137,6 +137,7 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
         }
         try {
             Map<String, Long> before = outcomes();
+            long startedAt = System.nanoTime();
             for (int i = 0; i < 200; i++) {
                 kafka.send(USAGE, "k" + (i % 4), invocation("acc-commit-good", "g-" + i, T + "43Z", HAIKU_45, "default", 2000, 500));
                 if (i == 100) {
@@ -145,6 +146,8 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
             }
             kafka.flush();
             Map<String, Long> after = awaitRead(before, 201);
+            System.out.printf("BadRecordsAcceptanceTest: a record failing every commit was isolated and set aside, and its 200 "
+                    + "neighbours committed, %.1f s after they were published%n", (System.nanoTime() - startedAt) / 1e9);
 
             assertThat(after.get("priced") - before.get("priced")).isEqualTo(200);
             assertThat(after.get("invalid") - before.get("invalid")).isEqualTo(1);
@@ -230,6 +233,8 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
             kafka.flush();
             awaitRead(warm, 10);
             Duration stalled = Duration.ofNanos(System.nanoTime() - frozenAt);
+            System.out.printf("BadRecordsAcceptanceTest: a frozen peer held the offset rows; the healthy instance committed after %.1f s "
+                    + "(idle-in-transaction timeout %s)%n", stalled.toMillis() / 1000.0, idleInTransactionTimeout);
             assertThat(spend("source=acc-frozen").getString("totalCostUsd")).isEqualTo("0.0495"); // 11 × $0.0045
             assertThat(stalled).as("the healthy instance waited only about the idle-in-transaction timeout").isLessThan(Duration.ofSeconds(20));
             assertThatThrownBy(() -> {
