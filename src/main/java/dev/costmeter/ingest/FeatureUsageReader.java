@@ -88,7 +88,9 @@ final class FeatureUsageReader {
                     throw new InvalidEventException("data.queries or data.sources: one is required (a query reranks up to "
                             + CHUNKS_PER_RERANK_QUERY + " document chunks)");
                 }
-                usage.add(Dimension.RERANK_QUERIES, queries != null ? queries : ceilDiv(sources, CHUNKS_PER_RERANK_QUERY));
+                // A query reranks up to 100 chunks: billed queries are the larger of the queries and the chunks' queries.
+                long chunkQueries = sources == null ? 0 : ceilDiv(sources, CHUNKS_PER_RERANK_QUERY);
+                usage.add(Dimension.RERANK_QUERIES, Math.max(queries == null ? 0 : queries, chunkQueries));
             }
             case KB_GENERATE_QUERY -> usage.add(Dimension.KB_GENERATE_QUERY_CALLS, count(data, "calls", true));
             case DATA_AUTOMATION -> {
@@ -120,11 +122,12 @@ final class FeatureUsageReader {
                 };
                 long modelUnits = count(data, "modelUnits", true);
                 periodHours = decimal(data, "hours", true);
-                usage.add(muHours, periodHours.multiply(BigDecimal.valueOf(modelUnits)));
+                usage.addForPeriod(muHours, periodHours.multiply(BigDecimal.valueOf(modelUnits)));
             }
             case OPENSEARCH_SERVERLESS -> {
                 periodHours = decimal(data, "hours", true);
-                usage.add(Dimension.OPENSEARCH_SERVERLESS_OCU_HOURS, decimal(data, "ocus", true).multiply(periodHours));
+                // ocus: 0 still bills the floor of 2 OCUs (the pricer's per-hour minimum): the line is kept at zero
+                usage.addForPeriod(Dimension.OPENSEARCH_SERVERLESS_OCU_HOURS, decimal(data, "ocus", true).multiply(periodHours));
             }
             case S3_VECTORS -> {
                 BigDecimal storage = decimal(data, "storageGbMonths", false);
@@ -164,11 +167,16 @@ final class FeatureUsageReader {
         }
         long units = ceilDiv(characters, CHARACTERS_PER_TEXT_UNIT);
         long reasoningPolicies = orDefault(count(data, "automatedReasoningPolicies", false), 1);
+        java.util.Set<Dimension> named = java.util.EnumSet.noneOf(Dimension.class);
         for (JsonNode policy : policies) {
             Dimension dimension = policy.isTextual() ? GUARDRAIL_POLICIES.get(policy.asText()) : null;
             if (dimension == null) {
                 throw new InvalidEventException("data.policies: unknown policy " + policy + "; known: "
                         + String.join(", ", GUARDRAIL_POLICIES.keySet()));
+            }
+            if (!named.add(dimension)) {
+                throw new InvalidEventException("data.policies: policy " + policy + " is listed twice; each policy evaluates "
+                        + "the text once (for several automated-reasoning policies use data.automatedReasoningPolicies)");
             }
             usage.add(dimension, BigDecimal.valueOf(units).multiply(BigDecimal.valueOf(
                     dimension == Dimension.GUARDRAIL_AUTOMATED_REASONING_POLICY_UNITS ? reasoningPolicies : 1)));
@@ -243,7 +251,7 @@ final class FeatureUsageReader {
         return value == null ? fallback : value;
     }
 
-    /** Quantities in the order found, zero quantities left out. */
+    /** Quantities in the order found, zero quantities left out except those measured over a period. */
     private static final class Usage {
         private final List<Quantity> quantities = new ArrayList<>(4);
 
@@ -262,6 +270,18 @@ final class FeatureUsageReader {
                     }
                 }
                 quantities.add(new Quantity(dimension, amount));
+            }
+        }
+
+        /**
+         * Usage measured over a period (OCU-hours, model-unit hours), kept even at zero: a per-hour
+         * minimum applies to a zero-usage line the same as to any other.
+         */
+        void addForPeriod(Dimension dimension, BigDecimal amount) {
+            if (amount.signum() == 0) {
+                quantities.add(new Quantity(dimension, amount));
+            } else {
+                add(dimension, amount);
             }
         }
 

@@ -19,8 +19,14 @@ public enum Dimension {
     CACHE_READ_INPUT_TOKENS("cache_read_input_tokens", "token", PricedBy.MODEL_TOKENS),
     CACHE_WRITE_5M_INPUT_TOKENS("cache_write_5m_input_tokens", "token", PricedBy.MODEL_TOKENS),
     CACHE_WRITE_1H_INPUT_TOKENS("cache_write_1h_input_tokens", "token", PricedBy.MODEL_TOKENS),
-    /** Input tokens a long-context rule bills above the standard rate (e.g. beyond 200K at 2×). */
+    /**
+     * Prompt tokens a long-context rule bills above the standard rate (e.g. beyond 200K at 2×), one
+     * dimension for each kind of prompt token, each at the multiplier × its own dimension's price.
+     */
     LONG_CONTEXT_INPUT_TOKENS("long_context_input_tokens", "token", PricedBy.MODEL_TOKENS),
+    LONG_CONTEXT_CACHE_READ_INPUT_TOKENS("long_context_cache_read_input_tokens", "token", PricedBy.MODEL_TOKENS),
+    LONG_CONTEXT_CACHE_WRITE_5M_INPUT_TOKENS("long_context_cache_write_5m_input_tokens", "token", PricedBy.MODEL_TOKENS),
+    LONG_CONTEXT_CACHE_WRITE_1H_INPUT_TOKENS("long_context_cache_write_1h_input_tokens", "token", PricedBy.MODEL_TOKENS),
 
     // Per model, flat unit prices
     IMAGES("images", "image", PricedBy.MODEL),
@@ -100,6 +106,31 @@ public enum Dimension {
 
     public boolean needsModel() {
         return pricedBy != PricedBy.ACCOUNT;
+    }
+
+    /**
+     * The kinds of prompt tokens, in the order Bedrock lays a prompt out: cache-read prefix, 1-hour
+     * writes, 5-minute writes, uncached input. A long-context rule counts them all and bills the
+     * tail of the prompt, so its excess is taken from the end of this list backwards.
+     */
+    public static final java.util.List<Dimension> PROMPT_LAYOUT = java.util.List.of(
+            CACHE_READ_INPUT_TOKENS, CACHE_WRITE_1H_INPUT_TOKENS, CACHE_WRITE_5M_INPUT_TOKENS, INPUT_TOKENS);
+
+    /** For a kind of prompt token, the dimension its long-context tokens are billed in; null for others. */
+    public Dimension longContext() {
+        return switch (this) {
+            case INPUT_TOKENS -> LONG_CONTEXT_INPUT_TOKENS;
+            case CACHE_READ_INPUT_TOKENS -> LONG_CONTEXT_CACHE_READ_INPUT_TOKENS;
+            case CACHE_WRITE_5M_INPUT_TOKENS -> LONG_CONTEXT_CACHE_WRITE_5M_INPUT_TOKENS;
+            case CACHE_WRITE_1H_INPUT_TOKENS -> LONG_CONTEXT_CACHE_WRITE_1H_INPUT_TOKENS;
+            default -> null;
+        };
+    }
+
+    /** Whether this dimension is billed by a long-context rule (never priced directly in a card). */
+    public boolean isLongContext() {
+        return this == LONG_CONTEXT_INPUT_TOKENS || this == LONG_CONTEXT_CACHE_READ_INPUT_TOKENS
+                || this == LONG_CONTEXT_CACHE_WRITE_5M_INPUT_TOKENS || this == LONG_CONTEXT_CACHE_WRITE_1H_INPUT_TOKENS;
     }
 
     /** @return the dimension with this id, or null */

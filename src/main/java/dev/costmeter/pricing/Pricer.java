@@ -9,10 +9,12 @@ import java.util.List;
  * its exact cost out. No I/O, no framework, no rounding: a per-event cost is the exact decimal,
  * even where it is a fraction of a nano-dollar.
  *
- * <p>The rules, in order: the region must be one the card prices; a dimension priced per model
- * needs the model in the card; token dimensions need the service tier; a model's long-context
- * rule moves input tokens above its threshold to {@code long_context_input_tokens}; a per-hour
- * minimum raises a time-based quantity to its floor; then each quantity × its unit price.
+ * <p>The rules, in order: an event through a geographic cross-region profile ({@code eu.} …) must
+ * name its region; the region must be one the card prices; a dimension priced per model needs the
+ * model in the card; token dimensions need the service tier; a model's long-context rule moves the
+ * tail of a prompt beyond its threshold to the long-context dimensions; a per-hour minimum raises a
+ * time-based quantity to its floor, zero included; then each quantity × its unit price (a model
+ * without a cache price has none: its cache usage is unpriced).
  *
  * <p>An event the card cannot price (unknown model, tier or region, a dimension with no price) is
  * never priced at $0; it comes back {@link PricingResult.Unpriced} with the reason.
@@ -23,6 +25,12 @@ public final class Pricer {
         if (card == null) {
             return new PricingResult.Unpriced(event, null,
                     "no rate card is in effect at " + event.time() + "; publish one whose effectiveFrom is not later");
+        }
+        String regionNaming = event.region() == null ? card.regionNamingPrefix(event.modelId()) : null;
+        if (regionNaming != null) {
+            return unpriced(event, card, "model '" + event.modelId() + "' is a geographic cross-region inference profile ("
+                    + regionNaming + "): the request ran in one of its regions, not in the card's default region " + card.region()
+                    + "; send data.region with the event");
         }
         String region = event.region() == null ? card.region() : event.region();
         if (!card.regions().contains(region)) {
@@ -71,29 +79,56 @@ public final class Pricer {
     }
 
     /**
-     * Input tokens of one request above the rule's threshold are billed as long-context tokens:
-     * the excess only, or the whole request's input, as the rule says.
+     * A request is long-context when its whole prompt (uncached input, cache reads, cache writes)
+     * exceeds the rule's threshold; exactly the threshold is not. The tokens beyond it are the tail
+     * of the prompt ({@link Dimension#PROMPT_LAYOUT}): taken first from uncached input, then 5-minute
+     * writes, then 1-hour writes, then cache reads, each billed in its long-context dimension (the
+     * multiplier × its own price). A rule billing the whole request moves every prompt token.
      */
     static List<Quantity> applyLongContext(List<Quantity> quantities, RateCard.LongContextRule rule) {
-        for (int i = 0; i < quantities.size(); i++) {
-            Quantity q = quantities.get(i);
-            if (q.dimension() != Dimension.INPUT_TOKENS) {
+        BigDecimal prompt = BigDecimal.ZERO;
+        for (Quantity q : quantities) {
+            if (q.dimension().longContext() != null) {
+                prompt = prompt.add(q.amount());
+            }
+        }
+        BigDecimal excess = prompt.subtract(BigDecimal.valueOf(rule.inputTokensAbove()));
+        if (excess.signum() <= 0) {
+            return quantities;
+        }
+        java.util.EnumMap<Dimension, BigDecimal> beyond = new java.util.EnumMap<>(Dimension.class);
+        for (int i = Dimension.PROMPT_LAYOUT.size() - 1; i >= 0 && (rule.wholeRequest() || excess.signum() > 0); i--) {
+            Dimension kind = Dimension.PROMPT_LAYOUT.get(i);
+            BigDecimal amount = amountOf(quantities, kind);
+            BigDecimal taken = rule.wholeRequest() ? amount : amount.min(excess);
+            if (taken.signum() > 0) {
+                beyond.put(kind, taken);
+                excess = excess.subtract(taken);
+            }
+        }
+        List<Quantity> split = new ArrayList<>(quantities.size() + beyond.size());
+        for (Quantity q : quantities) {
+            BigDecimal taken = beyond.get(q.dimension());
+            if (taken == null) {
+                split.add(q);
                 continue;
             }
-            BigDecimal threshold = BigDecimal.valueOf(rule.inputTokensAbove());
-            if (q.amount().compareTo(threshold) <= 0) {
-                return quantities;
+            if (q.amount().compareTo(taken) > 0) {
+                split.add(new Quantity(q.dimension(), q.amount().subtract(taken)));
             }
-            List<Quantity> split = new ArrayList<>(quantities);
-            if (rule.wholeRequest()) {
-                split.set(i, new Quantity(Dimension.LONG_CONTEXT_INPUT_TOKENS, q.amount()));
-            } else {
-                split.set(i, new Quantity(Dimension.INPUT_TOKENS, threshold));
-                split.add(i + 1, new Quantity(Dimension.LONG_CONTEXT_INPUT_TOKENS, q.amount().subtract(threshold)));
-            }
-            return split;
+            split.add(new Quantity(q.dimension().longContext(), taken));
         }
-        return quantities;
+        return split;
+    }
+
+    private static BigDecimal amountOf(List<Quantity> quantities, Dimension dimension) {
+        BigDecimal amount = BigDecimal.ZERO;
+        for (Quantity q : quantities) {
+            if (q.dimension() == dimension) {
+                amount = amount.add(q.amount());
+            }
+        }
+        return amount;
     }
 
     /** A per-hour floor (e.g. OpenSearch Serverless: at least 2 OCUs) over the event's period. */

@@ -18,6 +18,9 @@ import java.util.Set;
  * @param models              priced models by every id they answer to (model id and aliases)
  * @param serviceTiers        the tier multipliers by Bedrock tier name
  * @param crossRegionPrefixes inference-profile prefixes that are priced as the base model
+ * @param regionNamingPrefixes those of them that say where the request ran (geographic profiles such
+ *                            as {@code eu.}): an event with one and no region is not priced in the
+ *                            card's default region
  * @param accountPrices       unit prices of the account-wide dimensions, by {@link Dimension#ordinal()};
  *                            null where the card has no price (an event using it is quarantined)
  * @param minimumPerHour      floors on time-based dimensions, in units per hour of the event's
@@ -32,6 +35,7 @@ public record RateCard(
         Map<String, ModelRates> models,
         Map<String, BigDecimal> serviceTiers,
         List<String> crossRegionPrefixes,
+        List<String> regionNamingPrefixes,
         BigDecimal[] accountPrices,
         BigDecimal[] minimumPerHour) {
 
@@ -49,6 +53,16 @@ public record RateCard(
         for (String prefix : crossRegionPrefixes) {
             if (modelId.startsWith(prefix)) {
                 return models.get(modelId.substring(prefix.length()));
+            }
+        }
+        return null;
+    }
+
+    /** The geographic cross-region prefix a model id starts with, or null (see {@link #regionNamingPrefixes()}). */
+    public String regionNamingPrefix(String modelId) {
+        for (String prefix : regionNamingPrefixes) {
+            if (modelId != null && modelId.startsWith(prefix)) {
+                return prefix;
             }
         }
         return null;
@@ -130,8 +144,8 @@ public record RateCard(
      * A long-context surcharge: input tokens of one request above a threshold cost more.
      *
      * @param name                the rule's name in the card
-     * @param inputTokensAbove    the threshold, in {@code input_tokens} of one event
-     * @param multiplier          applied to the model's input price for the tokens it covers
+     * @param inputTokensAbove    the threshold, in prompt tokens of one request (uncached input, cache reads and writes)
+     * @param multiplier          applied to each prompt token's own price for the tokens it covers
      * @param wholeRequest        true: every input token of a request over the threshold is billed
      *                            at the multiplier; false: only those beyond the threshold
      */

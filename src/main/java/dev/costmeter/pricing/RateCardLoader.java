@@ -41,7 +41,9 @@ public final class RateCardLoader {
             BigDecimal tokenPricesPer,
             Map<String, BigDecimal> serviceTiers,
             Map<String, TokenDimensionRule> tokenDimensions,
+            Map<String, Map<String, TokenDimensionRule>> cachingRules,
             List<String> crossRegionPrefixes,
+            List<String> regionNamingPrefixes,
             Map<String, LongContextEntry> longContextRules,
             Map<String, String> charges,
             Map<String, MinimumEntry> minimums,
@@ -60,7 +62,7 @@ public final class RateCardLoader {
     }
 
     record ModelEntry(String id, String name, List<String> aliases, BigDecimal input, BigDecimal output,
-                      String longContext, Map<String, String> prices) {
+                      String longContext, String caching, Map<String, String> prices) {
     }
 
     private RateCardLoader() {
@@ -123,6 +125,7 @@ public final class RateCardLoader {
         });
 
         Map<Dimension, TokenDimensionRule> rules = tokenDimensionRules(file, problems);
+        Map<String, Map<Dimension, TokenDimensionRule>> cachingRules = cachingRules(file, problems);
         Map<String, RateCard.LongContextRule> longContextRules = longContextRules(file, problems);
         BigDecimal[] accountPrices = new BigDecimal[Dimension.values().length];
         if (file.charges() != null) {
@@ -194,8 +197,20 @@ public final class RateCardLoader {
                     problems.add(at + ".longContext", "a long-context rule needs the model's input price");
                 }
             }
+            Map<Dimension, TokenDimensionRule> modelRules = rules;
+            if (model.caching() != null) {
+                Map<Dimension, TokenDimensionRule> caching = cachingRules.get(model.caching());
+                if (caching == null) {
+                    problems.add(at + ".caching", "no rule '" + model.caching() + "' in cachingRules");
+                } else if (model.input() == null) {
+                    problems.add(at + ".caching", "prompt caching prices need the model's input price");
+                } else {
+                    modelRules = new HashMap<>(rules);
+                    modelRules.putAll(caching);
+                }
+            }
             RateCard.ModelRates rates = new RateCard.ModelRates(model.id(), model.name(),
-                    tokenPricesByTier(model, rules, longContext, tiers, per, problems), flatPrices, longContext);
+                    tokenPricesByTier(model, modelRules, longContext, tiers, per, problems), flatPrices, longContext);
             List<String> ids = new ArrayList<>();
             ids.add(model.id());
             if (model.aliases() != null) {
@@ -210,8 +225,15 @@ public final class RateCardLoader {
 
         problems.throwIfAny(file.version());
         List<String> prefixes = file.crossRegionPrefixes() == null ? List.of() : List.copyOf(file.crossRegionPrefixes());
+        List<String> regionNaming = file.regionNamingPrefixes() == null ? List.of() : List.copyOf(file.regionNamingPrefixes());
+        for (String prefix : regionNaming) {
+            if (!prefixes.contains(prefix)) {
+                problems.add("regionNamingPrefixes", "'" + prefix + "' is not one of crossRegionPrefixes");
+            }
+        }
+        problems.throwIfAny(file.version());
         return new RateCard(file.version(), effectiveFrom, file.currency(), file.regions().get(0),
-                Set.copyOf(file.regions()), Map.copyOf(models), Map.copyOf(tiers), prefixes, accountPrices, minimums);
+                Set.copyOf(file.regions()), Map.copyOf(models), Map.copyOf(tiers), prefixes, regionNaming, accountPrices, minimums);
     }
 
     private static Map<Dimension, TokenDimensionRule> tokenDimensionRules(RateCardFile file, Problems problems) {
@@ -226,7 +248,7 @@ public final class RateCardLoader {
             if (dimension == null) {
                 return;
             }
-            if (dimension == Dimension.LONG_CONTEXT_INPUT_TOKENS) {
+            if (dimension.isLongContext()) {
                 problems.add(at, "is priced by a model's longContext rule (see longContextRules), not here");
             } else if (rule == null || !("input".equals(rule.basedOn()) || "output".equals(rule.basedOn()))) {
                 problems.add(at + ".basedOn", "must be 'input' or 'output'");
@@ -237,6 +259,43 @@ public final class RateCardLoader {
             }
         });
         return rules;
+    }
+
+    /**
+     * Prompt caching prices by named rule (e.g. {@code claude-5m}): only the models that name a rule
+     * have cache prices; cache usage on any other model is unpriced, never priced like another
+     * family's.
+     */
+    private static Map<String, Map<Dimension, TokenDimensionRule>> cachingRules(RateCardFile file, Problems problems) {
+        Map<String, Map<Dimension, TokenDimensionRule>> named = new HashMap<>();
+        if (file.cachingRules() == null) {
+            return named;
+        }
+        file.cachingRules().forEach((name, dimensions) -> {
+            Map<Dimension, TokenDimensionRule> rules = new HashMap<>();
+            if (dimensions == null || dimensions.isEmpty()) {
+                problems.add("cachingRules." + name, "must price at least one cache dimension");
+            } else {
+                dimensions.forEach((dimensionName, rule) -> {
+                    String at = "cachingRules." + name + "." + dimensionName;
+                    Dimension dimension = dimension(dimensionName, at, Dimension.PricedBy.MODEL_TOKENS, problems);
+                    if (dimension == null) {
+                        return;
+                    }
+                    if (!dimensionName.startsWith("cache_")) {
+                        problems.add(at, "only cache dimensions are priced in caching rules");
+                    } else if (rule == null || !"input".equals(rule.basedOn())) {
+                        problems.add(at + ".basedOn", "must be 'input' (cache tokens are prompt tokens)");
+                    } else if (rule.multiplier() == null || rule.multiplier().signum() < 0) {
+                        problems.add(at + ".multiplier", "must be a non-negative decimal");
+                    } else if (bounded(rule.multiplier(), at + ".multiplier", problems)) {
+                        rules.put(dimension, rule);
+                    }
+                });
+            }
+            named.put(name, rules);
+        });
+        return named;
     }
 
     private static Map<String, RateCard.LongContextRule> longContextRules(RateCardFile file, Problems problems) {
@@ -297,9 +356,13 @@ public final class RateCardLoader {
                     prices[dimension.ordinal()] = exactQuotient(base.multiply(rule.multiplier()).multiply(tierMultiplier), per, problems);
                 }
             });
-            if (longContext != null && model.input() != null) {
-                prices[Dimension.LONG_CONTEXT_INPUT_TOKENS.ordinal()] =
-                        exactQuotient(model.input().multiply(longContext.multiplier()).multiply(tierMultiplier), per, problems);
+            if (longContext != null) { // each kind of prompt token beyond the threshold: the multiplier × its own price
+                for (Dimension kind : Dimension.PROMPT_LAYOUT) {
+                    BigDecimal price = prices[kind.ordinal()];
+                    if (price != null) {
+                        prices[kind.longContext().ordinal()] = price.multiply(longContext.multiplier()).stripTrailingZeros();
+                    }
+                }
             }
             byTier.put(tier, prices);
         });

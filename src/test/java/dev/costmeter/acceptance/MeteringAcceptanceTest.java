@@ -62,7 +62,9 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
                 invocation(source, idPrefix + "-6", T + "06Z", "amazon.titan-embed-text-v2:0", "default", 5000, 0),
                 // Opus 4.6 on Provisioned Throughput: nothing per token
                 invocation(source, idPrefix + "-7", T + "07Z", "anthropic.claude-opus-4-6-v1", "reserved", 3000, 100),
-                // Sonnet 4.5 Batch: 1 in $0.0000015 + 1M cache reads × $0.15/M = $0.1500015
+                // Sonnet 4.5 Batch, a 1,000,001-token prompt (long context counts the whole prompt): the last
+                // 800,001 tokens at 2×: 1 input × $3.00/M = $0.000003 + 800,000 cache reads × $0.30/M = $0.24;
+                // the first 200,000 cache reads × $0.15/M = $0.03. Total $0.270003
                 invocation(source, idPrefix + "-8", T + "08Z", SONNET_45, "batch", 1, 0, 1_000_000, 0, 0));
     }
 
@@ -78,19 +80,20 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
         kafka.flush();
         awaitRead(before, 8L * repeats);
 
-        // 250 × $0.2076915
+        // 250 × $0.327693
         JsonPath total = spend("source=acc-mixed");
-        assertThat(new BigDecimal(total.getString("totalCostUsd"))).isEqualTo(new BigDecimal("51.922875"));
+        assertThat(new BigDecimal(total.getString("totalCostUsd"))).isEqualTo(new BigDecimal("81.92325"));
 
         JsonPath byModel = spend("source=acc-mixed&groupBy=model");
-        // Sonnet 4.5 (calls 2, 4, 8; the "us." profile counts as the base model): 250 × $0.1780515
-        assertThat(costOf(byModel, "model", SONNET_45)).isEqualTo(new BigDecimal("44.512875"));
+        // Sonnet 4.5 (calls 2, 4, 8; the "us." profile counts as the base model): 250 × $0.298053
+        assertThat(costOf(byModel, "model", SONNET_45)).isEqualTo(new BigDecimal("74.51325"));
         assertThat(costOf(byModel, "model", "anthropic.claude-opus-4-6-v1")).isEqualTo(BigDecimal.ZERO);
         assertThat(byModel.getList("groups")).hasSize(6);
 
         JsonPath byDimension = spend("source=acc-mixed&groupBy=dimension");
-        // cache reads: 250 × ($0.003 + $0.15)
-        assertThat(costOf(byDimension, "dimension", "cache_read_input_tokens")).isEqualTo(new BigDecimal("38.25"));
+        // cache reads: 250 × ($0.003 + $0.03); beyond 200K: 250 × $0.24
+        assertThat(costOf(byDimension, "dimension", "cache_read_input_tokens")).isEqualTo(new BigDecimal("8.25"));
+        assertThat(costOf(byDimension, "dimension", "long_context_cache_read_input_tokens")).isEqualTo(new BigDecimal("60"));
         assertThat(costOf(byDimension, "dimension", "cache_write_1h_input_tokens")).isEqualTo(new BigDecimal("1.5"));
 
         JsonPath byTier = spend("source=acc-mixed&groupBy=tier,model,dimension&tier=flex&dimension=input_tokens");
@@ -100,7 +103,7 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(byTier.getInt("groups[0].events")).isEqualTo(250);
 
         // Postgres holds the same exact decimal
-        assertThat(sql("select sum(cost_usd) from spend_aggregate where source = 'acc-mixed'")).isEqualTo(new BigDecimal("51.922875"));
+        assertThat(sql("select sum(cost_usd) from spend_aggregate where source = 'acc-mixed'")).isEqualTo(new BigDecimal("81.92325"));
         assertThat(sql("select count(distinct rate_card_version) from spend_aggregate where source = 'acc-mixed'")).isEqualTo(BigDecimal.ONE);
 
         // Each priced event is published with its cost lines and rate card version

@@ -146,8 +146,21 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
                 + "\"time\":\"" + now.minus(10, ChronoUnit.MINUTES) + "\",\"data\":{\"modelId\":\"acme.frontier-v1\","
                 + "\"usage\":{\"inputTokens\":1000000,\"outputTokens\":100000}}}");
         kafka.flush();
-        Map<String, Long> quarantined = MeteringAcceptanceTest.awaitRead(before, 1);
-        assertThat(quarantined.get("unpriced") - before.get("unpriced")).isEqualTo(1);
+        // …and so is cache usage of a model whose card has no cache price (Nova: the guide prices no Nova caching)
+        String novaId = "nova-cache-" + System.nanoTime();
+        kafka.send(USAGE, null, "{\"specversion\":\"1.0\",\"id\":\"" + novaId + "\",\"source\":\"nova-cache-app\",\"type\":\"bedrock.invocation\","
+                + "\"time\":\"" + now.minus(10, ChronoUnit.MINUTES) + "\",\"data\":{\"modelId\":\"amazon.nova-lite-v1:0\","
+                + "\"usage\":{\"inputTokens\":1000,\"outputTokens\":0,\"cacheReadInputTokens\":1000000}}}");
+        kafka.flush();
+        Map<String, Long> quarantined = MeteringAcceptanceTest.awaitRead(before, 2);
+        assertThat(quarantined.get("unpriced") - before.get("unpriced")).isEqualTo(2);
+        try (var c = dataSource.getConnection(); var select = c.prepareStatement("select reason from unpriced_event where event_id = ?")) {
+            select.setString(1, novaId);
+            try (var rs = select.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("rate card 2026-02 has no price for cache_read_input_tokens of model 'amazon.nova-lite-v1:0'");
+            }
+        }
         assertThat(given().get("/api/v1/unpriced").then().statusCode(200).extract().jsonPath().getList("events.id")).contains(id);
 
         String bundled = bundledCard();
@@ -162,7 +175,11 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
         Instant anHourAgo = now.minus(1, ChronoUnit.HOURS);
         String additive = bundled.replace("version: \"2026-02\"", "version: \"acme-" + now.getEpochSecond() + "\"")
                 .replace("effectiveFrom: \"2026-02-01T00:00:00Z\"", "effectiveFrom: \"" + anHourAgo + "\"")
-                .replace("models:\n", "models:\n  - { id: \"acme.frontier-v1\", name: \"Acme Frontier\", input: \"2.00\", output: \"10.00\" }\n");
+                .replace("models:\n", "models:\n  - { id: \"acme.frontier-v1\", name: \"Acme Frontier\", input: \"2.00\", output: \"10.00\" }\n")
+                // a later card may price Nova caching (a hypothetical 0.25× input for reads) without a code change
+                .replace("cachingRules:\n", "cachingRules:\n  nova-read:\n    cache_read_input_tokens: { basedOn: input, multiplier: \"0.25\" }\n")
+                .replace("name: \"Nova Lite\",    input: \"0.06\",  output: \"0.24\" }", "name: \"Nova Lite\",    input: \"0.06\",  output: \"0.24\", caching: nova-read }");
+        assertThat(additive).contains("caching: nova-read");
         String version = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/yaml")
                 .body(additive).post("/api/v1/rate-cards").then().statusCode(201).extract().jsonPath().getString("version");
         // …one that changes a price may not, and versions are immutable
@@ -188,9 +205,9 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             JsonPath run = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD)
                     .post("/api/v1/unpriced/reprice").then().statusCode(200).extract().jsonPath();
-            assertThat(run.getLong("priced")).isEqualTo(1);
-            // 1M × $2/1M + 100K × $10/1M
-            assertThat(new BigDecimal(run.getString("costUsd"))).isEqualByComparingTo("3");
+            assertThat(run.getLong("priced")).isEqualTo(2);
+            // 1M × $2/1M + 100K × $10/1M = $3; Nova Lite: 1,000 × $0.06/1M + 1M reads × $0.015/1M = $0.01506
+            assertThat(new BigDecimal(run.getString("costUsd"))).isEqualByComparingTo("3.01506");
         });
         JsonPath again = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD)
                 .post("/api/v1/unpriced/reprice").then().statusCode(200).extract().jsonPath();
@@ -198,13 +215,15 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
 
         Map<String, Long> after = MeteringAcceptanceTest.outcomes();
         assertThat(after.get("read")).isEqualTo(quarantined.get("read"));
-        assertThat(after.get("unpriced")).isEqualTo(quarantined.get("unpriced") - 1);
-        assertThat(after.get("priced")).isEqualTo(quarantined.get("priced") + 1);
+        assertThat(after.get("unpriced")).isEqualTo(quarantined.get("unpriced") - 2);
+        assertThat(after.get("priced")).isEqualTo(quarantined.get("priced") + 2);
         JsonPath spend = given().get("/api/v1/spend?from=" + now.minus(1, ChronoUnit.DAYS) + "&to=" + now.plus(1, ChronoUnit.HOURS)
                 + "&source=frontier-app&groupBy=rateCardVersion").then().statusCode(200).extract().jsonPath();
         assertThat(new BigDecimal(spend.getString("totalCostUsd"))).isEqualByComparingTo("3");
         assertThat(spend.getList("groups.rateCardVersion", String.class)).containsExactly(version);
-        assertThat(given().get("/api/v1/unpriced").then().extract().jsonPath().getList("events.id")).doesNotContain(id);
+        assertThat(given().get("/api/v1/unpriced").then().extract().jsonPath().getList("events.id")).doesNotContain(id, novaId);
+        assertThat(new BigDecimal(given().get("/api/v1/spend?from=" + now.minus(1, ChronoUnit.DAYS) + "&to=" + now.plus(1, ChronoUnit.HOURS)
+                + "&source=nova-cache-app").then().statusCode(200).extract().jsonPath().getString("totalCostUsd"))).isEqualByComparingTo("0.01506");
         assertThat(kafka.readAll("bedrock.usage.priced", r -> TestKafka.value(r).contains("\"id\":\"" + id + "\""))).hasSize(1);
     }
 

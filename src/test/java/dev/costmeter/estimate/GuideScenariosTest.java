@@ -55,6 +55,16 @@ class GuideScenariosTest {
     }
 
     @Test
+    void theGuidesNovaMicroAsideIsNotWhatItsPricesGive() throws Exception {
+        Estimator.Estimate e = estimate("batch-summarization-nova-micro.yaml");
+        // batch: 6,000M × $0.0175/1M = $105 in + 1,500M × $0.07/1M = $105 out; the guide says "approximately $100"
+        assertThat(component(e, "Nova Micro batch inference").monthlyLines().get(0).costUsd()).isEqualByComparingTo("105");
+        assertThat(component(e, "Nova Micro batch inference").monthlyLines().get(1).costUsd()).isEqualByComparingTo("105");
+        assertThat(total(e, "Inference with batch")).isEqualByComparingTo("210");
+        assertThat(total(e, "Inference on demand")).isEqualByComparingTo("420");
+    }
+
+    @Test
     void customerServiceAgent() throws Exception {
         Estimator.Estimate e = estimate("customer-service-agent.yaml");
         Estimator.ComponentCost sonnet = component(e, "Claude Sonnet 4.5 inference (6 calls per interaction)");

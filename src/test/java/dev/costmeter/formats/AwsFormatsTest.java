@@ -158,6 +158,25 @@ class AwsFormatsTest {
     }
 
     @Test
+    void longContextIsDecidedOnTheWholePromptInEveryFormat() throws Exception {
+        // Sonnet 4.5, 100,000 uncached input + 150,000 cache reads + 500 output: a 250K prompt, 50K beyond 200K
+        // 50,000 × $3/1M + 50,000 × $6/1M + 150,000 × $0.30/1M + 500 × $15/1M = $0.15 + $0.30 + $0.045 + $0.0075 = $0.5025
+        String sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        UsageEvent log = decoder.decode(new String(fixture("invocation-log-converse.json"), StandardCharsets.UTF_8)
+                .replace("anthropic.claude-haiku-4-5-20251001-v1:0", sonnet).replace("\"inputTokenCount\": 2000", "\"inputTokenCount\": 100000")
+                .replace("\"cacheReadInputTokenCount\": 4000", "\"cacheReadInputTokenCount\": 150000")
+                .replace("\"cacheWriteInputTokenCount\": 2000", "\"cacheWriteInputTokenCount\": 0").getBytes(StandardCharsets.UTF_8)).event();
+        UsageEvent span = decoder.decode(new String(fixture("otel-genai-span.json"), StandardCharsets.UTF_8)
+                .replace("anthropic.claude-haiku-4-5-20251001-v1:0", sonnet).replace("\"gen_ai.usage.input_tokens\":8000", "\"gen_ai.usage.input_tokens\":250000")
+                .replace("\"gen_ai.usage.cache_read.input_tokens\":4000", "\"gen_ai.usage.cache_read.input_tokens\":150000")
+                .replace("\"gen_ai.usage.cache_creation.input_tokens\":2000", "\"gen_ai.usage.cache_creation.input_tokens\":0")
+                .getBytes(StandardCharsets.UTF_8)).event();
+        assertThat(priced(log).totalUsd()).isEqualByComparingTo("0.5025");
+        assertThat(priced(span).totalUsd()).isEqualByComparingTo("0.5025");
+        assertThat(priced(log).lines()).extracting(l -> l.dimension().id()).contains("long_context_input_tokens");
+    }
+
+    @Test
     void aBinaryModeCloudEventIsTheSameEventAsItsStructuredForm() throws Exception {
         RecordHeaders headers = new RecordHeaders();
         headers.add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));

@@ -89,6 +89,7 @@ class FeatureEventsTest {
             "bedrock.agent_hours | {\"modelId\":\"amazon.nova-act-v1:0\",\"hours\":\"soon\"} | data.hours: must be a decimal number, got \"soon\"",
             "bedrock.customization | {\"modelId\":\"m\",\"trainingTokens\":5} | data.epochs: required whole number",
             "bedrock.kb.opensearch_serverless | {\"ocus\":2} | data.hours: required decimal number",
+            "bedrock.guardrail | {\"textCharacters\":10,\"policies\":[\"content\",\"topic\",\"content\"]} | data.policies: policy \"content\" is listed twice; each policy evaluates the text once (for several automated-reasoning policies use data.automatedReasoningPolicies)",
             "bedrock.teleport | {} | unknown type \"bedrock.teleport\"; known types: bedrock.invocation, bedrock.guardrail, bedrock.flow, bedrock.rerank, bedrock.kb.generate_query, bedrock.data_automation, bedrock.prompt_routing, bedrock.prompt_optimization, bedrock.evaluation.human, bedrock.agent_hours, bedrock.customization, bedrock.provisioned_throughput, bedrock.kb.opensearch_serverless, bedrock.kb.s3_vectors, bedrock.cloudwatch_logs",
     })
     void badFeatureEventsAreRejectedWithTheFieldAtFault(String type, String data, String reason) {
@@ -101,6 +102,34 @@ class FeatureEventsTest {
         assertThat(quantities(video)).containsExactly(Map.entry(Dimension.VIDEO_SECONDS, "6"));
         assertThatThrownBy(() -> CloudEventDecoderTest.decode(event("bedrock.invocation", "{\"modelId\":\"m\"}")))
                 .hasMessage("data.usage: required JSON object (Bedrock's Converse usage), got nothing");
+    }
+
+    @Test
+    void rerankBillsTheLargerOfTheQueriesAndTheQueriesItsChunksNeed() throws Exception {
+        // "$1.00 per 1,000 queries (up to 100 document chunks per query)": 1 query over 250 chunks is 3 queries
+        UsageEvent oneQueryManyChunks = CloudEventDecoderTest.decode(event("bedrock.rerank",
+                "{\"modelId\":\"amazon.rerank-v1:0\",\"queries\":1,\"sources\":250}"));
+        assertThat(quantities(oneQueryManyChunks)).containsExactly(Map.entry(Dimension.RERANK_QUERIES, "3"));
+        assertThat(cost(oneQueryManyChunks)).isEqualByComparingTo("0.003");
+        UsageEvent manyQueriesFewChunks = CloudEventDecoderTest.decode(event("bedrock.rerank",
+                "{\"modelId\":\"amazon.rerank-v1:0\",\"queries\":5,\"sources\":120}"));
+        assertThat(quantities(manyQueriesFewChunks)).containsExactly(Map.entry(Dimension.RERANK_QUERIES, "5"));
+    }
+
+    @Test
+    void openSearchServerlessBillsTheTwoOcuFloorEvenAtZeroOcus() throws Exception {
+        // the floor applies whatever the reported OCUs: 2 OCUs × 3 h × $0.24 = $1.44
+        UsageEvent idle = CloudEventDecoderTest.decode(event("bedrock.kb.opensearch_serverless", "{\"ocus\":0,\"hours\":3}"));
+        assertThat(quantities(idle)).containsExactly(Map.entry(Dimension.OPENSEARCH_SERVERLESS_OCU_HOURS, "0"));
+        PricingResult.Priced priced = (PricingResult.Priced) PRICER.price(idle, CARD);
+        assertThat(priced.pricedEvent().lines()).singleElement().satisfies(line -> {
+            assertThat(line.quantity()).isEqualByComparingTo("6");
+            assertThat(line.costUsd()).isEqualByComparingTo("1.44");
+        });
+    }
+
+    static BigDecimal cost(UsageEvent event) {
+        return ((PricingResult.Priced) PRICER.price(event, CARD)).pricedEvent().totalUsd();
     }
 
     static UsageEvent guardrailText(int characters) throws InvalidEventException {

@@ -68,8 +68,11 @@ class PricingGuideTest {
 
         @Test
         void aSingleTokenOfTheCheapestDimensionIsAnExactFractionOfANanoDollar() {
-            // Nova Micro batch cache read: $0.035 × 0.1 × 0.5 per 1M = $0.00000000175 per token. No rounding.
-            assertThat(cost(NOVA_MICRO, "batch", Dimension.CACHE_READ_INPUT_TOKENS, 1)).isEqualTo(new BigDecimal("1.75E-9"));
+            // Claude 3 Haiku batch cache read: $0.25 × 0.1 × 0.5 per 1M = $0.0000000125 per token. No rounding.
+            assertThat(cost("anthropic.claude-3-haiku-20240307-v1:0", "batch", Dimension.CACHE_READ_INPUT_TOKENS, 1))
+                    .isEqualTo(new BigDecimal("1.25E-8"));
+            // Nova Micro batch input: $0.035 × 0.5 per 1M
+            assertThat(cost(NOVA_MICRO, "batch", Dimension.INPUT_TOKENS, 1)).isEqualTo(new BigDecimal("1.75E-8"));
         }
     }
 
@@ -129,6 +132,41 @@ class PricingGuideTest {
         }
 
         @Test
+        void cachePricesBelongToClaudeModelsAndNoOtherFamilyBorrowsThem() {
+            // The guide prices caching for Claude only; Nova caching exists but has no price; no other family's is priced.
+            for (String model : List.of(NOVA_LITE, NOVA_MICRO, "meta.llama2-13b-chat-v1", "deepseek.v3.2", "mistral.mistral-large-3-675b-instruct")) {
+                PricingResult result = price(call(model, "default").input(1000).cacheRead(5000));
+                assertThat(result).as(model).isInstanceOf(PricingResult.Unpriced.class);
+                assertThat(((PricingResult.Unpriced) result).reason())
+                        .isEqualTo("rate card 2026-02 has no price for cache_read_input_tokens of model '" + model + "'");
+            }
+            // Claude 3 Haiku has 5-minute caching: 1M writes × $0.25 × 1.25 = $0.3125
+            assertThat(cost("anthropic.claude-3-haiku-20240307-v1:0", "default", Dimension.CACHE_WRITE_5M_INPUT_TOKENS, 1_000_000))
+                    .isEqualByComparingTo("0.3125");
+        }
+
+        @Test
+        void theOneHourWriteExistsOnlyForSonnet45Haiku45AndOpus45() {
+            // Opus 4.5: 1M × $5 × 2.0 = $10
+            assertThat(cost("anthropic.claude-opus-4-5-20251101-v1:0", "default", Dimension.CACHE_WRITE_1H_INPUT_TOKENS, 1_000_000))
+                    .isEqualByComparingTo("10");
+            for (String model : List.of("anthropic.claude-opus-4-6-v1", "anthropic.claude-sonnet-4-6", "anthropic.claude-3-haiku-20240307-v1:0")) {
+                PricingResult result = price(call(model, "default").input(1000).write1h(2000));
+                assertThat(((PricingResult.Unpriced) result).reason()).as(model).contains("cache_write_1h_input_tokens").contains(model);
+            }
+        }
+
+        @Test
+        void aLaterCardCanPriceNovaCachingWithoutACodeChange() {
+            RateCard withNovaCache = RateCardLoader.parse(RateCardLoaderTest.VALID
+                    .replace("crossRegionPrefixes:", "cachingRules: { nova: { cache_read_input_tokens: { basedOn: input, multiplier: \"0.25\" } } }\ncrossRegionPrefixes:")
+                    .replace("aliases: [\"m1-alias\"]", "aliases: [\"m1-alias\"], caching: nova"));
+            UsageEvent event = call("m1", "default").cacheRead(1_000_000).build();
+            // 1M reads × $2.00 × 0.25 = $0.50
+            assertThat(((PricingResult.Priced) PRICER.price(event, withNovaCache)).pricedEvent().totalUsd()).isEqualByComparingTo("0.5");
+        }
+
+        @Test
         void aCallWithEveryKindOfToken() {
             // Haiku 4.5: 1,500 in $0.0015 + 300 out $0.0015 + 4,000 read $0.0004 + 2,000 5m writes $0.0025 + 1,000 1h writes $0.002
             PricedEvent priced = priced(call(HAIKU_45, "default").input(1500).output(300).cacheRead(4000).write5m(2000).write1h(1000));
@@ -146,6 +184,21 @@ class PricingGuideTest {
                 PricedEvent priced = priced(call(prefix + HAIKU_45, "default").input(2000).output(500));
                 assertThat(priced.totalUsd()).as(prefix).isEqualByComparingTo("0.0045");
                 assertThat(priced.baseModelId()).isEqualTo(HAIKU_45);
+            }
+        }
+
+        @Test
+        void aGeographicProfileWithoutARegionIsQuarantinedNotPricedInUsEast() {
+            for (String prefix : List.of("eu.", "apac.", "jp.", "au.")) {
+                PricingResult result = price(call(prefix + HAIKU_45, "default").region(null).input(2000).output(500));
+                assertThat(((PricingResult.Unpriced) result).reason()).as(prefix)
+                        .isEqualTo("model '" + prefix + HAIKU_45 + "' is a geographic cross-region inference profile (" + prefix
+                                + "): the request ran in one of its regions, not in the card's default region us-east-1; send data.region with the event");
+            }
+            // us. and global. without a region: the card's default region, at the base price ("~10% on select models" names none)
+            for (String prefix : List.of("us.", "global.")) {
+                assertThat(priced(call(prefix + HAIKU_45, "default").region(null).input(2000).output(500)).totalUsd()).as(prefix)
+                        .isEqualByComparingTo("0.0045");
             }
         }
 
@@ -229,6 +282,49 @@ class PricingGuideTest {
         void modelsWithoutA1mWindowHaveNoSurcharge() {
             // Haiku 4.5 has no long-context rule in the card: 300,000 × $1/1M
             assertThat(priced(call(HAIKU_45, "default").input(300_000)).totalUsd()).isEqualByComparingTo("0.30");
+        }
+
+        @Test
+        void theWholePromptCountsTowardsTheThresholdNotOnlyUncachedInput() {
+            // 100K new input + 150K cache reads = a 250K prompt: 50K beyond 200K, taken from the uncached input
+            // 50,000 × $3/1M = $0.15 + 50,000 × $6/1M = $0.30 + 150,000 cache reads × $0.30/1M = $0.045
+            PricedEvent priced = priced(call(SONNET_45, "default").input(100_000).cacheRead(150_000));
+            assertThat(line(priced, Dimension.INPUT_TOKENS).quantity()).isEqualByComparingTo("50000");
+            assertThat(line(priced, Dimension.LONG_CONTEXT_INPUT_TOKENS).quantity()).isEqualByComparingTo("50000");
+            assertThat(line(priced, Dimension.CACHE_READ_INPUT_TOKENS).quantity()).isEqualByComparingTo("150000");
+            assertThat(priced.totalUsd()).isEqualByComparingTo("0.495");
+        }
+
+        @Test
+        void theExcessIsTheTailOfThePromptEachAtTwiceItsOwnPrice() {
+            // [200K reads][40K 1h writes][30K 5m writes][10K input] = 280K: the last 80K are input, 5m and 1h writes
+            // 10,000 × $6/1M = $0.06; 30,000 × $7.50/1M = $0.225; 40,000 × $12/1M = $0.48; 200,000 reads × $0.30/1M = $0.06
+            PricedEvent priced = priced(call(SONNET_45, "default").input(10_000).write5m(30_000).write1h(40_000).cacheRead(200_000));
+            assertThat(priced.lines()).extracting(CostLine::dimension).containsExactlyInAnyOrder(Dimension.LONG_CONTEXT_INPUT_TOKENS,
+                    Dimension.LONG_CONTEXT_CACHE_WRITE_5M_INPUT_TOKENS, Dimension.LONG_CONTEXT_CACHE_WRITE_1H_INPUT_TOKENS,
+                    Dimension.CACHE_READ_INPUT_TOKENS);
+            assertThat(line(priced, Dimension.LONG_CONTEXT_CACHE_WRITE_5M_INPUT_TOKENS).unitPriceUsd()).isEqualByComparingTo("0.0000075");
+            assertThat(line(priced, Dimension.LONG_CONTEXT_CACHE_WRITE_1H_INPUT_TOKENS).unitPriceUsd()).isEqualByComparingTo("0.000012");
+            assertThat(priced.totalUsd()).isEqualByComparingTo("0.825");
+            // a prompt of cache reads alone: 300K reads, the last 100K at 2 × $0.30/1M
+            // 200,000 × $0.30/1M = $0.06 + 100,000 × $0.60/1M = $0.06
+            PricedEvent reads = priced(call(SONNET_45, "default").cacheRead(300_000).output(0));
+            assertThat(line(reads, Dimension.LONG_CONTEXT_CACHE_READ_INPUT_TOKENS).quantity()).isEqualByComparingTo("100000");
+            assertThat(reads.totalUsd()).isEqualByComparingTo("0.12");
+        }
+
+        @Test
+        void aPromptOfExactly200kWithCacheIsNotLongContext() {
+            // 100,000 × $3/1M = $0.30 + 100,000 reads × $0.30/1M = $0.03
+            PricedEvent priced = priced(call(SONNET_45, "default").input(100_000).cacheRead(100_000));
+            assertThat(priced.lines()).extracting(CostLine::dimension).noneMatch(Dimension::isLongContext);
+            assertThat(priced.totalUsd()).isEqualByComparingTo("0.33");
+        }
+
+        @Test
+        void theTierStillMultipliesLongContextCacheTokens() {
+            // batch: 50,000 reads beyond 200K × $0.30 × 2 × 0.5 /1M = $0.015 + 200,000 × $0.15/1M = $0.03
+            assertThat(priced(call(SONNET_45, "batch").cacheRead(250_000)).totalUsd()).isEqualByComparingTo("0.045");
         }
 
         @Test

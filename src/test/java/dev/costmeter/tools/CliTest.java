@@ -53,6 +53,31 @@ class CliTest {
     }
 
     @Test
+    void theExamplesOfThePricingRulesPriceAsTheReadmeSays() throws Exception {
+        int code = cli.run(new String[] {"price", "examples/pricing-rules.jsonl"}, new ByteArrayInputStream(new byte[0]));
+
+        assertThat(code).isEqualTo(1);
+        java.util.Map<String, String> costs = new java.util.HashMap<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+            JsonNode priced = JSON.readTree(line);
+            costs.put(priced.get("id").asText(), priced.get("cost_usd").asText());
+        }
+        assertThat(costs).containsOnly(
+                java.util.Map.entry("haiku45-1h-write", "0.0055"),
+                java.util.Map.entry("long-context-whole-prompt", "0.495"),
+                java.util.Map.entry("long-context-tail", "0.825"),
+                java.util.Map.entry("opensearch-zero-ocus", "1.44"),
+                java.util.Map.entry("rerank-queries-and-sources", "0.003"),
+                java.util.Map.entry("global-profile-without-region", "0.0045"));
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("line 1: unpriced (id nova-cache-read): rate card 2026-02 has no price for cache_read_input_tokens of model 'amazon.nova-lite-v1:0'")
+                .contains("line 2: unpriced (id opus46-1h-write): rate card 2026-02 has no price for cache_write_1h_input_tokens")
+                .contains("line 8: invalid: data.policies: policy \"content\" is listed twice")
+                .contains("line 9: unpriced (id eu-profile-without-region): model 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' is a geographic")
+                .contains("priced 6 event(s), total 2.773 USD; 4 line(s) could not be priced");
+    }
+
+    @Test
     void priceReadsAwsFormatsToo() throws Exception {
         StringBuilder input = new StringBuilder();
         for (String fixture : List.of("invocation-log-converse.json", "otel-genai-span.json", "invocation-log-nova-reel.json")) {
