@@ -107,7 +107,8 @@ public class BudgetEvaluator {
         producer = kafka.outputProducer();
         long every = config.budgets().evaluateInterval().toMillis();
         scheduler = Daemons.scheduler("costmeter-budgets");
-        scheduler.scheduleWithFixedDelay(this::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
+        // At once: the gauges exist from the start, so a restart does not resolve the budget alerts in Prometheus.
+        scheduler.scheduleWithFixedDelay(this::evaluateQuietly, 0, every, TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -160,8 +161,7 @@ public class BudgetEvaluator {
         Instant end = period.end(start);
         BigDecimal spentUsd = store.spend(budget.scope(), start, end);
         Map<String, BigDecimal> rates = new LinkedHashMap<>();
-        List<BigDecimal> inWindows = store.spendSince(budget.scope(),
-                Arrays.stream(BurnRate.WINDOWS).map(now::minus).toList(), now.plus(Duration.ofMinutes(1)));
+        List<BigDecimal> inWindows = store.spendInWindows(budget.scope(), Arrays.stream(BurnRate.WINDOWS).map(now::minus).toList(), now);
         for (int i = 0; i < BurnRate.WINDOWS.length; i++) {
             Duration window = BurnRate.WINDOWS[i];
             rates.put(BurnRate.label(window), BurnRate.of(inWindows.get(i), window, budget.amountUsd(), start, end));

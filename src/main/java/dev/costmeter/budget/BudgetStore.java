@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -39,6 +40,13 @@ public class BudgetStore {
 
     @Inject
     AgroalDataSource dataSource;
+
+    private Duration bucket;
+
+    @Inject
+    void bucket(dev.costmeter.config.CostmeterConfig config) {
+        this.bucket = config.aggregation().bucket();
+    }
 
     public List<Budget> list() throws SQLException {
         return select("select * from budget order by name", null);
@@ -84,31 +92,23 @@ public class BudgetStore {
     }
 
     /**
-     * Exact spend in the scope of the buckets starting from each of {@code starts} until {@code to},
-     * in one scan (the burn-rate windows).
+     * Spend in the scope over exactly each window {@code [start, now)}: the buckets inside it, and the
+     * share of the bucket it starts in (see {@link BurnRate#spendInWindow}). One scan for all windows.
      */
-    public List<BigDecimal> spendSince(Budget.Scope scope, List<Instant> starts, Instant to) throws SQLException {
-        Instant earliest = starts.stream().min(Instant::compareTo).orElseThrow();
-        StringBuilder sql = new StringBuilder("select ");
-        for (int i = 0; i < starts.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append("coalesce(sum(cost_usd) filter (where bucket_start >= ?), 0)");
-        }
-        sql.append(" from spend_aggregate where bucket_start >= ? and bucket_start < ?").append(scopeFilter(scope));
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql.toString())) {
-            int p = 1;
-            for (Instant start : starts) {
-                s.setTimestamp(p++, Timestamp.from(start));
-            }
-            bind(s, p, scope, earliest, to);
-            List<BigDecimal> sums = new ArrayList<>(starts.size());
+    public List<BigDecimal> spendInWindows(Budget.Scope scope, List<Instant> starts, Instant now) throws SQLException {
+        Instant earliest = starts.stream().min(Instant::compareTo).orElseThrow().minus(bucket);
+        java.util.NavigableMap<Instant, BigDecimal> buckets = new java.util.TreeMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("select bucket_start, sum(cost_usd) from spend_aggregate where bucket_start > ? "
+                     + "and bucket_start <= ?" + scopeFilter(scope) + " group by 1")) {
+            bind(s, scope, earliest, now);
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                for (int i = 1; i <= starts.size(); i++) {
-                    sums.add(rs.getBigDecimal(i));
+                while (rs.next()) {
+                    buckets.put(rs.getTimestamp(1).toInstant(), rs.getBigDecimal(2));
                 }
             }
-            return sums;
         }
+        return starts.stream().map(start -> BurnRate.spendInWindow(buckets, start, bucket)).toList();
     }
 
     /** Spend in the scope by UTC day, for the days in [from, to). */
@@ -125,6 +125,21 @@ public class BudgetStore {
             }
         }
         return daily;
+    }
+
+    /** Threshold alerts published since an instant, by threshold ("50", "100", "forecast" …). */
+    public Map<String, Long> alertsPublishedSince(Instant since) throws SQLException {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("select threshold, count(*) from budget_alert where fired_at >= ? group by threshold")) {
+            s.setTimestamp(1, Timestamp.from(since));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return counts;
     }
 
     public List<Alert> alerts(UUID budget, Instant periodStart) throws SQLException {

@@ -25,6 +25,28 @@ public final class BurnRate {
         return spentInWindow.multiply(periodSeconds).divide(windowSeconds.multiply(amountUsd), MathContext.DECIMAL64);
     }
 
+    /**
+     * Spend over exactly {@code [windowStart, now)} from bucketed spend: every bucket that starts in
+     * the window counts whole (the current one holds only what happened so far), and the bucket the
+     * window starts in counts for the share of it inside the window — spend within a bucket taken as
+     * even. Counting only the buckets that start inside the window, but dividing by the whole window,
+     * read a 5-minute burn up to 20% low (44% four and a half minutes after a burst).
+     *
+     * @param bucketSpend spend by bucket start, for buckets starting after {@code windowStart − bucket}
+     */
+    public static BigDecimal spendInWindow(java.util.NavigableMap<Instant, BigDecimal> bucketSpend, Instant windowStart, Duration bucket) {
+        BigDecimal spend = BigDecimal.ZERO;
+        for (java.util.Map.Entry<Instant, BigDecimal> b : bucketSpend.tailMap(windowStart.minus(bucket), false).entrySet()) {
+            if (!b.getKey().isBefore(windowStart)) {
+                spend = spend.add(b.getValue());
+            } else { // the bucket the window starts in: the part after windowStart
+                long inside = Duration.between(windowStart, b.getKey().plus(bucket)).toMillis();
+                spend = spend.add(b.getValue().multiply(BigDecimal.valueOf(inside)).divide(BigDecimal.valueOf(bucket.toMillis()), MathContext.DECIMAL64));
+            }
+        }
+        return spend;
+    }
+
     /** The label of a window: 5m, 30m, 1h, 6h. */
     public static String label(Duration window) {
         return window.toMinutes() < 60 ? window.toMinutes() + "m" : window.toHours() + "h";

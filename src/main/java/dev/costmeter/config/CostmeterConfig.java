@@ -205,6 +205,10 @@ public interface CostmeterConfig {
          */
         @WithDefault("2000")
         int maxSeries();
+
+        /** How often the spend, outcome and alert gauges are read again from PostgreSQL. */
+        @WithDefault("PT15S")
+        Duration ledgerRefreshInterval();
     }
 
     interface RateCards {

@@ -137,10 +137,27 @@ public class SpendMetrics {
                 .description("Model calls per completed user interaction (events sharing an interactionId)")
                 .serviceLevelObjectives(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50)
                 .tag("source", label).register(registry).record(modelCalls);
-        DistributionSummary.builder("costmeter.interaction.cost").baseUnit("usd")
-                .description("Cost in USD per completed user interaction")
-                .serviceLevelObjectives(0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5)
-                .tag("source", label).register(registry).record(costUsd.doubleValue());
+        // In micro-dollars: a summary's histogram counts whole units, so in dollars every interaction
+        // under $1 fell into one bucket. 1-2-5 buckets from $0.000001 to $100 resolve fractions of a cent.
+        DistributionSummary.builder("costmeter.interaction.cost").baseUnit("microusd")
+                .description("Cost per completed user interaction, in millionths of a USD (divide by 1e6 for dollars)")
+                .serviceLevelObjectives(INTERACTION_COST_BUCKETS_MICRO_USD)
+                .tag("source", label).register(registry).record(costUsd.movePointRight(6).doubleValue());
+    }
+
+    /** Upper bounds of the interaction cost buckets, in micro-dollars: 1, 2, 5, 10 … 100,000,000 ($100). */
+    public static final double[] INTERACTION_COST_BUCKETS_MICRO_USD = oneTwoFive(1, 100_000_000);
+
+    static double[] oneTwoFive(long from, long to) {
+        java.util.List<Double> bounds = new java.util.ArrayList<>();
+        for (long decade = from; decade <= to; decade *= 10) {
+            for (int step : new int[] {1, 2, 5}) {
+                if (decade * step <= to) {
+                    bounds.add((double) (decade * step));
+                }
+            }
+        }
+        return bounds.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     public void recordFlushFailure() {

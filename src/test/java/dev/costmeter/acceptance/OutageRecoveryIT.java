@@ -8,6 +8,7 @@ import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.testing.PrivatePostgres;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
+import dev.costmeter.testing.PackagedService;
 import dev.costmeter.testing.RestartableKafkaBroker;
 import dev.costmeter.tools.SyntheticUsage;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,11 +21,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -34,7 +31,6 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OutageRecoveryIT {
 
-    static final String VIEWER_PASSWORD = "outage-it-viewer";
     static final Duration POSTGRES_DOWN = Duration.ofSeconds(30);
 
-    final HttpClient http = HttpClient.newHttpClient();
     final SyntheticUsage usage = new SyntheticUsage(11, "outage", Instant.parse("2026-03-01T00:00:00Z"), 1_000_000);
     final CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(65536, 1_000_000_000L, Duration.ofHours(1)),
             Clock.systemUTC());
@@ -63,16 +57,15 @@ class OutageRecoveryIT {
     final Pricer pricer = new Pricer();
     PrivatePostgres postgres;
     RestartableKafkaBroker broker;
-    Process service;
+    PackagedService service;
     String dbUrl;
-    int port;
     int published;
     BigDecimal expectedTotal = BigDecimal.ZERO;
 
     @AfterEach
     void stop() {
         if (service != null) {
-            service.destroyForcibly();
+            service.close();
         }
         if (broker != null) {
             broker.close();
@@ -165,34 +158,16 @@ class OutageRecoveryIT {
     }
 
     void startService() throws Exception {
-        port = RealKafkaBroker.freePort();
-        // -Dcostmeter.it.app and -Dcostmeter.it.options run this test against another build (e.g. one from before the fix)
-        List<String> command = new java.util.ArrayList<>(List.of(CrashRecoveryIT.javaBinary(), "-Xmx512m"));
-        command.addAll(List.of(System.getProperty("costmeter.it.options", "-Dcostmeter.kafka.unreachable-grace=PT5S "
-                + "-Dcostmeter.kafka.health-check-interval=PT1S -Dcostmeter.aggregation.max-retry-backoff=PT4S").split("\\s+")));
-        command.removeIf(String::isBlank);
-        command.addAll(List.of("-jar", System.getProperty("costmeter.it.app", "target/quarkus-app/quarkus-run.jar")));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(new File("target/outage-recovery-it.log"));
-        builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
-        builder.environment().put("COSTMETER_DB_URL", dbUrl);
-        builder.environment().put("COSTMETER_VIEWER_PASSWORD", VIEWER_PASSWORD);
-        builder.environment().put("PORT", String.valueOf(port));
-        service = builder.start();
-        await("the service answers", Duration.ofSeconds(60), () -> {
-            try {
-                return get("/q/health/live").statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        // -Dcostmeter.it.options (with -Dcostmeter.it.app) runs this test against another build, e.g. one from before the fix
+        List<String> options = List.of(System.getProperty("costmeter.it.options", "-Dcostmeter.kafka.unreachable-grace=PT5S "
+                + "-Dcostmeter.kafka.health-check-interval=PT1S -Dcostmeter.aggregation.max-retry-backoff=PT4S").split("\\s+"))
+                .stream().filter(o -> !o.isBlank()).toList();
+        service = new PackagedService(Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(), "COSTMETER_DB_URL", dbUrl),
+                options, "outage-recovery-it").start();
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("viewer:" + VIEWER_PASSWORD).getBytes()))
-                .build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
+        return service.get(path);
     }
 
     long lag() throws Exception {
@@ -229,18 +204,7 @@ class OutageRecoveryIT {
         return DriverManager.getConnection(dbUrl, "postgres", "");
     }
 
-    static void await(String what, Duration timeout, ThrowingCondition condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.holds()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("not within " + timeout + ": " + what);
-    }
-
-    interface ThrowingCondition {
-        boolean holds() throws Exception;
+    static void await(String what, Duration timeout, PackagedService.Waiting.Condition condition) throws Exception {
+        PackagedService.Waiting.until(what, timeout, condition);
     }
 }

@@ -1,0 +1,171 @@
+package dev.costmeter.metrics;
+
+import dev.costmeter.aggregation.EventOutcome;
+import dev.costmeter.budget.BudgetStore;
+import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.storage.SpendLedger;
+import dev.costmeter.storage.SpendQuery;
+import dev.costmeter.support.Daemons;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The figures the spend panels show, read from PostgreSQL rather than summed from counters:
+ * Prometheus' {@code increase()} cannot see a counter's first step (a source's first spend, the
+ * first spend after a restart), so a panel built on it under-reports. These gauges are the ledger
+ * itself, the same on every instance and across restarts (dashboards take {@code max by} the labels):
+ * <ul>
+ *   <li>{@code costmeter_spend_window_usd{window, source, model, dimension, tier}} and
+ *       {@code costmeter_usage_window_units{…}}: spend and usage in the buckets that start in the last
+ *       hour ({@code window="1h"}) or day ({@code "1d"}), exactly what {@code /api/v1/spend} answers for
+ *       {@code from=now−window, to=now};</li>
+ *   <li>{@code costmeter_events_ledger{outcome}}: records read by outcome since the ledger began (a
+ *       panel takes the difference over its range);</li>
+ *   <li>{@code costmeter_budget_alerts_window{window="1d", threshold}}: alerts published in the last day.</li>
+ * </ul>
+ * Labels are bounded as the counters' are, deterministically (the dearest sources and models of the
+ * window keep their names, the rest are "other"), so that every instance exports the same series.
+ * Counters stay for rates ({@code rate()} over minutes).
+ */
+@ApplicationScoped
+public class LedgerGauges {
+
+    private static final Logger LOG = Logger.getLogger(LedgerGauges.class);
+    /** The windows of the spend gauges, by label. */
+    public static final Map<String, Duration> WINDOWS = Map.of("1h", Duration.ofHours(1), "1d", Duration.ofDays(1));
+
+    @Inject
+    SpendQuery query;
+    @Inject
+    SpendLedger ledger;
+    @Inject
+    BudgetStore budgets;
+    @Inject
+    MeterRegistry registry;
+    @Inject
+    CostmeterConfig config;
+
+    private MultiGauge windowCost;
+    private MultiGauge windowUsage;
+    private MultiGauge outcomes;
+    private MultiGauge alerts;
+    private ScheduledExecutorService scheduler;
+
+    private record Labels(String window, String source, String model, String dimension, String tier) {
+        Tags tags() {
+            return Tags.of("window", window, "source", source, "model", model, "dimension", dimension, "tier", tier);
+        }
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        windowCost = MultiGauge.builder("costmeter.spend.window").baseUnit("usd")
+                .description("Spend in the buckets that start in the window (last 1h or 1d), from PostgreSQL: what the spend API answers")
+                .register(registry);
+        windowUsage = MultiGauge.builder("costmeter.usage.window").baseUnit("units")
+                .description("Units used in the buckets that start in the window (last 1h or 1d), from PostgreSQL").register(registry);
+        outcomes = MultiGauge.builder("costmeter.events.ledger")
+                .description("Records read by outcome since the ledger began, from PostgreSQL (same on every instance)").register(registry);
+        alerts = MultiGauge.builder("costmeter.budget.alerts.window")
+                .description("Budget threshold alerts published in the window, from PostgreSQL").register(registry);
+        scheduler = Daemons.scheduler("costmeter-ledger-gauges");
+        long every = config.metrics().ledgerRefreshInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, every, TimeUnit.MILLISECONDS); // at once: gauges exist from the start
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh(Instant.now());
+        } catch (Exception e) {
+            LOG.warnf("could not read the ledger gauges from PostgreSQL (%s); they keep their last values", e.getMessage());
+        }
+    }
+
+    synchronized void refresh(Instant now) throws Exception {
+        List<MultiGauge.Row<?>> cost = new ArrayList<>();
+        List<MultiGauge.Row<?>> usage = new ArrayList<>();
+        for (Map.Entry<String, Duration> window : WINDOWS.entrySet()) {
+            // Buckets that start in [now − window, now]: the API's from=now−window, to=now (the current bucket included).
+            List<SpendQuery.Row> rows = query.totals(now.minus(window.getValue()), now.plusMillis(1),
+                    List.of("source", "model", "dimension", "tier"), Map.of());
+            bounded(window.getKey(), rows).forEach((labels, sums) -> {
+                cost.add(MultiGauge.Row.of(labels.tags(), sums[0].doubleValue()));
+                usage.add(MultiGauge.Row.of(labels.tags(), sums[1].doubleValue()));
+            });
+        }
+        windowCost.register(cost, true);
+        windowUsage.register(usage, true);
+
+        Map<EventOutcome, Long> totals = ledger.outcomeTotals();
+        List<MultiGauge.Row<?>> outcomeRows = new ArrayList<>();
+        for (EventOutcome outcome : EventOutcome.values()) {
+            outcomeRows.add(MultiGauge.Row.of(Tags.of("outcome", outcome.label()), totals.getOrDefault(outcome, 0L)));
+        }
+        outcomes.register(outcomeRows, true);
+
+        List<MultiGauge.Row<?>> alertRows = new ArrayList<>();
+        budgets.alertsPublishedSince(now.minus(WINDOWS.get("1d")))
+                .forEach((threshold, n) -> alertRows.add(MultiGauge.Row.of(Tags.of("window", "1d", "threshold", threshold), n)));
+        alerts.register(alertRows, true);
+    }
+
+    /**
+     * The window's rows under the label limits: the dearest sources and models keep their names
+     * (ties by name, so every instance agrees), the rest are "other"; past the series cap, all "other".
+     */
+    private Map<Labels, BigDecimal[]> bounded(String window, List<SpendQuery.Row> rowsByCostDescending) {
+        Set<String> sources = new HashSet<>();
+        Set<String> models = new HashSet<>();
+        Map<String, BigDecimal> costBySource = new LinkedHashMap<>();
+        Map<String, BigDecimal> costByModel = new LinkedHashMap<>();
+        for (SpendQuery.Row row : rowsByCostDescending) {
+            costBySource.merge(row.group().get("source"), row.costUsd(), BigDecimal::add);
+            costByModel.merge(row.group().get("model"), row.costUsd(), BigDecimal::add);
+        }
+        top(costBySource, config.metrics().maxSources(), sources);
+        top(costByModel, config.metrics().maxModels(), models);
+        SeriesCap<Labels> cap = new SeriesCap<>(config.metrics().maxSeries(),
+                new Labels(window, LabelLimiter.OTHER, LabelLimiter.OTHER, LabelLimiter.OTHER, LabelLimiter.OTHER));
+        Map<Labels, BigDecimal[]> bounded = new LinkedHashMap<>();
+        for (SpendQuery.Row row : rowsByCostDescending) {
+            String source = row.group().get("source");
+            String model = row.group().get("model");
+            Labels labels = cap.limit(new Labels(window, sources.contains(source) ? source : LabelLimiter.OTHER,
+                    models.contains(model) ? model : LabelLimiter.OTHER, row.group().get("dimension"), row.group().get("tier")));
+            BigDecimal[] sums = bounded.computeIfAbsent(labels, l -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+            sums[0] = sums[0].add(row.costUsd());
+            sums[1] = sums[1].add(row.quantity());
+        }
+        return bounded;
+    }
+
+    private static void top(Map<String, BigDecimal> cost, int n, Set<String> into) {
+        cost.entrySet().stream()
+                .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(n).forEach(e -> into.add(e.getKey()));
+    }
+}

@@ -1,0 +1,316 @@
+package dev.costmeter.acceptance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costmeter.metrics.SpendMetrics;
+import dev.costmeter.testing.PackagedService;
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import dev.costmeter.tools.SyntheticUsage;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.costmeter.testing.PackagedService.Waiting.until;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The money and count panels of the dashboards show what the ledger holds. A real Prometheus scrapes
+ * the packaged service through two waves of traffic with a restart between them and a source that
+ * appears for the first time in the second; then every money and count panel's query, taken from the
+ * dashboard files, is compared with the spend API or PostgreSQL for the same range. Tolerance: the
+ * panels are doubles, so |panel − ledger| ≤ 1e-9 × max(1, |ledger|).
+ */
+class DashboardValuesIT {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String DB_URL = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_dashboards_it");
+
+    final HttpClient http = HttpClient.newHttpClient();
+    RealKafkaBroker.Broker broker;
+    PackagedService service;
+    Process prometheus;
+    int published;
+
+    @AfterEach
+    void stop() {
+        if (prometheus != null) {
+            prometheus.destroy();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void everyMoneyAndCountPanelEqualsTheLedgerAcrossARestartAndANewSource(@TempDir Path dir) throws Exception {
+        broker = RealKafkaBroker.startBroker();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("bedrock.usage", 4, (short) 1))).all().get();
+        }
+        freshDatabase();
+        service = new PackagedService(Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(), "COSTMETER_DB_URL", DB_URL),
+                List.of("-Dcostmeter.metrics.ledger-refresh-interval=PT1S", "-Dcostmeter.budgets.evaluate-interval=PT1S",
+                        "-Dcostmeter.interactions.idle-timeout=PT2S", "-Dcostmeter.interactions.check-interval=PT0.5S"),
+                "dashboard-values-it").start();
+        String api = startPrometheus(dir, service.port());
+        assertThat(service.postAsAdmin("/api/v1/budgets", "{\"name\":\"dashboards it\",\"scope\":{\"source\":\"support-bot\"},"
+                + "\"period\":\"month\",\"amountUsd\":\"0.05\"}").statusCode()).isEqualTo(201);
+
+        // Wave 1, then a restart, then wave 2 with a source never seen before
+        publishWave(1, List.of());
+        until("wave 1 read", Duration.ofSeconds(90), () -> read() >= published);
+        Thread.sleep(3000); // scraped before the restart
+        service.stop();
+        service.start();
+        String newcomer = "{\"specversion\":\"1.0\",\"id\":\"new-%d\",\"source\":\"newcomer-app\",\"type\":\"bedrock.invocation\","
+                + "\"time\":\"" + Instant.now() + "\",\"data\":{\"modelId\":\"anthropic.claude-opus-4-6-v1\",\"usage\":{\"inputTokens\":100000,\"outputTokens\":0}}}";
+        publishWave(2, List.of(newcomer.formatted(1), newcomer.formatted(2), newcomer.formatted(3), "not json", "{\"nope\":1}"));
+        until("wave 2 read", Duration.ofSeconds(90), () -> read() >= published);
+        Thread.sleep(6000); // the gauges refresh (1 s), interactions go idle (2 s) and are observed, Prometheus scrapes (1 s)
+
+        Instant now = Instant.now();
+        JsonNode hour = spend(now.minus(Duration.ofHours(1)), now, "source,model,dimension,tier");
+        JsonNode day = spend(now.minus(Duration.ofDays(1)), now, "source");
+        Map<String, Map<String, String>> panels = panelQueries();
+        Map<String, BigDecimal> byModel = sum(hour, "model");
+        assertThat(byModel).isNotEmpty();
+
+        assertPanel(api, panels.get("costmeter-spend").get("Spend rate, last hour ($/h)"), null, Map.of("", total(hour)));
+        assertPanel(api, panels.get("costmeter-spend").get("Spend by model, last hour"), "model", byModel);
+        assertPanel(api, panels.get("costmeter-spend").get("Spend by billing dimension, last hour"), "dimension", sum(hour, "dimension"));
+        Map<String, BigDecimal> tiers = sum(hour, "tier");
+        tiers.remove("");
+        assertPanel(api, panels.get("costmeter-spend").get("Service tier mix, last hour"), "tier", tiers);
+        Map<String, BigDecimal> topSources = top(sum(day, "source"), 10);
+        assertThat(topSources).containsKey("newcomer-app"); // 3 × 100,000 × $15/1M = $4.50: among the ten dearest applications
+        assertPanel(api, panels.get("costmeter-spend").get("Top spenders, last 24 h"), "source", topSources);
+        Map<String, BigDecimal> dimensions = sum(hour, "dimension");
+        BigDecimal savings = dimensions.getOrDefault("cache_read_input_tokens", BigDecimal.ZERO).multiply(BigDecimal.valueOf(9))
+                .subtract(dimensions.getOrDefault("cache_write_5m_input_tokens", BigDecimal.ZERO).multiply(new BigDecimal("0.2")))
+                .subtract(dimensions.getOrDefault("cache_write_1h_input_tokens", BigDecimal.ZERO).multiply(new BigDecimal("0.5")));
+        assertPanel(api, panels.get("costmeter-spend").get("Cache savings, last hour"), null, Map.of("", savings));
+        Instant today = LocalDate.ofInstant(now, ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant month = LocalDate.ofInstant(now, ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        assertPanel(api, panels.get("costmeter-spend").get("Spend today (UTC)"), null, Map.of("", total(spend(today, now.plusSeconds(60), null))));
+        assertPanel(api, panels.get("costmeter-spend").get("Spend this month"), null, Map.of("", total(spend(month, now.plusSeconds(60), null))));
+
+        Map<String, BigDecimal> outcomes = new TreeMap<>();
+        sql("select outcome, events from event_outcome_total where outcome in ('invalid', 'conflict', 'unpriced')")
+                .forEach((outcome, n) -> outcomes.put(outcome, new BigDecimal(n)));
+        outcomes.putIfAbsent("conflict", BigDecimal.ZERO);
+        outcomes.putIfAbsent("unpriced", BigDecimal.ZERO);
+        assertThat(outcomes.get("invalid")).isEqualByComparingTo("2");
+        assertPanel(api, panels.get("costmeter-pipeline").get("DLQ, conflicting and unpriced records, last hour"), "outcome", outcomes);
+        assertPanel(api, panels.get("costmeter-pipeline").get("Failed commits, last hour"), null, Map.of("", BigDecimal.ZERO));
+
+        Map<String, BigDecimal> alerts = new TreeMap<>();
+        sql("select threshold, count(*) from budget_alert group by threshold").forEach((t, n) -> alerts.put(t, new BigDecimal(n)));
+        assertThat(alerts).containsKeys("50", "80", "100");
+        assertPanel(api, panels.get("costmeter-budgets").get("Threshold alerts published, last 24 h"), "threshold", alerts);
+        JsonNode status = JSON.readTree(service.get("/api/v1/budgets").body()).get(0);
+        JsonNode figures = JSON.readTree(service.get("/api/v1/budgets/" + status.get("id").asText() + "/status").body());
+        assertPanel(api, panels.get("costmeter-budgets").get("Spent vs amount"), "budget",
+                Map.of("dashboards it", new BigDecimal(figures.get("spentUsd").asText())));
+
+        // The cost per interaction resolves below a dollar: the panel's p90 lies in the bucket of the API's p90 (or next to it)
+        JsonNode interactions = JSON.readTree(service.get("/api/v1/interactions?source=onboarding-agent&from="
+                + now.minus(Duration.ofHours(1)) + "&to=" + now.plusSeconds(60)).body());
+        assertThat(interactions.get("interactions").asLong()).isPositive();
+        double apiP90 = Double.parseDouble(interactions.get("costUsdPerInteraction").get("p90").asText());
+        Map<String, Double> panelP90 = query(api, panels.get("costmeter-spend").get("Cost per agent interaction (p90, $)"), "source");
+        assertThat(panelP90).containsKey("onboarding-agent");
+        double[] buckets = SpendMetrics.INTERACTION_COST_BUCKETS_MICRO_USD;
+        int apiBucket = bucketOf(apiP90 * 1e6, buckets);
+        int panelBucket = bucketOf(panelP90.get("onboarding-agent") * 1e6, buckets);
+        assertThat(Math.abs(panelBucket - apiBucket)).as("p90 on the panel $%s, from the API $%s", panelP90.get("onboarding-agent"), apiP90)
+                .isLessThanOrEqualTo(1);
+        assertThat(apiP90).isLessThan(1.0);
+    }
+
+    void publishWave(int wave, List<String> extra) throws Exception {
+        SyntheticUsage usage = new SyntheticUsage(wave + 20, "wave" + wave, Instant.now().minusSeconds(20), 1_000_000);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 2000; i++) {
+                producer.send(new ProducerRecord<>("bedrock.usage", usage.event(i).getBytes(StandardCharsets.UTF_8)));
+            }
+            for (String record : extra) {
+                producer.send(new ProducerRecord<>("bedrock.usage", record.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        published += 2000 + extra.size();
+    }
+
+    /** Evaluates a panel's query now and compares it, series by series, with what the ledger says. */
+    void assertPanel(String api, String expr, String label, Map<String, BigDecimal> expected) throws Exception {
+        assertThat(expr).as("panel query").isNotNull();
+        Map<String, Double> actual = query(api, expr, label);
+        if (label != null) {
+            expected = new TreeMap<>(expected);
+            expected.values().removeIf(v -> v.signum() == 0 && !actual.containsKey(""));
+            Map<String, BigDecimal> e = expected;
+            actual.entrySet().removeIf(a -> a.getValue() == 0.0 && !e.containsKey(a.getKey()));
+        }
+        assertThat(actual.keySet()).as(expr).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        for (Map.Entry<String, BigDecimal> e : expected.entrySet()) {
+            double ledger = e.getValue().doubleValue();
+            assertThat(actual.get(e.getKey())).as("%s [%s]: ledger %s", expr, e.getKey(), e.getValue().toPlainString())
+                    .isCloseTo(ledger, org.assertj.core.data.Offset.offset(1e-9 * Math.max(1, Math.abs(ledger))));
+        }
+    }
+
+    Map<String, Double> query(String api, String expr, String label) throws Exception {
+        String q = expr.replace("$source", ".*").replace("$budget", ".*");
+        JsonNode response = JSON.readTree(get(api + "/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8)));
+        assertThat(response.path("status").asText()).as(q + " → " + response).isEqualTo("success");
+        Map<String, Double> values = new TreeMap<>();
+        for (JsonNode series : response.path("data").path("result")) {
+            values.put(label == null ? "" : series.path("metric").path(label).asText(), Double.parseDouble(series.path("value").get(1).asText()));
+        }
+        return values;
+    }
+
+    /** Panel title → query, per dashboard uid (a panel's first query). */
+    static Map<String, Map<String, String>> panelQueries() throws Exception {
+        Map<String, Map<String, String>> panels = new HashMap<>();
+        for (File f : new File("grafana/dashboards").listFiles((d, n) -> n.endsWith(".json"))) {
+            JsonNode dashboard = JSON.readTree(f);
+            Map<String, String> byTitle = new HashMap<>();
+            for (JsonNode panel : dashboard.path("panels")) {
+                byTitle.put(panel.path("title").asText(), panel.path("targets").get(0).path("expr").asText());
+            }
+            panels.put(dashboard.path("uid").asText(), byTitle);
+        }
+        return panels;
+    }
+
+    JsonNode spend(Instant from, Instant to, String groupBy) throws Exception {
+        HttpResponse<String> response = service.get("/api/v1/spend?from=" + from + "&to=" + to + (groupBy == null ? "" : "&groupBy=" + groupBy));
+        assertThat(response.statusCode()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    static BigDecimal total(JsonNode spend) {
+        return new BigDecimal(spend.get("totalCostUsd").asText());
+    }
+
+    static Map<String, BigDecimal> sum(JsonNode spend, String field) {
+        Map<String, BigDecimal> sums = new TreeMap<>();
+        for (JsonNode group : spend.get("groups")) {
+            sums.merge(group.get(field).asText(), new BigDecimal(group.get("costUsd").asText()), BigDecimal::add);
+        }
+        return sums;
+    }
+
+    static Map<String, BigDecimal> top(Map<String, BigDecimal> sums, int n) {
+        Map<String, BigDecimal> top = new TreeMap<>();
+        sums.entrySet().stream().sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed()).limit(n)
+                .forEach(e -> top.put(e.getKey(), e.getValue()));
+        return top;
+    }
+
+    static int bucketOf(double value, double[] bounds) {
+        for (int i = 0; i < bounds.length; i++) {
+            if (value <= bounds[i]) {
+                return i;
+            }
+        }
+        return bounds.length;
+    }
+
+    String startPrometheus(Path dir, int servicePort) throws Exception {
+        int port = RealKafkaBroker.freePort();
+        Files.writeString(dir.resolve("rules.yml"), Files.readString(Path.of("deploy/prometheus/costmeter-rules.yml"))
+                .replaceAll("for: \\d+m", "for: 0s"));
+        Files.writeString(dir.resolve("prometheus.yml"), """
+                global: {scrape_interval: 1s, evaluation_interval: 1s}
+                rule_files: [rules.yml]
+                scrape_configs:
+                  - job_name: costmeter
+                    metrics_path: /q/metrics
+                    static_configs: [{targets: ["127.0.0.1:%d"]}]
+                """.formatted(servicePort));
+        try {
+            prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
+                    "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+                    .redirectErrorStream(true).redirectOutput(new File(dir.toFile(), "prometheus.log")).start();
+        } catch (java.io.IOException e) {
+            throw new AssertionError("prometheus is not installed: apt-get install --no-install-recommends prometheus", e);
+        }
+        String api = "http://127.0.0.1:" + port;
+        until("Prometheus ready", Duration.ofSeconds(30), () -> {
+            try {
+                return get(api + "/-/ready").contains("Ready");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        return api;
+    }
+
+    String get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    long read() throws Exception {
+        return sql("select outcome, events from event_outcome_total where outcome <> 'priced_without_usage'").values().stream()
+                .mapToLong(Long::longValue).sum();
+    }
+
+    Map<String, Long> sql(String query) throws Exception {
+        Map<String, Long> rows = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(DB_URL, RealPostgres.user(), ""); Statement s = c.createStatement()) {
+            if (!CrashRecoveryIT.tableExists(s)) {
+                return rows;
+            }
+            try (ResultSet rs = s.executeQuery(query)) {
+                while (rs.next()) {
+                    rows.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return rows;
+    }
+
+    void freshDatabase() throws Exception {
+        RealPostgres.ensureDatabase(DB_URL);
+        try (Connection c = DriverManager.getConnection(DB_URL, RealPostgres.user(), ""); Statement s = c.createStatement()) {
+            s.execute("drop schema public cascade");
+            s.execute("create schema public");
+        }
+    }
+}
