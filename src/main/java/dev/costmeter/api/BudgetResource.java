@@ -66,8 +66,9 @@ public class BudgetResource {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("budget", json(s.budget()));
         out.putAll(s.figures());
+        // each alert says the amount it was computed against: raising the amount re-arms the thresholds
         out.put("alerts", s.alerts().stream().map(a -> Map.of("threshold", a.threshold(), "firedAt", a.firedAt().toString(),
-                "spentUsd", Money.plain(a.spentUsd()))).toList());
+                "spentUsd", Money.plain(a.spentUsd()), "amountUsd", Money.plain(a.amountUsd()))).toList());
         return out;
     }
 

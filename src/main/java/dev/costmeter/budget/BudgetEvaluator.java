@@ -67,6 +67,9 @@ public class BudgetEvaluator {
     private MultiGauge amount;
     private MultiGauge spent;
     private MultiGauge forecast;
+    private MultiGauge forecastAlertable;
+    private MultiGauge remaining;
+    private MultiGauge daysUntilExhausted;
     private MultiGauge burnRate;
     private MultiGauge totalSpend;
     private KafkaProducer<byte[], byte[]> producer;
@@ -75,8 +78,36 @@ public class BudgetEvaluator {
 
     /** A budget's state now. Money exact except the forecast (an estimate, in cents). */
     public record Status(Budget budget, Instant periodStart, Instant periodEnd, BigDecimal spentUsd, BigDecimal remainingUsd,
-                         BigDecimal percentUsed, Map<String, BigDecimal> burnRate, BigDecimal forecastUsd,
+                         BigDecimal percentUsed, Map<String, BigDecimal> burnRate, Forecast.Projection forecast,
                          List<BudgetStore.Alert> alerts) {
+
+        public BigDecimal forecastUsd() {
+            return forecast.expectedUsd();
+        }
+
+        /** Why forecast alerts are held, or null. */
+        public String forecastHeld() {
+            return forecast.held();
+        }
+
+        /**
+         * Days until the remaining amount is spent at the 6-hour burn rate; null when nothing is being
+         * spent (or the budget is already spent: 0).
+         */
+        public BigDecimal daysUntilExhausted() {
+            if (remainingUsd.signum() <= 0) {
+                return BigDecimal.ZERO;
+            }
+            BigDecimal burn6h = burnRate.get("6h");
+            if (burn6h == null || burn6h.signum() <= 0) {
+                return null;
+            }
+            // spend per day = burn × amount / period days
+            BigDecimal periodDays = BigDecimal.valueOf(java.time.Duration.between(periodStart, periodEnd).toSeconds())
+                    .divide(BigDecimal.valueOf(86_400), MathContext.DECIMAL64);
+            BigDecimal perDay = burn6h.multiply(budget.amountUsd()).divide(periodDays, MathContext.DECIMAL64);
+            return remainingUsd.divide(perDay, 2, RoundingMode.HALF_UP);
+        }
 
         /** The figures as the API and the alert events show them: money as decimal strings. */
         public Map<String, Object> figures() {
@@ -90,7 +121,15 @@ public class BudgetEvaluator {
             Map<String, String> rates = new LinkedHashMap<>();
             burnRate.forEach((window, rate) -> rates.put(window, Money.plain(rate)));
             out.put("burnRate", rates);
-            out.put("forecastUsd", Money.plain(forecastUsd));
+            out.put("forecastUsd", Money.plain(forecastUsd()));
+            Map<String, Object> how = new LinkedHashMap<>();
+            how.put("method", forecast.method());
+            how.put("lowUsd", Money.plain(forecast.lowUsd()));
+            how.put("highUsd", Money.plain(forecast.highUsd()));
+            how.put("alertsHeld", forecast.held());
+            out.put("forecast", how);
+            BigDecimal days = daysUntilExhausted();
+            out.put("daysUntilExhausted", days == null ? null : Money.plain(days));
             return out;
         }
     }
@@ -100,6 +139,11 @@ public class BudgetEvaluator {
         spent = MultiGauge.builder("costmeter.budget.spent").baseUnit("usd").description("Spend in the budget's scope, this period").register(registry);
         forecast = MultiGauge.builder("costmeter.budget.forecast").baseUnit("usd")
                 .description("Forecast spend at the end of the period (weighted recent days, weekday pattern)").register(registry);
+        forecastAlertable = MultiGauge.builder("costmeter.budget.forecast.alertable")
+                .description("1 when the forecast is supported by enough history or enough of the period to alert on, else 0").register(registry);
+        remaining = MultiGauge.builder("costmeter.budget.remaining").baseUnit("usd").description("Amount left this period").register(registry);
+        daysUntilExhausted = MultiGauge.builder("costmeter.budget.days.until.exhausted")
+                .description("Days until the remaining amount is spent at the 6-hour burn rate (absent while nothing is spent)").register(registry);
         burnRate = MultiGauge.builder("costmeter.budget.burn.rate")
                 .description("Spend rate over the window divided by the rate that spends exactly the budget over its period").register(registry);
         totalSpend = MultiGauge.builder("costmeter.spend").baseUnit("usd")
@@ -147,6 +191,9 @@ public class BudgetEvaluator {
         amount.register(gauged.stream().map(s -> row(s, s.budget().amountUsd())).toList(), true);
         spent.register(gauged.stream().map(s -> row(s, s.spentUsd())).toList(), true);
         forecast.register(gauged.stream().map(s -> row(s, s.forecastUsd())).toList(), true);
+        forecastAlertable.register(gauged.stream().map(s -> row(s, s.forecastHeld() == null ? BigDecimal.ONE : BigDecimal.ZERO)).toList(), true);
+        remaining.register(gauged.stream().map(s -> row(s, s.remainingUsd())).toList(), true);
+        daysUntilExhausted.register(gauged.stream().filter(s -> s.daysUntilExhausted() != null).map(s -> row(s, s.daysUntilExhausted())).toList(), true);
         List<MultiGauge.Row<?>> rates = new ArrayList<>();
         for (Status s : gauged) {
             s.burnRate().forEach((window, rate) -> rates.add(MultiGauge.Row.of(tags(s).and("window", window), rate.doubleValue())));
@@ -167,37 +214,50 @@ public class BudgetEvaluator {
             rates.put(BurnRate.label(window), BurnRate.of(inWindows.get(i), window, budget.amountUsd(), start, end));
         }
         Instant historyStart = BudgetStore.day(now).minusDays(28).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-        BigDecimal forecastUsd = Forecast.periodEnd(start, end, now, spentUsd, store.dailySpend(budget.scope(), historyStart, end));
+        Map<java.time.LocalDate, BigDecimal> daily = store.dailySpend(budget.scope(), historyStart, end);
+        Forecast.Projection forecastUsd = Forecast.project(start, end, now, spentUsd, daily,
+                store.firstSpend(budget.scope(), historyStart, now), forecastRules());
         BigDecimal percent = spentUsd.multiply(BigDecimal.valueOf(100)).divide(budget.amountUsd(), MathContext.DECIMAL64)
                 .setScale(2, RoundingMode.HALF_UP);
         return new Status(budget, start, end, spentUsd, budget.amountUsd().subtract(spentUsd), percent, rates, forecastUsd,
                 store.alerts(budget.id(), start));
     }
 
-    /** Each threshold crossed (and a forecast above the amount), once per period. */
+    /**
+     * Each threshold crossed (and a forecast above the amount), once per period and amount: raising
+     * the amount above every amount a threshold fired for re-arms it against the new amount; lowering
+     * it does not repeat an alert already given.
+     */
     void fireAlertsDue(Status status, Instant now) throws Exception {
         Budget budget = status.budget();
         for (BigDecimal threshold : budget.thresholds()) {
             BigDecimal at = budget.amountUsd().multiply(threshold).divide(BigDecimal.valueOf(100), MathContext.DECIMAL64);
-            if (status.spentUsd().compareTo(at) >= 0) {
+            if (status.spentUsd().compareTo(at) >= 0 && !alreadyGiven(status, Money.plain(threshold))) {
                 fireOnce(status, Money.plain(threshold), now);
             }
         }
-        if (budget.alertOnForecast() && status.forecastUsd().compareTo(budget.amountUsd()) > 0) {
+        if (budget.alertOnForecast() && status.forecastHeld() == null && status.forecastUsd().compareTo(budget.amountUsd()) > 0
+                && !alreadyGiven(status, FORECAST)) {
             fireOnce(status, FORECAST, now);
         }
+    }
+
+    /** An alert of this threshold was published this period for this amount or a higher one. */
+    private static boolean alreadyGiven(Status status, String threshold) {
+        return status.alerts().stream().anyMatch(a -> a.threshold().equals(threshold) && a.amountUsd().compareTo(status.budget().amountUsd()) >= 0);
     }
 
     private void fireOnce(Status status, String threshold, Instant now) throws Exception {
         byte[] alert = alertEvent(status, threshold, now);
         boolean fired = PublishOnce.publish(dataSource, """
-                insert into budget_alert (budget_id, period_start, threshold, spent_usd, forecast_usd) values (?, ?, ?, ?, ?)
+                insert into budget_alert (budget_id, period_start, threshold, spent_usd, forecast_usd, amount_usd) values (?, ?, ?, ?, ?, ?)
                 on conflict do nothing""", claim -> {
             claim.setObject(1, status.budget().id());
             claim.setTimestamp(2, Timestamp.from(status.periodStart()));
             claim.setString(3, threshold);
             claim.setBigDecimal(4, status.spentUsd());
             claim.setBigDecimal(5, status.forecastUsd());
+            claim.setBigDecimal(6, status.budget().amountUsd());
         }, producer, new ProducerRecord<>(config.topics().budgetAlerts(), status.budget().id().toString().getBytes(StandardCharsets.UTF_8), alert));
         if (!fired) {
             return;
@@ -206,6 +266,11 @@ public class BudgetEvaluator {
                 Money.plain(status.spentUsd()), Money.plain(status.budget().amountUsd()), Money.plain(status.forecastUsd()));
         registry.counter("costmeter.budget.alerts.fired", "threshold", threshold).increment();
         config.budgets().webhookUrl().ifPresent(url -> post(url, alert));
+    }
+
+    private Forecast.Rules forecastRules() {
+        CostmeterConfig.Budgets b = config.budgets();
+        return new Forecast.Rules(b.forecastMinHistoryDays(), b.forecastMinObservation(), b.forecastAlertsAfterPeriodShare());
     }
 
     /** Best effort: the topic is the record; a webhook that is down is logged, not retried. */
@@ -233,7 +298,7 @@ public class BudgetEvaluator {
         data.putAll(s.figures());
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("specversion", "1.0");
-        event.put("id", "budget-alert:" + b.id() + ":" + s.periodStart() + ":" + threshold);
+        event.put("id", "budget-alert:" + b.id() + ":" + s.periodStart() + ":" + threshold + ":" + Money.plain(b.amountUsd()));
         event.put("source", "costmeter");
         event.put("type", ALERT_TYPE);
         event.put("time", now.toString());

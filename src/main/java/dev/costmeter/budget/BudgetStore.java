@@ -35,7 +35,8 @@ public class BudgetStore {
     }
 
     /** An alert fired for a budget in a period. */
-    public record Alert(String threshold, Instant firedAt, BigDecimal spentUsd, BigDecimal forecastUsd) {
+    /** An alert published, and the budget amount it was computed against. */
+    public record Alert(String threshold, Instant firedAt, BigDecimal spentUsd, BigDecimal forecastUsd, BigDecimal amountUsd) {
     }
 
     @Inject
@@ -127,6 +128,20 @@ public class BudgetStore {
         return daily;
     }
 
+    /** The earliest bucket with spend in the scope in [from, to), or null: where a forecast's history begins. */
+    public Instant firstSpend(Budget.Scope scope, Instant from, Instant to) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("select min(bucket_start) from spend_aggregate where bucket_start >= ? "
+                     + "and bucket_start < ? and cost_usd > 0" + scopeFilter(scope))) {
+            bind(s, scope, from, to);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                Timestamp first = rs.getTimestamp(1);
+                return first == null ? null : first.toInstant();
+            }
+        }
+    }
+
     /** Threshold alerts published since an instant, by threshold ("50", "100", "forecast" …). */
     public Map<String, Long> alertsPublishedSince(Instant since) throws SQLException {
         Map<String, Long> counts = new java.util.TreeMap<>();
@@ -145,13 +160,14 @@ public class BudgetStore {
     public List<Alert> alerts(UUID budget, Instant periodStart) throws SQLException {
         List<Alert> alerts = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select threshold, fired_at, spent_usd, forecast_usd from budget_alert "
+             PreparedStatement s = c.prepareStatement("select threshold, fired_at, spent_usd, forecast_usd, amount_usd from budget_alert "
                      + "where budget_id = ? and period_start = ? order by fired_at, threshold")) {
             s.setObject(1, budget);
             s.setTimestamp(2, Timestamp.from(periodStart));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    alerts.add(new Alert(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getBigDecimal(3), rs.getBigDecimal(4)));
+                    alerts.add(new Alert(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getBigDecimal(3), rs.getBigDecimal(4),
+                            rs.getBigDecimal(5)));
                 }
             }
         }

@@ -266,6 +266,18 @@ public interface CostmeterConfig {
         /** At most this many budgets get their own gauges (label cardinality stays bounded). */
         @WithDefault("100")
         int maxGauges();
+
+        /** Complete days of spend since the scope's first spend before a forecast uses the weighted history. */
+        @WithDefault("3")
+        int forecastMinHistoryDays();
+
+        /** With less history, how long after the first spend a run rate is projected (before: spent so far). */
+        @WithDefault("PT6H")
+        Duration forecastMinObservation();
+
+        /** With less history, forecast alerts wait until this share of the period has passed. */
+        @WithDefault("0.25")
+        java.math.BigDecimal forecastAlertsAfterPeriodShare();
     }
 
     interface Interactions {

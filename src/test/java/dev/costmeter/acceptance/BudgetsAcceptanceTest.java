@@ -95,6 +95,21 @@ class BudgetsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(alerts(id).stream().map(TestKafka::value).map(v -> v.replaceAll(".*\"threshold\":\"([^\"]+)\".*", "$1")))
                 .containsExactlyInAnyOrder("50", "80", "100");
 
+        // Raising the amount to $2.00 re-arms the thresholds against it: at $1.65 spent, 50% and 80% of $2 alert again
+        given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/json")
+                .body(budget.replace("\"1.00\"", "\"2.00\"")).put("/api/v1/budgets/" + id).then().statusCode(200);
+        evaluator.evaluateAll(Instant.now());
+        assertThat(alerts(id)).hasSize(3);
+        for (int i = 3; i <= 5; i++) { // 3 × 100,000 × $3/1M = $0.90
+            kafka.send(USAGE, null, invocation(source, "b-" + i, now, SONNET_45, "default", 100_000, 0));
+        }
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(30)).until(() -> alerts(id).size() == 5);
+        JsonPath raised = status(id);
+        assertThat(raised.getString("spentUsd")).isEqualTo("1.65");
+        assertThat(raised.getList("alerts.amountUsd", String.class)).containsExactlyInAnyOrder("1", "0.7", "0.7", "2", "2");
+        assertThat(raised.getString("forecast.method")).isNotBlank();
+
         given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).delete("/api/v1/budgets/" + id).then().statusCode(204);
         given().get("/api/v1/budgets/" + id).then().statusCode(404);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().auth().none().get("/q/metrics").asString())

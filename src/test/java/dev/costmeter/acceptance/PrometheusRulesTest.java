@@ -28,6 +28,38 @@ class PrometheusRulesTest {
         assertThat(out).contains("SUCCESS").doesNotContain("FAILED");
     }
 
+    /**
+     * The rule tests catch a change of one token in the budget rules: each mutation below must make
+     * {@code promtool test rules} fail (a test suite that passes a broken rule is no test).
+     */
+    @Test
+    void everyOneTokenChangeToTheBudgetRulesFailsTheRuleTests(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String rules = java.nio.file.Files.readString(java.nio.file.Path.of("deploy/prometheus/costmeter-rules.yml"));
+        java.nio.file.Files.createDirectories(dir.resolve("tests"));
+        java.nio.file.Files.copy(java.nio.file.Path.of("deploy/prometheus/tests/costmeter-rules-test.yml"), dir.resolve("tests/costmeter-rules-test.yml"));
+        java.util.Map<String, String> mutations = new java.util.LinkedHashMap<>();
+        mutations.put("slow burn without its 30m window", rules.replace("\n          and\n          max by (budget, period) "
+                + "(max_over_time(costmeter_budget_burn_rate{window=\"30m\"}[3m])) > 6", ""));
+        mutations.put("slow burn threshold 6 -> 7", rules.replace("[3m])) > 6\n", "[3m])) > 7\n"));
+        mutations.put("forecast for 30m -> 25m", rules.replace("        for: 30m\n", "        for: 25m\n"));
+        mutations.put("fast burn > -> >=", rules.replace("[3m])) > 14.4", "[3m])) >= 14.4"));
+        mutations.put("slow burn > -> >=", rules.replace("[3m])) > 6", "[3m])) >= 6"));
+        mutations.put("forecast > -> >=", rules.replace("          > on (budget, period)", "          >= on (budget, period)"));
+        mutations.put("no keep_firing_for", rules.replace("        keep_firing_for: 10m\n", ""));
+        mutations.put("no max_over_time", rules.replaceAll("max_over_time\\((costmeter_[a-z_]+(\\{[^}]*})?)\\[3m]\\)", "$1"));
+        mutations.put("forecast alerts not held", rules.replace("\n          and on (budget, period)\n          max by (budget, period) "
+                + "(max_over_time(costmeter_budget_forecast_alertable[3m])) == 1", ""));
+        for (java.util.Map.Entry<String, String> m : mutations.entrySet()) {
+            assertThat(m.getValue()).as(m.getKey() + ": the mutation must change the rules").isNotEqualTo(rules);
+            java.nio.file.Files.writeString(dir.resolve("costmeter-rules.yml"), m.getValue());
+            Process process = new ProcessBuilder("promtool", "test", "rules", dir.resolve("tests/costmeter-rules-test.yml").toString())
+                    .redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).as(m.getKey() + " passed the rule tests").isNotZero();
+        }
+    }
+
     static String run(List<String> command) throws IOException, InterruptedException {
         Process process;
         try {

@@ -67,6 +67,64 @@ class ForecastTest {
         assertThat(forecast.doubleValue()).isCloseTo(atTheNewLevel, within(atTheNewLevel * 0.15));
     }
 
+    // ---- forecasts that do not cry wolf: the cases that did
+
+    static final Forecast.Rules RULES = Forecast.Rules.DEFAULT;
+
+    @Test
+    void aOneMinuteBurstOnAMondayIsNotProjectedOverTheWeek() {
+        // $1.35 between 00:00 and 00:01 on Monday 2026-11-16; at 00:05 the week had been forecast at $21.24 and alerted
+        Instant monday = Instant.parse("2026-11-16T00:00:00Z");
+        Forecast.Projection p = Forecast.project(monday, monday.plus(Duration.ofDays(7)), monday.plusSeconds(300), new BigDecimal("1.35"),
+                Map.of(TODAY, new BigDecimal("1.35")), monday, RULES);
+        assertThat(p.method()).isEqualTo("spent so far (too little data)");
+        assertThat(p.expectedUsd()).isEqualByComparingTo("1.35");
+        assertThat(p.lowUsd()).isEqualByComparingTo("1.35");
+        assertThat(p.highUsd()).isGreaterThan(new BigDecimal("2000")); // the run rate, shown as the range's far end
+        assertThat(p.held()).isNotNull();
+    }
+
+    @Test
+    void aDollarInTheFirstMinutesOfTheMonthIsNotThousands() {
+        // $1 by 00:05 on the 1st had been $8,928; $1 at 00:00:01 had been $2,678,400
+        for (Instant now : new Instant[] {Instant.parse("2026-11-01T00:05:00Z"), Instant.parse("2026-11-01T00:00:01Z")}) {
+            Forecast.Projection p = Forecast.project(MONTH_START, MONTH_END, now, BigDecimal.ONE,
+                    Map.of(LocalDate.of(2026, 11, 1), BigDecimal.ONE), MONTH_START, RULES);
+            assertThat(p.expectedUsd()).as(now.toString()).isEqualByComparingTo("1.00");
+            assertThat(p.held()).isNotNull();
+        }
+    }
+
+    @Test
+    void aSingleHundredDollarDayIsProjectedFromTheTimeSinceItNotAsEveryDay() {
+        // $100 on the 1st, nothing since; at noon on the 2nd the weighted history had said 100 + 0.5 × 100 + 28 × 100 = $3,050
+        Forecast.Projection p = Forecast.project(MONTH_START, MONTH_END, Instant.parse("2026-11-02T12:00:00Z"), BigDecimal.valueOf(100),
+                Map.of(LocalDate.of(2026, 11, 1), BigDecimal.valueOf(100)), MONTH_START, RULES);
+        assertThat(p.method()).isEqualTo("run rate since first spend");
+        // $100 over 1.5 days: $66.67 a day for the 28.5 days left
+        assertThat(p.expectedUsd()).isEqualByComparingTo("2000.00");
+        assertThat(p.lowUsd()).isEqualByComparingTo("100.00");
+        assertThat(p.held()).contains("3 days of spend history");
+        // three quiet days later the weighted history takes over and says far less
+        Forecast.Projection later = Forecast.project(MONTH_START, MONTH_END, Instant.parse("2026-11-05T12:00:00Z"), BigDecimal.valueOf(100),
+                Map.of(LocalDate.of(2026, 11, 1), BigDecimal.valueOf(100)), MONTH_START, RULES);
+        assertThat(later.method()).isEqualTo("weighted history");
+        assertThat(later.held()).isNull();
+        assertThat(later.expectedUsd()).isLessThan(new BigDecimal("1000"));
+    }
+
+    @Test
+    void withEnoughHistoryTheForecastMayAlertAndHasARange() {
+        Map<LocalDate, BigDecimal> history = history(28, d -> d.getDayOfMonth() % 2 == 0 ? 150.0 : 50.0);
+        BigDecimal spent = BigDecimal.valueOf(1500);
+        Forecast.Projection p = Forecast.project(MONTH_START, MONTH_END, NOW, spent, history, MONTH_START.minus(Duration.ofDays(20)), RULES);
+        assertThat(p.method()).isEqualTo("weighted history");
+        assertThat(p.held()).isNull();
+        assertThat(p.lowUsd()).isLessThan(p.expectedUsd());
+        assertThat(p.highUsd()).isGreaterThan(p.expectedUsd());
+        assertThat(p.expectedUsd()).isEqualByComparingTo(Forecast.periodEnd(MONTH_START, MONTH_END, NOW, spent, history));
+    }
+
     @Test
     void withoutHistoryItIsAStraightLine() {
         BigDecimal forecast = Forecast.periodEnd(MONTH_START, MONTH_END, Instant.parse("2026-11-01T06:00:00Z"), BigDecimal.TEN, Map.of());
