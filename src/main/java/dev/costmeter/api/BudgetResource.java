@@ -82,7 +82,7 @@ public class BudgetResource {
         } catch (BudgetStore.NameTaken e) {
             throw new ApiException(409, e.getMessage());
         }
-        return Response.created(URI.create("/api/v1/budgets/" + budget.id())).entity(json(budget)).build();
+        return Response.created(URI.create("/api/v1/budgets/" + budget.id())).entity(withWarnings(budget)).build();
     }
 
     @PUT
@@ -98,7 +98,7 @@ public class BudgetResource {
         } catch (BudgetStore.NameTaken e) {
             throw new ApiException(409, e.getMessage());
         }
-        return json(budget);
+        return withWarnings(budget);
     }
 
     @DELETE
@@ -109,6 +109,16 @@ public class BudgetResource {
             throw new ApiException(404, "no budget " + id);
         }
         return Response.noContent().build();
+    }
+
+    /** The budget as stored, warning when no spend so far matches its scope (a misspelt source stays at $0 for ever). */
+    private Map<String, Object> withWarnings(Budget budget) throws SQLException {
+        Map<String, Object> out = json(budget);
+        if (!budget.scope().equals(Budget.Scope.EVERYTHING) && !store.anySpend(budget.scope())) {
+            out.put("warnings", List.of("no spend so far matches this scope " + json(budget).get("scope")
+                    + ": check the names (sources, models, dimensions and tiers are matched exactly); the budget stays at $0 until spend matches"));
+        }
+        return out;
     }
 
     private Budget find(String id) throws SQLException {
@@ -178,7 +188,11 @@ public class BudgetResource {
                 }
             }
         }
-        boolean alertOnForecast = !body.has("alertOnForecast") || body.get("alertOnForecast").asBoolean(true);
+        JsonNode onForecast = body.get("alertOnForecast");
+        boolean alertOnForecast = onForecast == null || onForecast.isNull() || onForecast.asBoolean();
+        if (onForecast != null && !onForecast.isNull() && !onForecast.isBoolean()) {
+            problems.add("alertOnForecast: must be true or false, got " + onForecast); // "no" is not false
+        }
         if (!problems.isEmpty()) {
             throw new ApiException(422, String.join("; ", problems));
         }

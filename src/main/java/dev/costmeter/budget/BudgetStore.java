@@ -128,6 +128,19 @@ public class BudgetStore {
         return daily;
     }
 
+    /** Whether any spend ever recorded matches the scope. */
+    public boolean anySpend(Budget.Scope scope) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("select exists (select 1 from spend_aggregate where bucket_start >= ? and bucket_start < ?"
+                     + scopeFilter(scope) + ")")) {
+            bind(s, scope, Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     /** The earliest bucket with spend in the scope in [from, to), or null: where a forecast's history begins. */
     public Instant firstSpend(Budget.Scope scope, Instant from, Instant to) throws SQLException {
         try (Connection c = dataSource.getConnection();

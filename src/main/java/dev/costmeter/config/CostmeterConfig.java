@@ -206,6 +206,10 @@ public interface CostmeterConfig {
         @WithDefault("2000")
         int maxSeries();
 
+        /** Tenants (subjects) given their own label in the spend-by-tenant gauge; the rest are "other". */
+        @WithDefault("20")
+        int maxSubjects();
+
         /** How often the spend, outcome and alert gauges are read again from PostgreSQL. */
         @WithDefault("PT15S")
         Duration ledgerRefreshInterval();

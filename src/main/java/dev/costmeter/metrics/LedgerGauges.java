@@ -38,6 +38,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code costmeter_usage_window_units{…}}: spend and usage in the buckets that start in the last
  *       hour ({@code window="1h"}) or day ({@code "1d"}), exactly what {@code /api/v1/spend} answers for
  *       {@code from=now−window, to=now};</li>
+ *   <li>{@code costmeter_spend_window_by_subject_usd{window, subject}}: the same by tenant, the
+ *       {@code costmeter.metrics.max-subjects} dearest by name;</li>
  *   <li>{@code costmeter_events_ledger{outcome}}: records read by outcome since the ledger began (a
  *       panel takes the difference over its range);</li>
  *   <li>{@code costmeter_budget_alerts_window{window="1d", threshold}}: alerts published in the last day.</li>
@@ -65,6 +67,7 @@ public class LedgerGauges {
     CostmeterConfig config;
 
     private MultiGauge windowCost;
+    private MultiGauge windowCostBySubject;
     private MultiGauge windowUsage;
     private MultiGauge outcomes;
     private MultiGauge alerts;
@@ -79,6 +82,9 @@ public class LedgerGauges {
     void onStart(@Observes StartupEvent event) {
         windowCost = MultiGauge.builder("costmeter.spend.window").baseUnit("usd")
                 .description("Spend in the buckets that start in the window (last 1h or 1d), from PostgreSQL: what the spend API answers")
+                .register(registry);
+        windowCostBySubject = MultiGauge.builder("costmeter.spend.window.by.subject").baseUnit("usd")
+                .description("Spend by tenant (subject) in the window, from PostgreSQL: the dearest keep their names, the rest are \"other\"")
                 .register(registry);
         windowUsage = MultiGauge.builder("costmeter.usage.window").baseUnit("units")
                 .description("Units used in the buckets that start in the window (last 1h or 1d), from PostgreSQL").register(registry);
@@ -119,6 +125,19 @@ public class LedgerGauges {
         }
         windowCost.register(cost, true);
         windowUsage.register(usage, true);
+
+        List<MultiGauge.Row<?>> bySubject = new ArrayList<>();
+        for (Map.Entry<String, Duration> window : WINDOWS.entrySet()) {
+            List<SpendQuery.Row> rows = query.totals(now.minus(window.getValue()), now.plusMillis(1), List.of("subject"), Map.of());
+            Map<String, BigDecimal> subjects = new LinkedHashMap<>(); // rows come dearest first
+            for (SpendQuery.Row row : rows) {
+                String subject = row.group().get("subject").isEmpty() ? "(none)" : row.group().get("subject");
+                subjects.merge(subjects.size() < config.metrics().maxSubjects() || subjects.containsKey(subject) ? subject : LabelLimiter.OTHER,
+                        row.costUsd(), BigDecimal::add);
+            }
+            subjects.forEach((subject, usd) -> bySubject.add(MultiGauge.Row.of(Tags.of("window", window.getKey(), "subject", subject), usd.doubleValue())));
+        }
+        windowCostBySubject.register(bySubject, true);
 
         Map<EventOutcome, Long> totals = ledger.outcomeTotals();
         List<MultiGauge.Row<?>> outcomeRows = new ArrayList<>();

@@ -146,6 +146,34 @@ class DashboardValuesIT {
         assertPanel(api, panels.get("costmeter-budgets").get("Spent vs amount"), "budget",
                 Map.of("dashboards it", new BigDecimal(figures.get("spentUsd").asText())));
 
+        assertPanel(api, panels.get("costmeter-budgets").get("Remaining this period"), "budget",
+                Map.of("dashboards it", new BigDecimal(figures.get("remainingUsd").asText())));
+        assertPanel(api, panels.get("costmeter-spend").get("Top models, last 24 h"), "model",
+                top(sum(spend(now.minus(Duration.ofDays(1)), now, "model"), "model"), 10));
+        // 41 tenants: the 20 dearest by name, the rest as "other" (the newcomer names none: "(none)"); the panel shows the top 20
+        Map<String, BigDecimal> tenants = new TreeMap<>();
+        List<Map.Entry<String, BigDecimal>> dearestFirst = sum(spend(now.minus(Duration.ofDays(1)), now, "subject"), "subject").entrySet().stream()
+                .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed()).toList();
+        for (Map.Entry<String, BigDecimal> t : dearestFirst) {
+            String name = t.getKey().isEmpty() ? "(none)" : t.getKey();
+            tenants.merge(tenants.size() < 20 ? name : "other", t.getValue(), BigDecimal::add);
+        }
+        assertThat(tenants).containsKey("other");
+        assertPanel(api, panels.get("costmeter-spend").get("Spend by tenant, last 24 h"), "subject", top(tenants, 20));
+        Map<String, BigDecimal> perThousandTokens = new TreeMap<>();
+        Map<String, BigDecimal[]> tokenSums = new TreeMap<>();
+        for (JsonNode g : hour.get("groups")) {
+            String dimension = g.get("dimension").asText();
+            if (dimension.endsWith("input_tokens") || dimension.equals("output_tokens")) {
+                BigDecimal[] sums = tokenSums.computeIfAbsent(g.get("model").asText(), m -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                sums[0] = sums[0].add(new BigDecimal(g.get("costUsd").asText()));
+                sums[1] = sums[1].add(new BigDecimal(g.get("quantity").asText()));
+            }
+        }
+        tokenSums.forEach((model, sums) -> perThousandTokens.put(model,
+                sums[0].multiply(BigDecimal.valueOf(1000)).divide(sums[1], java.math.MathContext.DECIMAL64)));
+        assertPanel(api, panels.get("costmeter-spend").get("Cost per 1K tokens by model, last hour"), "model", perThousandTokens);
+
         // The cost per interaction resolves below a dollar: the panel's p90 lies in the bucket of the API's p90 (or next to it)
         JsonNode interactions = JSON.readTree(service.get("/api/v1/interactions?source=onboarding-agent&from="
                 + now.minus(Duration.ofHours(1)) + "&to=" + now.plusSeconds(60)).body());

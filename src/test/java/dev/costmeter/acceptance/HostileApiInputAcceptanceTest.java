@@ -57,6 +57,22 @@ class HostileApiInputAcceptanceTest extends KafkaAcceptanceTest {
                 .post("/api/v1/budgets").then().statusCode(400).body("error", containsString("source: contains a NUL character"));
         admin().contentType("application/json").body("{\"name\":\"ok\",\"amountUsd\":\"100\",\"thresholds\":[1e999999999]}")
                 .post("/api/v1/budgets").then().statusCode(400);
+        // "1e400" would export +Inf to Prometheus
+        admin().contentType("application/json").body("{\"name\":\"inf\",\"amountUsd\":\"1e400\"}")
+                .post("/api/v1/budgets").then().statusCode(400).body("error", containsString("out of range"));
+    }
+
+    @Test
+    void aBudgetSaysWhatIsWrongOrDoubtful() {
+        // "no" is not false
+        admin().contentType("application/json").body("{\"name\":\"flag\",\"amountUsd\":\"10\",\"alertOnForecast\":\"no\"}")
+                .post("/api/v1/budgets").then().statusCode(422).body("error", containsString("alertOnForecast: must be true or false"));
+        // a misspelt source is accepted, with a warning: it would stay at $0 for ever
+        String id = admin().contentType("application/json").body("{\"name\":\"typo " + System.nanoTime()
+                        + "\",\"amountUsd\":\"10\",\"scope\":{\"source\":\"supprot-bot\"}}")
+                .post("/api/v1/budgets").then().statusCode(201).body("warnings[0]", containsString("no spend so far matches this scope"))
+                .extract().jsonPath().getString("id");
+        admin().delete("/api/v1/budgets/" + id).then().statusCode(204);
     }
 
     @Test
