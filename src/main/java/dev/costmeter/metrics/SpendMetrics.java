@@ -133,16 +133,34 @@ public class SpendMetrics {
      */
     public void recordInteraction(String source, long modelCalls, BigDecimal costUsd) {
         String label = sources.limit(source);
-        DistributionSummary.builder("costmeter.interaction.model.calls")
+        modelCalls(label).record(modelCalls);
+        interactionCost(label).record(costUsd.movePointRight(6).doubleValue());
+    }
+
+    /**
+     * Creates a source's interaction histograms at zero before anything is recorded in them: a
+     * histogram born with its first observation hides it from {@code rate()}.
+     */
+    public void registerInteractionSource(String source) {
+        String label = sources.limit(source);
+        modelCalls(label);
+        interactionCost(label);
+    }
+
+    private DistributionSummary modelCalls(String label) {
+        return DistributionSummary.builder("costmeter.interaction.model.calls")
                 .description("Model calls per completed user interaction (events sharing an interactionId)")
                 .serviceLevelObjectives(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50)
-                .tag("source", label).register(registry).record(modelCalls);
+                .tag("source", label).register(registry);
+    }
+
+    private DistributionSummary interactionCost(String label) {
         // In micro-dollars: a summary's histogram counts whole units, so in dollars every interaction
         // under $1 fell into one bucket. 1-2-5 buckets from $0.000001 to $100 resolve fractions of a cent.
-        DistributionSummary.builder("costmeter.interaction.cost").baseUnit("microusd")
+        return DistributionSummary.builder("costmeter.interaction.cost").baseUnit("microusd")
                 .description("Cost per completed user interaction, in millionths of a USD (divide by 1e6 for dollars)")
                 .serviceLevelObjectives(INTERACTION_COST_BUCKETS_MICRO_USD)
-                .tag("source", label).register(registry).record(costUsd.movePointRight(6).doubleValue());
+                .tag("source", label).register(registry);
     }
 
     /** Upper bounds of the interaction cost buckets, in micro-dollars: 1, 2, 5, 10 … 100,000,000 ($100). */

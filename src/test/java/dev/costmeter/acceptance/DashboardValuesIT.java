@@ -6,6 +6,7 @@ import dev.costmeter.metrics.SpendMetrics;
 import dev.costmeter.testing.PackagedService;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
+import dev.costmeter.testing.RealPrometheus;
 import dev.costmeter.tools.SyntheticUsage;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -20,13 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -56,16 +52,19 @@ class DashboardValuesIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String DB_URL = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_dashboards_it");
 
-    final HttpClient http = HttpClient.newHttpClient();
     RealKafkaBroker.Broker broker;
     PackagedService service;
-    Process prometheus;
+    RealPrometheus prometheus;
     int published;
 
     @AfterEach
     void stop() {
         if (prometheus != null) {
-            prometheus.destroy();
+            try {
+                prometheus.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (service != null) {
             service.close();
@@ -86,7 +85,7 @@ class DashboardValuesIT {
                 List.of("-Dcostmeter.metrics.ledger-refresh-interval=PT1S", "-Dcostmeter.budgets.evaluate-interval=PT1S",
                         "-Dcostmeter.interactions.idle-timeout=PT2S", "-Dcostmeter.interactions.check-interval=PT0.5S"),
                 "dashboard-values-it").start();
-        String api = startPrometheus(dir, service.port());
+        prometheus = RealPrometheus.scraping(dir, "127.0.0.1", service.port());
         assertThat(service.postAsAdmin("/api/v1/budgets", "{\"name\":\"dashboards it\",\"scope\":{\"source\":\"support-bot\"},"
                 + "\"period\":\"month\",\"amountUsd\":\"0.05\"}").statusCode()).isEqualTo(201);
 
@@ -109,24 +108,24 @@ class DashboardValuesIT {
         Map<String, BigDecimal> byModel = sum(hour, "model");
         assertThat(byModel).isNotEmpty();
 
-        assertPanel(api, panels.get("costmeter-spend").get("Spend rate, last hour ($/h)"), null, Map.of("", total(hour)));
-        assertPanel(api, panels.get("costmeter-spend").get("Spend by model, last hour"), "model", byModel);
-        assertPanel(api, panels.get("costmeter-spend").get("Spend by billing dimension, last hour"), "dimension", sum(hour, "dimension"));
+        assertPanel(panels.get("costmeter-spend").get("Spend rate, last hour ($/h)"), null, Map.of("", total(hour)));
+        assertPanel(panels.get("costmeter-spend").get("Spend by model, last hour"), "model", byModel);
+        assertPanel(panels.get("costmeter-spend").get("Spend by billing dimension, last hour"), "dimension", sum(hour, "dimension"));
         Map<String, BigDecimal> tiers = sum(hour, "tier");
         tiers.remove("");
-        assertPanel(api, panels.get("costmeter-spend").get("Service tier mix, last hour"), "tier", tiers);
+        assertPanel(panels.get("costmeter-spend").get("Service tier mix, last hour"), "tier", tiers);
         Map<String, BigDecimal> topSources = top(sum(day, "source"), 10);
         assertThat(topSources).containsKey("newcomer-app"); // 3 × 100,000 × $15/1M = $4.50: among the ten dearest applications
-        assertPanel(api, panels.get("costmeter-spend").get("Top spenders, last 24 h"), "source", topSources);
+        assertPanel(panels.get("costmeter-spend").get("Top spenders, last 24 h"), "source", topSources);
         Map<String, BigDecimal> dimensions = sum(hour, "dimension");
         BigDecimal savings = dimensions.getOrDefault("cache_read_input_tokens", BigDecimal.ZERO).multiply(BigDecimal.valueOf(9))
                 .subtract(dimensions.getOrDefault("cache_write_5m_input_tokens", BigDecimal.ZERO).multiply(new BigDecimal("0.2")))
                 .subtract(dimensions.getOrDefault("cache_write_1h_input_tokens", BigDecimal.ZERO).multiply(new BigDecimal("0.5")));
-        assertPanel(api, panels.get("costmeter-spend").get("Cache savings, last hour"), null, Map.of("", savings));
+        assertPanel(panels.get("costmeter-spend").get("Cache savings, last hour"), null, Map.of("", savings));
         Instant today = LocalDate.ofInstant(now, ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant month = LocalDate.ofInstant(now, ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        assertPanel(api, panels.get("costmeter-spend").get("Spend today (UTC)"), null, Map.of("", total(spend(today, now.plusSeconds(60), null))));
-        assertPanel(api, panels.get("costmeter-spend").get("Spend this month"), null, Map.of("", total(spend(month, now.plusSeconds(60), null))));
+        assertPanel(panels.get("costmeter-spend").get("Spend today (UTC)"), null, Map.of("", total(spend(today, now.plusSeconds(60), null))));
+        assertPanel(panels.get("costmeter-spend").get("Spend this month"), null, Map.of("", total(spend(month, now.plusSeconds(60), null))));
 
         Map<String, BigDecimal> outcomes = new TreeMap<>();
         sql("select outcome, events from event_outcome_total where outcome in ('invalid', 'conflict', 'unpriced')")
@@ -134,21 +133,21 @@ class DashboardValuesIT {
         outcomes.putIfAbsent("conflict", BigDecimal.ZERO);
         outcomes.putIfAbsent("unpriced", BigDecimal.ZERO);
         assertThat(outcomes.get("invalid")).isEqualByComparingTo("2");
-        assertPanel(api, panels.get("costmeter-pipeline").get("DLQ, conflicting and unpriced records, last hour"), "outcome", outcomes);
-        assertPanel(api, panels.get("costmeter-pipeline").get("Failed commits, last hour"), null, Map.of("", BigDecimal.ZERO));
+        assertPanel(panels.get("costmeter-pipeline").get("DLQ, conflicting and unpriced records, last hour"), "outcome", outcomes);
+        assertPanel(panels.get("costmeter-pipeline").get("Failed commits, last hour"), null, Map.of("", BigDecimal.ZERO));
 
         Map<String, BigDecimal> alerts = new TreeMap<>();
         sql("select threshold, count(*) from budget_alert group by threshold").forEach((t, n) -> alerts.put(t, new BigDecimal(n)));
         assertThat(alerts).containsKeys("50", "80", "100");
-        assertPanel(api, panels.get("costmeter-budgets").get("Threshold alerts published, last 24 h"), "threshold", alerts);
+        assertPanel(panels.get("costmeter-budgets").get("Threshold alerts published, last 24 h"), "threshold", alerts);
         JsonNode status = JSON.readTree(service.get("/api/v1/budgets").body()).get(0);
         JsonNode figures = JSON.readTree(service.get("/api/v1/budgets/" + status.get("id").asText() + "/status").body());
-        assertPanel(api, panels.get("costmeter-budgets").get("Spent vs amount"), "budget",
+        assertPanel(panels.get("costmeter-budgets").get("Spent vs amount"), "budget",
                 Map.of("dashboards it", new BigDecimal(figures.get("spentUsd").asText())));
 
-        assertPanel(api, panels.get("costmeter-budgets").get("Remaining this period"), "budget",
+        assertPanel(panels.get("costmeter-budgets").get("Remaining this period"), "budget",
                 Map.of("dashboards it", new BigDecimal(figures.get("remainingUsd").asText())));
-        assertPanel(api, panels.get("costmeter-spend").get("Top models, last 24 h"), "model",
+        assertPanel(panels.get("costmeter-spend").get("Top models, last 24 h"), "model",
                 top(sum(spend(now.minus(Duration.ofDays(1)), now, "model"), "model"), 10));
         // 41 tenants: the 20 dearest by name, the rest as "other" (the newcomer names none: "(none)"); the panel shows the top 20
         Map<String, BigDecimal> tenants = new TreeMap<>();
@@ -159,7 +158,7 @@ class DashboardValuesIT {
             tenants.merge(tenants.size() < 20 ? name : "other", t.getValue(), BigDecimal::add);
         }
         assertThat(tenants).containsKey("other");
-        assertPanel(api, panels.get("costmeter-spend").get("Spend by tenant, last 24 h"), "subject", top(tenants, 20));
+        assertPanel(panels.get("costmeter-spend").get("Spend by tenant, last 24 h"), "subject", top(tenants, 20));
         Map<String, BigDecimal> perThousandTokens = new TreeMap<>();
         Map<String, BigDecimal[]> tokenSums = new TreeMap<>();
         for (JsonNode g : hour.get("groups")) {
@@ -172,21 +171,33 @@ class DashboardValuesIT {
         }
         tokenSums.forEach((model, sums) -> perThousandTokens.put(model,
                 sums[0].multiply(BigDecimal.valueOf(1000)).divide(sums[1], java.math.MathContext.DECIMAL64)));
-        assertPanel(api, panels.get("costmeter-spend").get("Cost per 1K tokens by model, last hour"), "model", perThousandTokens);
+        assertPanel(panels.get("costmeter-spend").get("Cost per 1K tokens by model, last hour"), "model", perThousandTokens);
 
         // The cost per interaction resolves below a dollar: the panel's p90 lies in the bucket of the API's p90 (or next to it)
         JsonNode interactions = JSON.readTree(service.get("/api/v1/interactions?source=onboarding-agent&from="
                 + now.minus(Duration.ofHours(1)) + "&to=" + now.plusSeconds(60)).body());
         assertThat(interactions.get("interactions").asLong()).isPositive();
-        double apiP90 = Double.parseDouble(interactions.get("costUsdPerInteraction").get("p90").asText());
-        Map<String, Double> panelP90 = query(api, panels.get("costmeter-spend").get("Cost per agent interaction (p90, $)"), "source");
-        assertThat(panelP90).containsKey("onboarding-agent");
-        double[] buckets = SpendMetrics.INTERACTION_COST_BUCKETS_MICRO_USD;
-        int apiBucket = bucketOf(apiP90 * 1e6, buckets);
-        int panelBucket = bucketOf(panelP90.get("onboarding-agent") * 1e6, buckets);
-        assertThat(Math.abs(panelBucket - apiBucket)).as("p90 on the panel $%s, from the API $%s", panelP90.get("onboarding-agent"), apiP90)
-                .isLessThanOrEqualTo(1);
-        assertThat(apiP90).isLessThan(1.0);
+        String costP90 = panels.get("costmeter-spend").get("Cost per agent interaction (p90, $)");
+        for (String quantile : List.of("p50", "p90")) {
+            double fromApi = Double.parseDouble(interactions.get("costUsdPerInteraction").get(quantile).asText());
+            Map<String, Double> onPanel = query(quantile.equals("p90") ? costP90 : costP90.replace("histogram_quantile(0.9,", "histogram_quantile(0.5,"), "source");
+            assertThat(onPanel).containsKey("onboarding-agent");
+            double[] buckets = SpendMetrics.INTERACTION_COST_BUCKETS_MICRO_USD;
+            assertThat(Math.abs(bucketOf(onPanel.get("onboarding-agent") * 1e6, buckets) - bucketOf(fromApi * 1e6, buckets)))
+                    .as("%s on the panel $%s, from the API $%s", quantile, onPanel.get("onboarding-agent"), fromApi).isLessThanOrEqualTo(1);
+            assertThat(fromApi).isLessThan(1.0);
+        }
+        // model calls per interaction, p50 and p90 (the panel's two queries), against the API over every source
+        JsonNode allInteractions = JSON.readTree(service.get("/api/v1/interactions?from=" + now.minus(Duration.ofHours(1))
+                + "&to=" + now.plusSeconds(60)).body());
+        String callsP50 = panels.get("costmeter-spend").get("Agent model calls per interaction (p50, p90)");
+        double[] callBuckets = {1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50};
+        for (String quantile : List.of("p50", "p90")) {
+            double fromApi = allInteractions.get("modelCallsPerInteraction").get(quantile).asDouble();
+            double onPanel = query(quantile.equals("p50") ? callsP50 : callsP50.replace("histogram_quantile(0.5,", "histogram_quantile(0.9,"), null).get("");
+            assertThat(bucketOf(onPanel, callBuckets)).as("model calls %s: panel %s, API %s", quantile, onPanel, fromApi)
+                    .isEqualTo(bucketOf(fromApi, callBuckets));
+        }
     }
 
     void publishWave(int wave, List<String> extra) throws Exception {
@@ -204,9 +215,9 @@ class DashboardValuesIT {
     }
 
     /** Evaluates a panel's query now and compares it, series by series, with what the ledger says. */
-    void assertPanel(String api, String expr, String label, Map<String, BigDecimal> expected) throws Exception {
+    void assertPanel(String expr, String label, Map<String, BigDecimal> expected) throws Exception {
         assertThat(expr).as("panel query").isNotNull();
-        Map<String, Double> actual = query(api, expr, label);
+        Map<String, Double> actual = query(expr, label);
         if (label != null) {
             expected = new TreeMap<>(expected);
             expected.values().removeIf(v -> v.signum() == 0 && !actual.containsKey(""));
@@ -221,9 +232,9 @@ class DashboardValuesIT {
         }
     }
 
-    Map<String, Double> query(String api, String expr, String label) throws Exception {
+    Map<String, Double> query(String expr, String label) throws Exception {
         String q = expr.replace("$source", ".*").replace("$budget", ".*");
-        JsonNode response = JSON.readTree(get(api + "/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8)));
+        JsonNode response = prometheus.query(q);
         assertThat(response.path("status").asText()).as(q + " → " + response).isEqualTo("success");
         Map<String, Double> values = new TreeMap<>();
         for (JsonNode series : response.path("data").path("result")) {
@@ -278,40 +289,6 @@ class DashboardValuesIT {
             }
         }
         return bounds.length;
-    }
-
-    String startPrometheus(Path dir, int servicePort) throws Exception {
-        int port = RealKafkaBroker.freePort();
-        Files.writeString(dir.resolve("rules.yml"), Files.readString(Path.of("deploy/prometheus/costmeter-rules.yml"))
-                .replaceAll("for: \\d+m", "for: 0s"));
-        Files.writeString(dir.resolve("prometheus.yml"), """
-                global: {scrape_interval: 1s, evaluation_interval: 1s}
-                rule_files: [rules.yml]
-                scrape_configs:
-                  - job_name: costmeter
-                    metrics_path: /q/metrics
-                    static_configs: [{targets: ["127.0.0.1:%d"]}]
-                """.formatted(servicePort));
-        try {
-            prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
-                    "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-                    .redirectErrorStream(true).redirectOutput(new File(dir.toFile(), "prometheus.log")).start();
-        } catch (java.io.IOException e) {
-            throw new AssertionError("prometheus is not installed: apt-get install --no-install-recommends prometheus", e);
-        }
-        String api = "http://127.0.0.1:" + port;
-        until("Prometheus ready", Duration.ofSeconds(30), () -> {
-            try {
-                return get(api + "/-/ready").contains("Ready");
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        return api;
-    }
-
-    String get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     long read() throws Exception {
