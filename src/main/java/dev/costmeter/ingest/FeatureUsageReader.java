@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * The {@code data} of every event type other than {@code bedrock.invocation}: Bedrock's features
  * and the infrastructure under them, each turned into quantities of billed dimensions. The field
- * names of each type are documented in the README ("Event types"). Quantities are exact: whole
+ * names of each type are documented in docs/input.md ("Event types"). Quantities are exact: whole
  * counts where Bedrock counts, decimals where it measures (hours, GB).
  */
 final class FeatureUsageReader {

@@ -20,7 +20,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Every event type of the README, decoded and priced under the bundled card, exactly. */
+/** Every event type of docs/input.md, decoded and priced under the bundled card, exactly. */
 class FeatureEventsTest {
 
     static final RateCard CARD = RateCardCatalog.loadBundled().get(0);
