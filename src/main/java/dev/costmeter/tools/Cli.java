@@ -21,9 +21,7 @@ import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.ratecard.RateCardCatalog;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.StringWriter;
 import java.math.BigDecimal;
@@ -120,43 +118,48 @@ public final class Cli {
         };
     }
 
-    /** Prices events, one JSON per line; bad lines go to stderr with their number and reason. */
+    /**
+     * Prices events: JSON values one per line or pretty-printed, as laid out; bad ones go to stderr
+     * with the line they start on and the reason.
+     */
     int price(RateCardTimeline timeline, String input, java.io.InputStream stdin) throws IOException {
         CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
         UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
         Pricer pricer = new Pricer();
-        int lineNumber = 0;
         int bad = 0;
         int priced = 0;
         BigDecimal total = BigDecimal.ZERO;
-        try (BufferedReader reader = "-".equals(input)
-                ? new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                UsageEvent event;
-                try {
-                    event = decoder.decode(line.getBytes(StandardCharsets.UTF_8)).event();
-                } catch (InvalidEventException e) {
-                    err.println("line " + lineNumber + ": invalid: " + e.getMessage());
-                    bad++;
-                    continue;
-                }
-                PricingResult result = pricer.price(event, timeline.cardAt(event.time()));
-                if (result instanceof PricingResult.Unpriced u) {
-                    err.println("line " + lineNumber + ": unpriced (id " + event.id() + "): " + u.reason());
-                    bad++;
-                    continue;
-                }
-                PricedEvent p = ((PricingResult.Priced) result).pricedEvent();
-                out.println(pricedLine(p));
-                priced++;
-                total = total.add(p.totalUsd());
+        String text;
+        if ("-".equals(input)) {
+            text = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+        } else {
+            Path file = Path.of(input);
+            if (!Files.isReadable(file)) {
+                err.println("price: " + input + ": no such file (give a file of events, or - for standard input)");
+                return 2;
             }
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        }
+        for (JsonValues.Value value : JsonValues.split(text)) {
+            int lineNumber = value.line();
+            UsageEvent event;
+            try {
+                event = decoder.decode(value.text().getBytes(StandardCharsets.UTF_8)).event();
+            } catch (InvalidEventException e) {
+                err.println("line " + lineNumber + ": invalid: " + e.getMessage());
+                bad++;
+                continue;
+            }
+            PricingResult result = pricer.price(event, timeline.cardAt(event.time()));
+            if (result instanceof PricingResult.Unpriced u) {
+                err.println("line " + lineNumber + ": unpriced (id " + event.id() + "): " + u.reason());
+                bad++;
+                continue;
+            }
+            PricedEvent p = ((PricingResult.Priced) result).pricedEvent();
+            out.println(pricedLine(p));
+            priced++;
+            total = total.add(p.totalUsd());
         }
         err.println("priced " + priced + " event(s), total " + Money.plain(total) + " USD"
                 + (bad == 0 ? "" : "; " + bad + " line(s) could not be priced"));

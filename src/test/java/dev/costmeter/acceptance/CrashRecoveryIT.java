@@ -45,7 +45,7 @@ class CrashRecoveryIT {
 
     static final int EVENTS = 300_000;
     static final int REDELIVERIES = 3_000;
-    static final String DB_URL = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_crash_it");
+    static final String DB_URL = RealPostgres.derived("crash_it");
 
     RealKafkaBroker.Broker broker;
     final List<Process> services = new ArrayList<>();

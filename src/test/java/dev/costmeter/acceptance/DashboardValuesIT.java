@@ -50,7 +50,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DashboardValuesIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String DB_URL = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_dashboards_it");
+    static final String DB_URL = RealPostgres.derived("dashboards_it");
 
     RealKafkaBroker.Broker broker;
     PackagedService service;

@@ -18,6 +18,14 @@ public class RealPostgres implements QuarkusTestResourceLifecycleManager {
         return url == null || url.isBlank() ? DEFAULT_URL : url;
     }
 
+    /**
+     * A database of a test's own beside the test database, named after it: with the default URL,
+     * {@code costmeter_test_crash_it} for the suffix {@code crash_it} (same server, same parameters).
+     */
+    public static String derived(String suffix) {
+        return url().replaceAll("/([^/?]+)(\\?.*)?$", "/$1_" + suffix + "$2");
+    }
+
     public static String user() {
         String user = System.getenv("COSTMETER_DB_USER");
         return user == null || user.isBlank() ? "postgres" : user;

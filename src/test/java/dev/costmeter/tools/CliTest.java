@@ -78,6 +78,27 @@ class CliTest {
     }
 
     @Test
+    void pricePrettyPrintedRecordsAsTheyAreAndSaysWhenAFileIsMissing() throws Exception {
+        StringBuilder input = new StringBuilder();
+        for (String fixture : List.of("invocation-log-converse.json", "otel-genai-span.json")) {
+            try (var in = CliTest.class.getClassLoader().getResourceAsStream("aws/" + fixture)) {
+                input.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n'); // as AWS writes them, many lines each
+            }
+        }
+        input.append("not json\n");
+        int code = cli.run(new String[] {"price", "-"}, new ByteArrayInputStream(input.toString().getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(code).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).hasSize(2)
+                .allSatisfy(line -> assertThat(JSON.readTree(line).get("cost_usd").asText()).isEqualTo("0.0074"));
+        long lines = input.toString().lines().count();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("line " + lines + ": invalid: malformed JSON");
+
+        assertThat(cli.run(new String[] {"price", "no/such/events.jsonl"}, new ByteArrayInputStream(new byte[0]))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("price: no/such/events.jsonl: no such file");
+    }
+
+    @Test
     void priceReadsAwsFormatsToo() throws Exception {
         StringBuilder input = new StringBuilder();
         for (String fixture : List.of("invocation-log-converse.json", "otel-genai-span.json", "invocation-log-nova-reel.json")) {
