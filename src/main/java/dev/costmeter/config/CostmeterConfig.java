@@ -213,6 +213,10 @@ public interface CostmeterConfig {
         /** How often the spend, outcome and alert gauges are read again from PostgreSQL. */
         @WithDefault("PT15S")
         Duration ledgerRefreshInterval();
+
+        /** How often the one-day window gauges are read again (a scan of a day of buckets). */
+        @WithDefault("PT2M")
+        Duration ledgerDayRefreshInterval();
     }
 
     interface RateCards {

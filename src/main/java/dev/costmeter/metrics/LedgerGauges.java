@@ -72,6 +72,7 @@ public class LedgerGauges {
     private MultiGauge outcomes;
     private MultiGauge alerts;
     private ScheduledExecutorService scheduler;
+    private final Map<String, Cached> cache = new java.util.HashMap<>();
 
     private record Labels(String window, String source, String model, String dimension, String tier) {
         Tags tags() {
@@ -116,8 +117,7 @@ public class LedgerGauges {
         List<MultiGauge.Row<?>> usage = new ArrayList<>();
         for (Map.Entry<String, Duration> window : WINDOWS.entrySet()) {
             // Buckets that start in [now − window, now]: the API's from=now−window, to=now (the current bucket included).
-            List<SpendQuery.Row> rows = query.totals(now.minus(window.getValue()), now.plusMillis(1),
-                    List.of("source", "model", "dimension", "tier"), Map.of());
+            List<SpendQuery.Row> rows = rows(window.getKey(), List.of("source", "model", "dimension", "tier"), now);
             bounded(window.getKey(), rows).forEach((labels, sums) -> {
                 cost.add(MultiGauge.Row.of(labels.tags(), sums[0].doubleValue()));
                 usage.add(MultiGauge.Row.of(labels.tags(), sums[1].doubleValue()));
@@ -128,7 +128,7 @@ public class LedgerGauges {
 
         List<MultiGauge.Row<?>> bySubject = new ArrayList<>();
         for (Map.Entry<String, Duration> window : WINDOWS.entrySet()) {
-            List<SpendQuery.Row> rows = query.totals(now.minus(window.getValue()), now.plusMillis(1), List.of("subject"), Map.of());
+            List<SpendQuery.Row> rows = rows(window.getKey(), List.of("subject"), now);
             Map<String, BigDecimal> subjects = new LinkedHashMap<>(); // rows come dearest first
             for (SpendQuery.Row row : rows) {
                 String subject = row.group().get("subject").isEmpty() ? "(none)" : row.group().get("subject");
@@ -150,6 +150,21 @@ public class LedgerGauges {
         budgets.alertsPublishedSince(now.minus(WINDOWS.get("1d")))
                 .forEach((threshold, n) -> alertRows.add(MultiGauge.Row.of(Tags.of("window", "1d", "threshold", threshold), n)));
         alerts.register(alertRows, true);
+    }
+
+    /** A window's totals, read again when older than the window's refresh interval (a day's scan is not every 15 s). */
+    private List<SpendQuery.Row> rows(String window, List<String> groupBy, Instant now) throws java.sql.SQLException {
+        Duration every = window.equals("1h") ? config.metrics().ledgerRefreshInterval() : config.metrics().ledgerDayRefreshInterval();
+        String key = window + groupBy;
+        Cached cached = cache.get(key);
+        if (cached == null || !now.isBefore(cached.at().plus(every))) {
+            cached = new Cached(now, query.totals(now.minus(WINDOWS.get(window)), now.plusMillis(1), groupBy, Map.of()));
+            cache.put(key, cached);
+        }
+        return cached.rows();
+    }
+
+    private record Cached(Instant at, List<SpendQuery.Row> rows) {
     }
 
     /**

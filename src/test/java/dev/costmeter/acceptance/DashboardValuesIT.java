@@ -82,7 +82,7 @@ class DashboardValuesIT {
         }
         freshDatabase();
         service = new PackagedService(Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(), "COSTMETER_DB_URL", DB_URL),
-                List.of("-Dcostmeter.metrics.ledger-refresh-interval=PT1S", "-Dcostmeter.budgets.evaluate-interval=PT1S",
+                List.of("-Dcostmeter.metrics.ledger-refresh-interval=PT1S", "-Dcostmeter.metrics.ledger-day-refresh-interval=PT1S", "-Dcostmeter.budgets.evaluate-interval=PT1S",
                         "-Dcostmeter.interactions.idle-timeout=PT2S", "-Dcostmeter.interactions.check-interval=PT0.5S"),
                 "dashboard-values-it").start();
         prometheus = RealPrometheus.scraping(dir, "127.0.0.1", service.port());
