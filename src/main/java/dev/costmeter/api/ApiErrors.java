@@ -44,6 +44,42 @@ public class ApiErrors {
         return null;
     }
 
+    /** A body that is not JSON (or not the JSON expected) is a 400 that says where, never an empty one. */
+    @ServerExceptionMapper
+    public Response malformedBody(com.fasterxml.jackson.core.JsonParseException e) {
+        return unreadableBody(e);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedBody(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        return unreadableBody(e);
+    }
+
+    /**
+     * An error the framework raised without a body (an unreadable request body, an unsupported media
+     * type, a path that does not exist): the same status, with a JSON body that says what it is.
+     */
+    @ServerExceptionMapper
+    public Response withoutBody(jakarta.ws.rs.WebApplicationException e) {
+        if (e.getResponse() != null && e.getResponse().hasEntity()) {
+            return e.getResponse();
+        }
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+                return unreadableBody(json);
+            }
+        }
+        int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        return body(status, (type == null ? "HTTP " + status : type.getReasonPhrase()) + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableBody(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        return body(400, "the request body is not valid JSON" + where + ": " + e.getOriginalMessage());
+    }
+
     @ServerExceptionMapper
     public Response databaseError(SQLException e) {
         if (e.getSQLState() == null || e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57")

@@ -139,7 +139,9 @@ public class BudgetResource {
         }
         String name = text(body, "name", problems);
         if (name == null) {
-            problems.add("name: required, e.g. \"support-bot monthly\"");
+            if (!body.hasNonNull("name")) { // present but wrong is reported once, by text()
+                problems.add("name: required, e.g. \"support-bot monthly\"");
+            }
         } else if (name.length() > 100) {
             problems.add("name: at most 100 characters");
         }

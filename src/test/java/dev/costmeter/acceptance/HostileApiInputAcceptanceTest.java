@@ -63,6 +63,14 @@ class HostileApiInputAcceptanceTest extends KafkaAcceptanceTest {
     }
 
     @Test
+    void aMalformedBodyIsA400ThatSaysWhereAndProblemsAreListedOnce() {
+        admin().contentType("application/json").body("{\"name\": \"x\", \"amountUsd\": ")
+                .post("/api/v1/budgets").then().statusCode(400).body("error", startsWith("the request body is not valid JSON at line 1"));
+        admin().contentType("application/json").body("{\"name\": \"\", \"amountUsd\": \"10\"}")
+                .post("/api/v1/budgets").then().statusCode(422).body("error", org.hamcrest.Matchers.equalTo("name: must be a non-empty string"));
+    }
+
+    @Test
     void aBudgetSaysWhatIsWrongOrDoubtful() {
         // "no" is not false
         admin().contentType("application/json").body("{\"name\":\"flag\",\"amountUsd\":\"10\",\"alertOnForecast\":\"no\"}")
