@@ -44,17 +44,6 @@ public class ApiErrors {
         return null;
     }
 
-    /** A body that is not JSON (or not the JSON expected) is a 400 that says where, never an empty one. */
-    @ServerExceptionMapper
-    public Response malformedBody(com.fasterxml.jackson.core.JsonParseException e) {
-        return unreadableBody(e);
-    }
-
-    @ServerExceptionMapper
-    public Response mismatchedBody(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-        return unreadableBody(e);
-    }
-
     /**
      * An error the framework raised without a body (an unreadable request body, an unsupported media
      * type, a path that does not exist): the same status, with a JSON body that says what it is.
@@ -74,6 +63,7 @@ public class ApiErrors {
         return body(status, (type == null ? "HTTP " + status : type.getReasonPhrase()) + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 
+    /** A body that is not JSON (or not the JSON expected) is a 400 that says where, never an empty one. */
     @ServerExceptionMapper
     public Response unreadableBody(com.fasterxml.jackson.core.JsonProcessingException e) {
         String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();

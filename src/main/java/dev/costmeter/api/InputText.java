@@ -1,9 +1,10 @@
 package dev.costmeter.api;
 
+import dev.costmeter.support.StorableText;
+
 /**
- * Text from a request that will reach PostgreSQL or a metric label: PostgreSQL's text type cannot
- * hold NUL (U+0000), and a lone UTF-16 surrogate cannot be encoded at all, so either is refused
- * with a 400 before it gets there.
+ * Text from a request that will reach PostgreSQL or a metric label: too long, or not storable
+ * ({@link StorableText}), it is refused with a 400 before it gets there.
  */
 final class InputText {
 
@@ -12,24 +13,10 @@ final class InputText {
 
     /** Why the text cannot be used, or null if it can. */
     static String problem(String value, int maxChars) {
-        if (value == null) {
-            return null;
-        }
-        if (value.length() > maxChars) {
+        if (value != null && value.length() > maxChars) {
             return "longer than " + maxChars + " characters";
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\u0000') {
-                return "contains a NUL character (\\u0000), which cannot be stored";
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return "contains an unpaired UTF-16 surrogate, which is not valid Unicode";
-            }
-        }
-        return null;
+        return StorableText.problem(value);
     }
 
     /** The text, or a 400 naming the field. */

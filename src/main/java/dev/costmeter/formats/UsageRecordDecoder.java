@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costmeter.ingest.CloudEventDecoder;
 import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.pricing.UsageEvent;
+import dev.costmeter.support.StorableText;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -111,21 +112,9 @@ public final class UsageRecordDecoder {
     }
 
     private static void checkText(String field, String value) throws InvalidEventException {
-        if (value == null) {
-            return;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\u0000') {
-                throw new InvalidEventException(field + ": contains a NUL character (\\u0000) at position " + i
-                        + ", which PostgreSQL cannot store");
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new InvalidEventException(field + ": contains an unpaired UTF-16 surrogate at position " + i
-                        + ", which is not valid Unicode");
-            }
+        String problem = StorableText.problem(value);
+        if (problem != null) {
+            throw new InvalidEventException(field + ": " + problem);
         }
     }
 

@@ -58,11 +58,6 @@ public class InteractionReports {
 
     private void reportQuietly() {
         try {
-            // A source's histograms exist (at zero) while its first interactions are still open, so that
-            // Prometheus scrapes the zero before the first observation and rate() sees every one.
-            for (String source : sourcesWithOpenInteractions()) {
-                metrics.registerInteractionSource(source);
-            }
             for (Completed c : claimCompleted(10_000)) {
                 metrics.recordInteraction(c.source(), c.modelCalls(), c.costUsd());
             }
@@ -82,19 +77,6 @@ public class InteractionReports {
             delete.setDouble(1, retention.toSeconds());
             return delete.executeUpdate();
         }
-    }
-
-    /** The sources with interactions not yet observed. */
-    List<String> sourcesWithOpenInteractions() throws SQLException {
-        List<String> sources = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("select distinct source from interaction_spend where not observed limit 1000");
-             ResultSet rs = select.executeQuery()) {
-            while (rs.next()) {
-                sources.add(rs.getString(1));
-            }
-        }
-        return sources;
     }
 
     /** Marks idle interactions observed and returns them (autocommit: one statement). */

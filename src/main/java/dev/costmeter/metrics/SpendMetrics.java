@@ -4,6 +4,7 @@ import dev.costmeter.aggregation.AggregateKey;
 import dev.costmeter.aggregation.AggregateSums;
 import dev.costmeter.aggregation.BatchSummary;
 import dev.costmeter.aggregation.EventOutcome;
+import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.config.CostmeterConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -87,6 +88,9 @@ public class SpendMetrics {
             events.get(e.getKey()).increment(e.getValue());
         }
         recordSpend(summary.aggregates());
+        // A source's interaction histograms exist (at zero) from its first interaction's first batch,
+        // minutes before that interaction completes: Prometheus scrapes the zero, so rate() sees every observation.
+        summary.interactions().keySet().stream().map(InteractionSums.Key::source).distinct().forEach(this::registerInteractionSource);
         withoutUsage.increment(summary.pricedWithoutUsage());
         flushDuration.record(flushNanos, TimeUnit.NANOSECONDS);
         lastCommitEpochSeconds.set(System.currentTimeMillis() / 1000);
@@ -141,7 +145,7 @@ public class SpendMetrics {
      * Creates a source's interaction histograms at zero before anything is recorded in them: a
      * histogram born with its first observation hides it from {@code rate()}.
      */
-    public void registerInteractionSource(String source) {
+    private void registerInteractionSource(String source) {
         String label = sources.limit(source);
         modelCalls(label);
         interactionCost(label);
