@@ -5,10 +5,10 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.ingest.KafkaClients;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.support.Daemons;
+import dev.costmeter.support.GaugeTable;
 import dev.costmeter.support.PublishOnce;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -64,14 +64,14 @@ public class BudgetEvaluator {
     @Inject
     MeterRegistry registry;
 
-    private MultiGauge amount;
-    private MultiGauge spent;
-    private MultiGauge forecast;
-    private MultiGauge forecastAlertable;
-    private MultiGauge remaining;
-    private MultiGauge daysUntilExhausted;
-    private MultiGauge burnRate;
-    private MultiGauge totalSpend;
+    private GaugeTable amount;
+    private GaugeTable spent;
+    private GaugeTable forecast;
+    private GaugeTable forecastAlertable;
+    private GaugeTable remaining;
+    private GaugeTable daysUntilExhausted;
+    private GaugeTable burnRate;
+    private GaugeTable totalSpend;
     private KafkaProducer<byte[], byte[]> producer;
     private ScheduledExecutorService scheduler;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -135,19 +135,19 @@ public class BudgetEvaluator {
     }
 
     void onStart(@Observes StartupEvent event) {
-        amount = MultiGauge.builder("costmeter.budget.amount").baseUnit("usd").description("The budget's amount for its period").register(registry);
-        spent = MultiGauge.builder("costmeter.budget.spent").baseUnit("usd").description("Spend in the budget's scope, this period").register(registry);
-        forecast = MultiGauge.builder("costmeter.budget.forecast").baseUnit("usd")
-                .description("Forecast spend at the end of the period (weighted recent days, weekday pattern)").register(registry);
-        forecastAlertable = MultiGauge.builder("costmeter.budget.forecast.alertable")
-                .description("1 when the forecast is supported by enough history or enough of the period to alert on, else 0").register(registry);
-        remaining = MultiGauge.builder("costmeter.budget.remaining").baseUnit("usd").description("Amount left this period").register(registry);
-        daysUntilExhausted = MultiGauge.builder("costmeter.budget.days.until.exhausted")
-                .description("Days until the remaining amount is spent at the 6-hour burn rate (absent while nothing is spent)").register(registry);
-        burnRate = MultiGauge.builder("costmeter.budget.burn.rate")
-                .description("Spend rate over the window divided by the rate that spends exactly the budget over its period").register(registry);
-        totalSpend = MultiGauge.builder("costmeter.spend").baseUnit("usd")
-                .description("The whole bill from PostgreSQL, exact when computed: today and month to date (UTC)").register(registry);
+        amount = new GaugeTable(registry, "costmeter.budget.amount", "The budget's amount for its period", "usd");
+        spent = new GaugeTable(registry, "costmeter.budget.spent", "Spend in the budget's scope, this period", "usd");
+        forecast = new GaugeTable(registry, "costmeter.budget.forecast",
+                "Forecast spend at the end of the period (see /status for the method and the range)", "usd");
+        forecastAlertable = new GaugeTable(registry, "costmeter.budget.forecast.alertable",
+                "1 when the forecast is supported by enough history or enough of the period to alert on, else 0", null);
+        remaining = new GaugeTable(registry, "costmeter.budget.remaining", "Amount left this period", "usd");
+        daysUntilExhausted = new GaugeTable(registry, "costmeter.budget.days.until.exhausted",
+                "Days until the remaining amount is spent at the 6-hour burn rate (absent while nothing is spent)", null);
+        burnRate = new GaugeTable(registry, "costmeter.budget.burn.rate",
+                "Spend rate over the window divided by the rate that spends exactly the budget over its period", null);
+        totalSpend = new GaugeTable(registry, "costmeter.spend",
+                "The whole bill from PostgreSQL, exact when computed: today and month to date (UTC)", "usd");
         producer = kafka.outputProducer();
         long every = config.budgets().evaluateInterval().toMillis();
         scheduler = Daemons.scheduler("costmeter-budgets");
@@ -177,10 +177,9 @@ public class BudgetEvaluator {
     public synchronized List<Status> evaluateAll(Instant now) throws Exception {
         Instant today = Budget.Period.DAY.start(now);
         Instant month = Budget.Period.MONTH.start(now);
-        totalSpend.register(List.of(
-                MultiGauge.Row.of(Tags.of("period", "today"), store.spend(Budget.Scope.EVERYTHING, today, Budget.Period.DAY.end(today)).doubleValue()),
-                MultiGauge.Row.of(Tags.of("period", "month_to_date"),
-                        store.spend(Budget.Scope.EVERYTHING, month, Budget.Period.MONTH.end(month)).doubleValue())), true);
+        totalSpend.update(Map.of(
+                Tags.of("period", "today"), store.spend(Budget.Scope.EVERYTHING, today, Budget.Period.DAY.end(today)),
+                Tags.of("period", "month_to_date"), store.spend(Budget.Scope.EVERYTHING, month, Budget.Period.MONTH.end(month))));
         List<Status> statuses = new ArrayList<>();
         for (Budget budget : store.list()) {
             Status status = status(budget, now);
@@ -188,17 +187,17 @@ public class BudgetEvaluator {
             statuses.add(status);
         }
         List<Status> gauged = statuses.subList(0, Math.min(statuses.size(), config.budgets().maxGauges()));
-        amount.register(gauged.stream().map(s -> row(s, s.budget().amountUsd())).toList(), true);
-        spent.register(gauged.stream().map(s -> row(s, s.spentUsd())).toList(), true);
-        forecast.register(gauged.stream().map(s -> row(s, s.forecastUsd())).toList(), true);
-        forecastAlertable.register(gauged.stream().map(s -> row(s, s.forecastHeld() == null ? BigDecimal.ONE : BigDecimal.ZERO)).toList(), true);
-        remaining.register(gauged.stream().map(s -> row(s, s.remainingUsd())).toList(), true);
-        daysUntilExhausted.register(gauged.stream().filter(s -> s.daysUntilExhausted() != null).map(s -> row(s, s.daysUntilExhausted())).toList(), true);
-        List<MultiGauge.Row<?>> rates = new ArrayList<>();
+        amount.update(rows(gauged, s -> s.budget().amountUsd()));
+        spent.update(rows(gauged, Status::spentUsd));
+        forecast.update(rows(gauged, Status::forecastUsd));
+        forecastAlertable.update(rows(gauged, s -> s.forecastHeld() == null ? BigDecimal.ONE : BigDecimal.ZERO));
+        remaining.update(rows(gauged, Status::remainingUsd));
+        daysUntilExhausted.update(rows(gauged.stream().filter(s -> s.daysUntilExhausted() != null).toList(), Status::daysUntilExhausted));
+        Map<Tags, BigDecimal> rates = new java.util.HashMap<>();
         for (Status s : gauged) {
-            s.burnRate().forEach((window, rate) -> rates.add(MultiGauge.Row.of(tags(s).and("window", window), rate.doubleValue())));
+            s.burnRate().forEach((window, rate) -> rates.put(tags(s).and("window", window), rate));
         }
-        burnRate.register(rates, true);
+        burnRate.update(rates);
         return statuses;
     }
 
@@ -308,8 +307,10 @@ public class BudgetEvaluator {
         return JSON.writeValueAsBytes(event);
     }
 
-    private static MultiGauge.Row<?> row(Status s, BigDecimal value) {
-        return MultiGauge.Row.of(tags(s), value.doubleValue());
+    private static Map<Tags, BigDecimal> rows(List<Status> statuses, java.util.function.Function<Status, BigDecimal> value) {
+        Map<Tags, BigDecimal> rows = new java.util.HashMap<>();
+        statuses.forEach(s -> rows.put(tags(s), value.apply(s)));
+        return rows;
     }
 
     private static Tags tags(Status s) {

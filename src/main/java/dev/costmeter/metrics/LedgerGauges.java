@@ -6,8 +6,8 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.SpendQuery;
 import dev.costmeter.support.Daemons;
+import dev.costmeter.support.GaugeTable;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,11 +66,11 @@ public class LedgerGauges {
     @Inject
     CostmeterConfig config;
 
-    private MultiGauge windowCost;
-    private MultiGauge windowCostBySubject;
-    private MultiGauge windowUsage;
-    private MultiGauge outcomes;
-    private MultiGauge alerts;
+    private GaugeTable windowCost;
+    private GaugeTable windowCostBySubject;
+    private GaugeTable windowUsage;
+    private GaugeTable outcomes;
+    private GaugeTable alerts;
     private ScheduledExecutorService scheduler;
     private final Map<String, Cached> cache = new java.util.HashMap<>();
 
@@ -81,18 +81,16 @@ public class LedgerGauges {
     }
 
     void onStart(@Observes StartupEvent event) {
-        windowCost = MultiGauge.builder("costmeter.spend.window").baseUnit("usd")
-                .description("Spend in the buckets that start in the window (last 1h or 1d), from PostgreSQL: what the spend API answers")
-                .register(registry);
-        windowCostBySubject = MultiGauge.builder("costmeter.spend.window.by.subject").baseUnit("usd")
-                .description("Spend by tenant (subject) in the window, from PostgreSQL: the dearest keep their names, the rest are \"other\"")
-                .register(registry);
-        windowUsage = MultiGauge.builder("costmeter.usage.window").baseUnit("units")
-                .description("Units used in the buckets that start in the window (last 1h or 1d), from PostgreSQL").register(registry);
-        outcomes = MultiGauge.builder("costmeter.events.ledger")
-                .description("Records read by outcome since the ledger began, from PostgreSQL (same on every instance)").register(registry);
-        alerts = MultiGauge.builder("costmeter.budget.alerts.window")
-                .description("Budget threshold alerts published in the window, from PostgreSQL").register(registry);
+        windowCost = new GaugeTable(registry, "costmeter.spend.window",
+                "Spend in the buckets that start in the window (last 1h or 1d), from PostgreSQL: what the spend API answers", "usd");
+        windowCostBySubject = new GaugeTable(registry, "costmeter.spend.window.by.subject",
+                "Spend by tenant (subject) in the window, from PostgreSQL: the dearest keep their names, the rest are \"other\"", "usd");
+        windowUsage = new GaugeTable(registry, "costmeter.usage.window",
+                "Units used in the buckets that start in the window (last 1h or 1d), from PostgreSQL", "units");
+        outcomes = new GaugeTable(registry, "costmeter.events.ledger",
+                "Records read by outcome since the ledger began, from PostgreSQL (same on every instance)", null);
+        alerts = new GaugeTable(registry, "costmeter.budget.alerts.window",
+                "Budget threshold alerts published in the window, from PostgreSQL", null);
         scheduler = Daemons.scheduler("costmeter-ledger-gauges");
         long every = config.metrics().ledgerRefreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, every, TimeUnit.MILLISECONDS); // at once: gauges exist from the start
@@ -113,20 +111,20 @@ public class LedgerGauges {
     }
 
     synchronized void refresh(Instant now) throws Exception {
-        List<MultiGauge.Row<?>> cost = new ArrayList<>();
-        List<MultiGauge.Row<?>> usage = new ArrayList<>();
+        Map<Tags, BigDecimal> cost = new HashMap<>();
+        Map<Tags, BigDecimal> usage = new HashMap<>();
         for (Map.Entry<String, Duration> window : WINDOWS.entrySet()) {
             // Buckets that start in [now − window, now]: the API's from=now−window, to=now (the current bucket included).
             List<SpendQuery.Row> rows = rows(window.getKey(), List.of("source", "model", "dimension", "tier"), now);
             bounded(window.getKey(), rows).forEach((labels, sums) -> {
-                cost.add(MultiGauge.Row.of(labels.tags(), sums[0].doubleValue()));
-                usage.add(MultiGauge.Row.of(labels.tags(), sums[1].doubleValue()));
+                cost.put(labels.tags(), sums[0]);
+                usage.put(labels.tags(), sums[1]);
             });
         }
-        windowCost.register(cost, true);
-        windowUsage.register(usage, true);
+        windowCost.update(cost);
+        windowUsage.update(usage);
 
-        List<MultiGauge.Row<?>> bySubject = new ArrayList<>();
+        Map<Tags, BigDecimal> bySubject = new HashMap<>();
         for (Map.Entry<String, Duration> window : WINDOWS.entrySet()) {
             List<SpendQuery.Row> rows = rows(window.getKey(), List.of("subject"), now);
             Map<String, BigDecimal> subjects = new LinkedHashMap<>(); // rows come dearest first
@@ -135,21 +133,21 @@ public class LedgerGauges {
                 subjects.merge(subjects.size() < config.metrics().maxSubjects() || subjects.containsKey(subject) ? subject : LabelLimiter.OTHER,
                         row.costUsd(), BigDecimal::add);
             }
-            subjects.forEach((subject, usd) -> bySubject.add(MultiGauge.Row.of(Tags.of("window", window.getKey(), "subject", subject), usd.doubleValue())));
+            subjects.forEach((subject, usd) -> bySubject.put(Tags.of("window", window.getKey(), "subject", subject), usd));
         }
-        windowCostBySubject.register(bySubject, true);
+        windowCostBySubject.update(bySubject);
 
         Map<EventOutcome, Long> totals = ledger.outcomeTotals();
-        List<MultiGauge.Row<?>> outcomeRows = new ArrayList<>();
+        Map<Tags, Long> outcomeRows = new HashMap<>();
         for (EventOutcome outcome : EventOutcome.values()) {
-            outcomeRows.add(MultiGauge.Row.of(Tags.of("outcome", outcome.label()), totals.getOrDefault(outcome, 0L)));
+            outcomeRows.put(Tags.of("outcome", outcome.label()), totals.getOrDefault(outcome, 0L));
         }
-        outcomes.register(outcomeRows, true);
+        outcomes.update(outcomeRows);
 
-        List<MultiGauge.Row<?>> alertRows = new ArrayList<>();
+        Map<Tags, Long> alertRows = new HashMap<>();
         budgets.alertsPublishedSince(now.minus(WINDOWS.get("1d")))
-                .forEach((threshold, n) -> alertRows.add(MultiGauge.Row.of(Tags.of("window", "1d", "threshold", threshold), n)));
-        alerts.register(alertRows, true);
+                .forEach((threshold, n) -> alertRows.put(Tags.of("window", "1d", "threshold", threshold), n));
+        alerts.update(alertRows);
     }
 
     /** A window's totals, read again when older than the window's refresh interval (a day's scan is not every 15 s). */
