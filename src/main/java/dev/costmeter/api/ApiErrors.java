@@ -82,6 +82,18 @@ public class ApiErrors {
         return body(500, "database error: " + e.getMessage());
     }
 
+    /** Hibernate (the Panache entities) wraps the driver's exception: answer as for the SQLException inside. */
+    @ServerExceptionMapper
+    public Response persistenceError(jakarta.persistence.PersistenceException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return databaseError(sql);
+            }
+        }
+        LOG.error("persistence error answering an API request", e);
+        return body(500, "database error: " + e.getMessage());
+    }
+
     static Response body(int status, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message, "status", status)).build();
     }

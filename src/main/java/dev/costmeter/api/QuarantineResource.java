@@ -4,8 +4,8 @@ import dev.costmeter.metrics.SpendMetrics;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.quarantine.QuarantineRepricer;
+import dev.costmeter.storage.QuarantinedEventRow;
 import dev.costmeter.security.Roles;
-import io.agroal.api.AgroalDataSource;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -18,9 +18,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,8 +33,6 @@ import java.util.Map;
 public class QuarantineResource {
 
     @Inject
-    AgroalDataSource dataSource;
-    @Inject
     QuarantineRepricer repricer;
     @Inject
     SpendMetrics metrics;
@@ -45,41 +40,29 @@ public class QuarantineResource {
     /** Counts by reason, and the oldest quarantined events. */
     @GET
     @RolesAllowed(Roles.VIEWER)
+    @jakarta.transaction.Transactional
     public Map<String, Object> list(@QueryParam("limit") @DefaultValue("100") int limit) throws SQLException {
         if (limit < 0 || limit > 10_000) {
             throw new ApiException(400, "limit: must be between 0 and 10000");
         }
         Map<String, Object> response = new LinkedHashMap<>();
         List<Map<String, Object>> byReason = new ArrayList<>();
-        List<Map<String, Object>> events = new ArrayList<>();
         long total = 0;
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement s = c.prepareStatement(
-                    "select reason, count(*) from unpriced_event group by reason order by count(*) desc, reason");
-                 ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    byReason.add(Map.of("reason", rs.getString(1), "events", rs.getLong(2)));
-                    total += rs.getLong(2);
-                }
-            }
-            try (PreparedStatement s = c.prepareStatement("""
-                    select source, event_id, event_time, model_id, reason, rate_card_version, quarantined_at
-                    from unpriced_event order by quarantined_at, event_key limit ?""")) {
-                s.setInt(1, limit);
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        Map<String, Object> e = new LinkedHashMap<>();
-                        e.put("source", rs.getString(1));
-                        e.put("id", rs.getString(2));
-                        e.put("time", rs.getTimestamp(3).toInstant().toString());
-                        e.put("modelId", rs.getString(4));
-                        e.put("reason", rs.getString(5));
-                        e.put("rateCardVersion", rs.getString(6));
-                        e.put("quarantinedAt", rs.getTimestamp(7).toInstant().toString());
-                        events.add(e);
-                    }
-                }
-            }
+        for (Map.Entry<String, Long> reason : QuarantinedEventRow.countedByReason().entrySet()) {
+            byReason.add(Map.of("reason", reason.getKey(), "events", reason.getValue()));
+            total += reason.getValue();
+        }
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (QuarantinedEventRow row : QuarantinedEventRow.oldest(limit)) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("source", row.source);
+            e.put("id", row.eventId);
+            e.put("time", row.eventTime.toString());
+            e.put("modelId", row.modelId);
+            e.put("reason", row.reason);
+            e.put("rateCardVersion", row.rateCardVersion);
+            e.put("quarantinedAt", row.quarantinedAt.toString());
+            events.add(e);
         }
         response.put("total", total);
         response.put("byReason", byReason);

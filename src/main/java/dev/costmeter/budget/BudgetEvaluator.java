@@ -1,13 +1,14 @@
 package dev.costmeter.budget;
 
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import io.quarkus.scheduler.Scheduled;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.ingest.KafkaClients;
 import dev.costmeter.pricing.Money;
-import dev.costmeter.support.Daemons;
 import dev.costmeter.support.GaugeTable;
-import dev.costmeter.support.PublishOnce;
-import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
@@ -15,8 +16,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
@@ -26,9 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,8 +33,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Computes each budget's status from PostgreSQL (so a restart resets nothing), exports it as
@@ -57,10 +52,14 @@ public class BudgetEvaluator {
     BudgetStore store;
     @Inject
     CostmeterConfig config;
+    /**
+     * Budget alerts go out on a SmallRye Reactive Messaging channel (configured under
+     * {@code mp.messaging.outgoing.budget-alerts}): a low-rate output the framework's Kafka
+     * connector serves well, unlike the ingest loop's batched, offset-owning path.
+     */
     @Inject
-    KafkaClients kafka;
-    @Inject
-    AgroalDataSource dataSource;
+    @Channel("budget-alerts")
+    MutinyEmitter<byte[]> alertChannel;
     @Inject
     MeterRegistry registry;
 
@@ -72,8 +71,8 @@ public class BudgetEvaluator {
     private GaugeTable daysUntilExhausted;
     private GaugeTable burnRate;
     private GaugeTable totalSpend;
-    private KafkaProducer<byte[], byte[]> producer;
-    private ScheduledExecutorService scheduler;
+    private volatile boolean started;
+    private static final Duration ALERT_ACK_TIMEOUT = Duration.ofSeconds(30);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A budget's state now. Money exact except the forecast (an estimate, in cents). */
@@ -148,21 +147,20 @@ public class BudgetEvaluator {
                 "Spend rate over the window divided by the rate that spends exactly the budget over its period", null);
         totalSpend = new GaugeTable(registry, "costmeter.spend",
                 "The whole bill from PostgreSQL, exact when computed: today and month to date (UTC)", "usd");
-        producer = kafka.outputProducer();
-        long every = config.budgets().evaluateInterval().toMillis();
-        scheduler = Daemons.scheduler("costmeter-budgets");
-        // At once: the gauges exist from the start, so a restart does not resolve the budget alerts in Prometheus.
-        scheduler.scheduleWithFixedDelay(this::evaluateQuietly, 0, every, TimeUnit.MILLISECONDS);
+        started = true;
+        // The first evaluation runs a second after start-up, so a restart does not resolve the budget alerts in Prometheus.
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            producer.close(Duration.ofSeconds(5));
-        }
+        started = false;
     }
 
-    private void evaluateQuietly() {
+    @Scheduled(identity = "budgets", delayed = "1s", every = "${costmeter.budgets.evaluate-interval:PT30S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void evaluateQuietly() {
+        if (!started) {
+            return;
+        }
         try {
             evaluateAll(Instant.now());
         } catch (Exception e) {
@@ -248,16 +246,10 @@ public class BudgetEvaluator {
 
     private void fireOnce(Status status, String threshold, Instant now) throws Exception {
         byte[] alert = alertEvent(status, threshold, now);
-        boolean fired = PublishOnce.publish(dataSource, """
-                insert into budget_alert (budget_id, period_start, threshold, spent_usd, forecast_usd, amount_usd) values (?, ?, ?, ?, ?, ?)
-                on conflict do nothing""", claim -> {
-            claim.setObject(1, status.budget().id());
-            claim.setTimestamp(2, Timestamp.from(status.periodStart()));
-            claim.setString(3, threshold);
-            claim.setBigDecimal(4, status.spentUsd());
-            claim.setBigDecimal(5, status.forecastUsd());
-            claim.setBigDecimal(6, status.budget().amountUsd());
-        }, producer, new ProducerRecord<>(config.topics().budgetAlerts(), status.budget().id().toString().getBytes(StandardCharsets.UTF_8), alert));
+        BudgetStore.Alert claim = new BudgetStore.Alert(threshold, now, status.spentUsd(), status.forecastUsd(), status.budget().amountUsd());
+        boolean fired = store.publishAlertOnce(claim, status.budget().id(), status.periodStart(), () -> alertChannel.sendMessage(
+                        Message.of(alert).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(status.budget().id().toString()).build()))
+                .await().atMost(ALERT_ACK_TIMEOUT));
         if (!fired) {
             return;
         }

@@ -1,29 +1,34 @@
 package dev.costmeter.budget;
 
-import io.agroal.api.AgroalDataSource;
+import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.storage.BudgetAlertRow;
+import dev.costmeter.storage.BudgetRow;
+import dev.costmeter.storage.Publication;
+import dev.costmeter.storage.SpendQuery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
+import jakarta.transaction.Transactional;
+import org.hibernate.exception.ConstraintViolationException;
 
 import java.math.BigDecimal;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Budgets, their alerts, and the spend in their scope: all in PostgreSQL, the source of truth. */
+/**
+ * Budgets and their alerts (Panache entities in the storage layer), and the spend in a budget's
+ * scope (read by {@link SpendQuery}): all in PostgreSQL, the source of truth.
+ */
 @ApplicationScoped
 public class BudgetStore {
 
@@ -34,62 +39,59 @@ public class BudgetStore {
         }
     }
 
-    /** An alert fired for a budget in a period. */
     /** An alert published, and the budget amount it was computed against. */
     public record Alert(String threshold, Instant firedAt, BigDecimal spentUsd, BigDecimal forecastUsd, BigDecimal amountUsd) {
     }
 
     @Inject
-    AgroalDataSource dataSource;
+    SpendQuery spend;
 
     private Duration bucket;
 
     @Inject
-    void bucket(dev.costmeter.config.CostmeterConfig config) {
+    void bucket(CostmeterConfig config) {
         this.bucket = config.aggregation().bucket();
     }
 
-    public List<Budget> list() throws SQLException {
-        return select("select * from budget order by name", null);
+    @Transactional
+    public List<Budget> list() {
+        return BudgetRow.<BudgetRow>list("order by name").stream().map(BudgetStore::budget).toList();
     }
 
-    public Optional<Budget> get(UUID id) throws SQLException {
-        return select("select * from budget where id = ?", id).stream().findFirst();
+    @Transactional
+    public Optional<Budget> get(UUID id) {
+        return BudgetRow.<BudgetRow>findByIdOptional(id).map(BudgetStore::budget);
     }
 
-    public Budget create(Budget budget) throws SQLException, NameTaken {
-        write("""
-                insert into budget (name, scope_source, scope_subject, scope_model, scope_dimension, scope_tier, period, amount_usd,
-                                    thresholds, alert_on_forecast, id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", budget);
+    @Transactional(rollbackOn = Exception.class)
+    public Budget create(Budget budget) throws NameTaken {
+        BudgetRow row = new BudgetRow();
+        row.id = budget.id();
+        copy(budget, row);
+        flushOrNameTaken(row, budget.name(), true);
         return budget;
     }
 
     /** @return false when there is no such budget */
-    public boolean update(Budget budget) throws SQLException, NameTaken {
-        return write("""
-                update budget set name = ?, scope_source = ?, scope_subject = ?, scope_model = ?, scope_dimension = ?, scope_tier = ?,
-                                  period = ?, amount_usd = ?, thresholds = ?, alert_on_forecast = ?, updated_at = now()
-                where id = ?""", budget) == 1;
+    @Transactional(rollbackOn = Exception.class)
+    public boolean update(Budget budget) throws NameTaken {
+        BudgetRow row = BudgetRow.findById(budget.id());
+        if (row == null) {
+            return false;
+        }
+        copy(budget, row);
+        flushOrNameTaken(row, budget.name(), false);
+        return true;
     }
 
-    public boolean delete(UUID id) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("delete from budget where id = ?")) {
-            s.setObject(1, id);
-            return s.executeUpdate() == 1;
-        }
+    @Transactional
+    public boolean delete(UUID id) {
+        return BudgetRow.deleteById(id);
     }
 
     /** Exact spend in the scope, of the aggregate buckets starting in [from, to). */
     public BigDecimal spend(Budget.Scope scope, Instant from, Instant to) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select coalesce(sum(cost_usd), 0) from spend_aggregate where bucket_start >= ? "
-                     + "and bucket_start < ?" + scopeFilter(scope))) {
-            bind(s, scope, from, to);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getBigDecimal(1);
-            }
-        }
+        return spend.total(from, to, filters(scope));
     }
 
     /**
@@ -98,167 +100,129 @@ public class BudgetStore {
      */
     public List<BigDecimal> spendInWindows(Budget.Scope scope, List<Instant> starts, Instant now) throws SQLException {
         Instant earliest = starts.stream().min(Instant::compareTo).orElseThrow().minus(bucket);
-        java.util.NavigableMap<Instant, BigDecimal> buckets = new java.util.TreeMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select bucket_start, sum(cost_usd) from spend_aggregate where bucket_start > ? "
-                     + "and bucket_start <= ?" + scopeFilter(scope) + " group by 1")) {
-            bind(s, scope, earliest, now);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    buckets.put(rs.getTimestamp(1).toInstant(), rs.getBigDecimal(2));
-                }
-            }
-        }
+        NavigableMap<Instant, BigDecimal> buckets = spend.byBucket(earliest, now, filters(scope));
         return starts.stream().map(start -> BurnRate.spendInWindow(buckets, start, bucket)).toList();
     }
 
     /** Spend in the scope by UTC day, for the days in [from, to). */
     public Map<LocalDate, BigDecimal> dailySpend(Budget.Scope scope, Instant from, Instant to) throws SQLException {
-        Map<LocalDate, BigDecimal> daily = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select (bucket_start at time zone 'UTC')::date, sum(cost_usd) from spend_aggregate "
-                     + "where bucket_start >= ? and bucket_start < ?" + scopeFilter(scope) + " group by 1")) {
-            bind(s, scope, from, to);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    daily.put(rs.getObject(1, LocalDate.class), rs.getBigDecimal(2));
-                }
-            }
-        }
-        return daily;
+        return spend.byDay(from, to, filters(scope));
     }
 
     /** Whether any spend ever recorded matches the scope. */
     public boolean anySpend(Budget.Scope scope) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select exists (select 1 from spend_aggregate where bucket_start >= ? and bucket_start < ?"
-                     + scopeFilter(scope) + ")")) {
-            bind(s, scope, Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"));
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+        return spend.any(filters(scope));
     }
 
     /** The earliest bucket with spend in the scope in [from, to), or null: where a forecast's history begins. */
     public Instant firstSpend(Budget.Scope scope, Instant from, Instant to) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select min(bucket_start) from spend_aggregate where bucket_start >= ? "
-                     + "and bucket_start < ? and cost_usd > 0" + scopeFilter(scope))) {
-            bind(s, scope, from, to);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                Timestamp first = rs.getTimestamp(1);
-                return first == null ? null : first.toInstant();
-            }
-        }
+        return spend.first(from, to, filters(scope));
     }
 
     /** Threshold alerts published since an instant, by threshold ("50", "100", "forecast" …). */
-    public Map<String, Long> alertsPublishedSince(Instant since) throws SQLException {
-        Map<String, Long> counts = new java.util.TreeMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select threshold, count(*) from budget_alert where fired_at >= ? group by threshold")) {
-            s.setTimestamp(1, Timestamp.from(since));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    counts.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-        }
-        return counts;
+    @Transactional
+    public Map<String, Long> alertsPublishedSince(Instant since) {
+        return BudgetAlertRow.countedByThresholdSince(since);
     }
 
-    public List<Alert> alerts(UUID budget, Instant periodStart) throws SQLException {
-        List<Alert> alerts = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("select threshold, fired_at, spent_usd, forecast_usd, amount_usd from budget_alert "
-                     + "where budget_id = ? and period_start = ? order by fired_at, threshold")) {
-            s.setObject(1, budget);
-            s.setTimestamp(2, Timestamp.from(periodStart));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    alerts.add(new Alert(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getBigDecimal(3), rs.getBigDecimal(4),
-                            rs.getBigDecimal(5)));
-                }
-            }
-        }
-        return alerts;
+    @Transactional
+    public List<Alert> alerts(UUID budget, Instant periodStart) {
+        return BudgetAlertRow.of(budget, periodStart).stream()
+                .map(a -> new Alert(a.key.threshold, a.firedAt, a.spentUsd, a.forecastUsd, a.key.amountUsd)).toList();
     }
 
-    private static String scopeFilter(Budget.Scope scope) {
-        StringBuilder sql = new StringBuilder();
-        for (String[] f : fields(scope)) {
-            if (f[1] != null) {
-                sql.append(" and ").append(f[0]).append(" = ?");
-            }
-        }
-        return sql.toString();
-    }
-
-    private static void bind(PreparedStatement s, Budget.Scope scope, Instant from, Instant to) throws SQLException {
-        bind(s, 1, scope, from, to);
-    }
-
-    /** Binds from, to and the scope's values, starting at parameter {@code first}. */
-    private static void bind(PreparedStatement s, int first, Budget.Scope scope, Instant from, Instant to) throws SQLException {
-        s.setTimestamp(first, Timestamp.from(from));
-        s.setTimestamp(first + 1, Timestamp.from(to));
-        int p = first + 2;
-        for (String[] f : fields(scope)) {
-            if (f[1] != null) {
-                s.setString(p++, f[1]);
-            }
+    /** Someone (this instance or another) claimed the alert first. */
+    static final class AlreadyClaimed extends Exception {
+        AlreadyClaimed() {
+            super(null, null, false, false);
         }
     }
 
-    private static String[][] fields(Budget.Scope scope) {
-        return new String[][] {{"source", scope.source()}, {"subject", scope.subject()}, {"model_id", scope.model()},
-                {"dimension", scope.dimension()}, {"service_tier", scope.tier()}};
+    /**
+     * Publishes an alert at most once per budget, period, threshold and amount, across restarts and
+     * instances: the claim (the alert's row) and the wait for the broker's acknowledgement share one
+     * transaction. If the broker does not take it, the claim rolls back and the next evaluation
+     * publishes it; if the process dies between the acknowledgement and the commit, it is published
+     * again with the same CloudEvents id, for consumers to drop.
+     *
+     * @return true if this call claimed and published, false if the alert was given before
+     */
+    public boolean publishAlertOnce(Alert alert, UUID budget, Instant periodStart, Publication publication) throws Exception {
+        try {
+            claimAndPublish(alert, budget, periodStart, publication);
+            return true;
+        } catch (AlreadyClaimed e) {
+            return false;
+        }
     }
 
-    private int write(String sql, Budget b) throws SQLException, NameTaken {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, b.name());
-            s.setString(2, b.scope().source());
-            s.setString(3, b.scope().subject());
-            s.setString(4, b.scope().model());
-            s.setString(5, b.scope().dimension());
-            s.setString(6, b.scope().tier());
-            s.setString(7, b.period().id());
-            s.setBigDecimal(8, b.amountUsd());
-            s.setArray(9, c.createArrayOf("numeric", b.thresholds().toArray()));
-            s.setBoolean(10, b.alertOnForecast());
-            s.setObject(11, b.id());
-            return s.executeUpdate();
-        } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
-                throw new NameTaken(b.name());
+    @Transactional(rollbackOn = Exception.class)
+    void claimAndPublish(Alert alert, UUID budget, Instant periodStart, Publication publication) throws Exception {
+        BudgetAlertRow.Key key = new BudgetAlertRow.Key(budget, periodStart, alert.threshold(), alert.amountUsd());
+        if (BudgetAlertRow.findById(key) != null) {
+            throw new AlreadyClaimed();
+        }
+        BudgetAlertRow row = new BudgetAlertRow();
+        row.key = key;
+        row.firedAt = alert.firedAt();
+        row.spentUsd = alert.spentUsd();
+        row.forecastUsd = alert.forecastUsd();
+        try {
+            row.persistAndFlush();
+        } catch (ConstraintViolationException e) {
+            throw new AlreadyClaimed(); // another instance claimed it meanwhile
+        }
+        publication.publishAndWait();
+    }
+
+    /** The scope as spend filters: each field set is matched exactly. */
+    static Map<String, String> filters(Budget.Scope scope) {
+        Map<String, String> filters = new LinkedHashMap<>();
+        putIfSet(filters, "source", scope.source());
+        putIfSet(filters, "subject", scope.subject());
+        putIfSet(filters, "model", scope.model());
+        putIfSet(filters, "dimension", scope.dimension());
+        putIfSet(filters, "tier", scope.tier());
+        return filters;
+    }
+
+    private static void putIfSet(Map<String, String> filters, String name, String value) {
+        if (value != null) {
+            filters.put(name, value);
+        }
+    }
+
+    private static void flushOrNameTaken(BudgetRow row, String name, boolean isNew) throws NameTaken {
+        try {
+            if (isNew) {
+                row.persist();
+            }
+            BudgetRow.flush();
+        } catch (PersistenceException e) {
+            if (e instanceof ConstraintViolationException) {
+                throw new NameTaken(name);
             }
             throw e;
         }
     }
 
-    private List<Budget> select(String sql, UUID id) throws SQLException {
-        List<Budget> budgets = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            if (id != null) {
-                s.setObject(1, id);
-            }
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    Array thresholds = rs.getArray("thresholds");
-                    budgets.add(new Budget(rs.getObject("id", UUID.class), rs.getString("name"),
-                            new Budget.Scope(rs.getString("scope_source"), rs.getString("scope_subject"), rs.getString("scope_model"),
-                                    rs.getString("scope_dimension"), rs.getString("scope_tier")),
-                            Budget.Period.of(rs.getString("period")), rs.getBigDecimal("amount_usd"),
-                            Arrays.stream((Object[]) thresholds.getArray()).map(o -> (BigDecimal) o).toList(),
-                            rs.getBoolean("alert_on_forecast")));
-                }
-            }
-        }
-        return budgets;
+    private static void copy(Budget b, BudgetRow row) {
+        row.name = b.name();
+        row.scopeSource = b.scope().source();
+        row.scopeSubject = b.scope().subject();
+        row.scopeModel = b.scope().model();
+        row.scopeDimension = b.scope().dimension();
+        row.scopeTier = b.scope().tier();
+        row.period = b.period().id();
+        row.amountUsd = b.amountUsd();
+        row.thresholds = b.thresholds().toArray(BigDecimal[]::new);
+        row.alertOnForecast = b.alertOnForecast();
+        row.updatedAt = Instant.now();
+    }
+
+    private static Budget budget(BudgetRow row) {
+        return new Budget(row.id, row.name, new Budget.Scope(row.scopeSource, row.scopeSubject, row.scopeModel, row.scopeDimension,
+                row.scopeTier), Budget.Period.of(row.period), row.amountUsd, Arrays.asList(row.thresholds), row.alertOnForecast);
     }
 
     static LocalDate day(Instant at) {

@@ -1,8 +1,8 @@
 package dev.costmeter.health;
 
+import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.ingest.KafkaClients;
-import dev.costmeter.support.Daemons;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +17,6 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,25 +35,29 @@ public class KafkaReadiness implements HealthCheck {
     @Inject
     CostmeterConfig config;
 
-    private final ScheduledExecutorService probe = Daemons.scheduler("costmeter-kafka-probe");
     private Admin admin;
     private volatile Instant lastAnswer = Instant.now();
     private volatile String lastProblem;
 
     void onStart(@Observes StartupEvent event) {
         admin = Admin.create(kafka.adminProperties());
-        long interval = config.kafka().healthCheckInterval().toMillis();
-        probe.scheduleWithFixedDelay(this::ask, 0, interval, TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        probe.shutdownNow();
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(2));
+        Admin closing = admin;
+        admin = null;
+        if (closing != null) {
+            closing.close(Duration.ofSeconds(2));
         }
     }
 
-    private void ask() {
+    @Scheduled(identity = "kafka-probe", every = "${costmeter.kafka.health-check-interval:PT5S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void ask() {
+        Admin admin = this.admin;
+        if (admin == null) {
+            return;
+        }
         try {
             long timeoutMs = Math.max(1000, config.kafka().healthCheckInterval().toMillis());
             admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs((int) timeoutMs))

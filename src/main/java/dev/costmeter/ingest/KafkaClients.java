@@ -7,6 +7,8 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.interceptor.Interceptor;
 import jakarta.enterprise.event.Observes;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -89,6 +91,16 @@ public class KafkaClients {
         props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
         props.putAll(config.kafka().client());
         return props;
+    }
+
+    /**
+     * The same connection settings for the SmallRye Reactive Messaging channels (budget alerts):
+     * {@code mp.messaging.outgoing.<channel>.kafka-configuration=costmeter-kafka}.
+     */
+    @Produces
+    @Identifier("costmeter-kafka")
+    Map<String, Object> channelProperties() {
+        return adminProperties();
     }
 
     private Map<String, Object> common() {

@@ -1,5 +1,6 @@
 package dev.costmeter.ingest;
 
+import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.aggregation.BatchCommitter;
 import dev.costmeter.aggregation.BatchSummary;
 import dev.costmeter.aggregation.EventContent;
@@ -19,7 +20,6 @@ import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.support.Backoff;
-import dev.costmeter.support.Daemons;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -49,8 +49,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The ingest loop, on one thread that owns the Kafka consumer: read records, decode and price each,
@@ -119,7 +117,6 @@ public class UsageConsumer implements Runnable {
     private long failures;
     private volatile boolean running;
     private volatile IngestHealth health = IngestHealth.OK;
-    private final ScheduledExecutorService dedupCleanup = Daemons.scheduler("costmeter-dedup-cleanup");
 
     /** The batch being committed on the commit thread. */
     private record InFlight(PendingBatch batch, Future<BatchSummary> result, long startedNanos) {
@@ -160,8 +157,6 @@ public class UsageConsumer implements Runnable {
         running = true;
         thread = new Thread(this, "costmeter-ingest");
         thread.start();
-        long cleanupSeconds = config.dedup().cleanupInterval().toSeconds();
-        dedupCleanup.scheduleWithFixedDelay(this::forgetOldEventKeys, 60, cleanupSeconds, TimeUnit.SECONDS);
         LOG.infof("consuming %s at %s as group %s", config.topics().usage(), kafka.bootstrapServers(), config.ingest().consumerGroup());
     }
 
@@ -177,7 +172,6 @@ public class UsageConsumer implements Runnable {
             Thread.currentThread().interrupt();
         }
         commitThread.shutdown();
-        dedupCleanup.shutdownNow();
         outputs.close();
     }
 
@@ -488,7 +482,12 @@ public class UsageConsumer implements Runnable {
     }
 
     /** Deletes event keys older than the dedup window, off the ingest thread, in small transactions. */
-    private void forgetOldEventKeys() {
+    @Scheduled(identity = "dedup-cleanup", delayed = "60s", every = "${costmeter.dedup.cleanup-interval:PT1H}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void forgetOldEventKeys() {
+        if (!running) {
+            return;
+        }
         try {
             long forgotten = 0;
             int deleted;

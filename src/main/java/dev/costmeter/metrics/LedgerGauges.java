@@ -1,11 +1,11 @@
 package dev.costmeter.metrics;
 
+import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.budget.BudgetStore;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.SpendQuery;
-import dev.costmeter.support.Daemons;
 import dev.costmeter.support.GaugeTable;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -25,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The figures the spend panels show, read from PostgreSQL rather than summed from counters:
@@ -71,7 +69,7 @@ public class LedgerGauges {
     private GaugeTable windowUsage;
     private GaugeTable outcomes;
     private GaugeTable alerts;
-    private ScheduledExecutorService scheduler;
+    private volatile boolean started;
     private final Map<String, Cached> cache = new java.util.HashMap<>();
 
     private record Labels(String window, String source, String model, String dimension, String tier) {
@@ -91,18 +89,20 @@ public class LedgerGauges {
                 "Records read by outcome since the ledger began, from PostgreSQL (same on every instance)", null);
         alerts = new GaugeTable(registry, "costmeter.budget.alerts.window",
                 "Budget threshold alerts published in the window, from PostgreSQL", null);
-        scheduler = Daemons.scheduler("costmeter-ledger-gauges");
-        long every = config.metrics().ledgerRefreshInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, every, TimeUnit.MILLISECONDS); // at once: gauges exist from the start
+        started = true;
+        refreshQuietly(); // at once: gauges exist from the start
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
+        started = false;
     }
 
-    private void refreshQuietly() {
+    @Scheduled(identity = "ledger-gauges", delayed = "1s", every = "${costmeter.metrics.ledger-refresh-interval:PT15S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void refreshQuietly() {
+        if (!started) {
+            return;
+        }
         try {
             refresh(Instant.now());
         } catch (Exception e) {

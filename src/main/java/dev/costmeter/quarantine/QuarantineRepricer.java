@@ -15,8 +15,9 @@ import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
+import dev.costmeter.storage.QuarantinedEventRow;
+import dev.costmeter.storage.RepriceRunRow;
 import dev.costmeter.storage.SpendLedger;
-import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -24,16 +25,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Future;
 
 /**
@@ -55,8 +52,6 @@ public class QuarantineRepricer {
     @Inject
     CostmeterConfig config;
     @Inject
-    AgroalDataSource dataSource;
-    @Inject
     RecordDecoders decoders;
 
     private final Pricer pricer = new Pricer();
@@ -67,89 +62,55 @@ public class QuarantineRepricer {
                          Map<AggregateKey, AggregateSums> aggregates) {
     }
 
-    private record Quarantined(UUID key, String payload) {
-    }
-
     /** Call through {@link dev.costmeter.api.QuarantineResource}, which records the metrics once this commits. */
     @Transactional(rollbackOn = Exception.class)
     public Result reprice(String requestedBy, int limit) throws SQLException, UsageOutputs.OutputException {
         UsageRecordDecoder decoder = decoders.forRereading();
         SpendAggregator aggregator = new SpendAggregator(config.aggregation().bucket());
         RateCardTimeline timeline = catalog.timeline();
-        List<Quarantined> quarantined = lockQuarantined(limit);
+        List<QuarantinedEventRow> quarantined = QuarantinedEventRow.lockOldest(limit);
 
         Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
         Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
-        List<UUID> priced = new ArrayList<>();
-        List<UUID> stillUnpriced = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
-        List<String> versions = new ArrayList<>();
+        long priced = 0;
+        long stillUnpriced = 0;
         Map<String, Long> byReason = new TreeMap<>();
         BigDecimal cost = BigDecimal.ZERO;
         List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (Quarantined q : quarantined) {
-            byte[] value = q.payload().getBytes(StandardCharsets.UTF_8);
+        for (QuarantinedEventRow q : quarantined) {
+            byte[] value = q.payload.getBytes(StandardCharsets.UTF_8);
             PricingResult result;
             try {
                 UsageEvent event = decoder.decode(value).event();
                 result = pricer.price(event, timeline.cardAt(event.time()));
             } catch (InvalidEventException e) {
-                throw new IllegalStateException("quarantined event " + q.key() + " no longer decodes: " + e.getMessage(), e);
+                throw new IllegalStateException("quarantined event " + q.eventKey + " no longer decodes: " + e.getMessage(), e);
             }
             if (result instanceof PricingResult.Priced p) {
                 aggregator.add(aggregates, interactions, p.pricedEvent());
-                priced.add(q.key());
+                q.delete();
+                priced++;
                 cost = cost.add(p.pricedEvent().totalUsd());
                 sent.add(outputs.sendPricedSeparately(p.pricedEvent().event().id().getBytes(StandardCharsets.UTF_8),
                         writer.write(p.pricedEvent(), value)));
             } else {
                 PricingResult.Unpriced u = (PricingResult.Unpriced) result;
-                stillUnpriced.add(q.key());
-                reasons.add(u.reason());
-                versions.add(u.rateCardVersion());
+                q.reason = u.reason(); // written when the transaction commits
+                q.rateCardVersion = u.rateCardVersion();
+                stillUnpriced++;
                 byReason.merge(u.reason(), 1L, Long::sum);
             }
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement delete = c.prepareStatement("delete from unpriced_event where event_key = any(?)");
-             PreparedStatement update = c.prepareStatement("""
-                     update unpriced_event u set reason = r.reason, rate_card_version = r.version
-                     from unnest(?::uuid[], ?::text[], ?::text[]) as r(event_key, reason, version)
-                     where u.event_key = r.event_key""");
-             PreparedStatement run = c.prepareStatement(
-                     "insert into reprice_run (requested_by, examined, priced, cost_usd) values (?, ?, ?, ?)")) {
-            delete.setArray(1, c.createArrayOf("uuid", priced.toArray()));
-            delete.executeUpdate();
-            update.setArray(1, c.createArrayOf("uuid", stillUnpriced.toArray()));
-            update.setArray(2, c.createArrayOf("text", reasons.toArray()));
-            update.setArray(3, c.createArrayOf("text", versions.toArray()));
-            update.executeUpdate();
-            run.setString(1, requestedBy);
-            run.setLong(2, quarantined.size());
-            run.setLong(3, priced.size());
-            run.setBigDecimal(4, cost);
-            run.executeUpdate();
-        }
+        RepriceRunRow run = new RepriceRunRow();
+        run.requestedBy = requestedBy;
+        run.examined = quarantined.size();
+        run.priced = priced;
+        run.costUsd = cost;
+        run.persist();
         ledger.addAggregates(aggregates);
         ledger.addInteractions(interactions);
-        ledger.moveUnpricedToPriced(priced.size());
+        ledger.moveUnpricedToPriced(priced);
         outputs.awaitAll(sent); // the priced events are on Kafka before the transaction commits
-        return new Result(quarantined.size(), priced.size(), stillUnpriced.size(), cost, byReason, aggregates);
-    }
-
-    private List<Quarantined> lockQuarantined(int limit) throws SQLException {
-        List<Quarantined> rows = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("""
-                     select event_key, payload from unpriced_event
-                     order by quarantined_at, event_key limit ? for update skip locked""")) {
-            select.setInt(1, limit);
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(new Quarantined(rs.getObject(1, UUID.class), rs.getString(2)));
-                }
-            }
-        }
-        return rows;
+        return new Result(quarantined.size(), priced, stillUnpriced, cost, byReason, aggregates);
     }
 }

@@ -1,18 +1,18 @@
 package dev.costmeter.ratecard;
 
+import dev.costmeter.storage.RateCardRow;
+import jakarta.transaction.Transactional;
+import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.pricing.RateCard;
 import dev.costmeter.pricing.RateCardException;
 import dev.costmeter.pricing.RateCardLoader;
 import dev.costmeter.pricing.RateCardTimeline;
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import dev.costmeter.support.Daemons;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -21,11 +21,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,8 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -81,16 +74,13 @@ public class RateCardCatalog {
 
     @Inject
     CostmeterConfig config;
-    @Inject
-    AgroalDataSource dataSource;
 
     private final Clock clock = Clock.systemUTC();
     /** No card takes effect before this: no Bedrock price is older. */
     static final Instant EARLIEST_EFFECTIVE_FROM = Instant.parse("2000-01-01T00:00:00Z");
-    private final List<Version> local = new ArrayList<>();
+    private final List<Version> local = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Map<String, Version> versions = Map.of();
     private volatile RateCardTimeline timeline = new RateCardTimeline(List.of());
-    private ScheduledExecutorService refresher;
 
     /** Runs before the consumer starts (priority), so the first event already sees every version. */
     void onStart(@Observes @Priority(10) StartupEvent event) {
@@ -98,21 +88,12 @@ public class RateCardCatalog {
         config.rateCards().directory().map(Path::of).ifPresent(dir -> local.addAll(directoryVersions(dir)));
         try {
             refresh();
-        } catch (SQLException e) {
+        } catch (RuntimeException e) {
             throw new IllegalStateException("cannot read published rate cards from PostgreSQL", e);
         }
         for (RateCard card : timeline.cards()) {
             LOG.infof("rate card %s in effect from %s (%d model ids, %s)", card.version(), card.effectiveFrom(), card.models().size(),
                     versions.get(card.version()).origin());
-        }
-        long every = config.rateCards().refreshInterval().toMillis();
-        refresher = Daemons.scheduler("costmeter-rate-card-refresh");
-        refresher.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (refresher != null) {
-            refresher.shutdownNow();
         }
     }
 
@@ -136,7 +117,8 @@ public class RateCardCatalog {
     }
 
     /** Validates and stores a new version; every instance picks it up on its next refresh. */
-    public synchronized Version publish(String definition, String publishedBy) throws PublishRefused, SQLException {
+    @Transactional(rollbackOn = Exception.class)
+    public synchronized Version publish(String definition, String publishedBy) throws PublishRefused {
         RateCard card;
         try {
             card = RateCardLoader.parse(definition);
@@ -174,16 +156,15 @@ public class RateCardCatalog {
                         + (changes.size() > 10 ? "; …" : ""), changes);
             }
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement insert = c.prepareStatement(
-                     "insert into rate_card (version, effective_from, definition, published_by) values (?, ?, ?, ?)")) {
-            insert.setString(1, card.version());
-            insert.setTimestamp(2, Timestamp.from(card.effectiveFrom()));
-            insert.setString(3, definition);
-            insert.setString(4, publishedBy);
-            insert.executeUpdate();
-        } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) { // another instance published the same version or instant meanwhile
+        RateCardRow row = new RateCardRow();
+        row.version = card.version();
+        row.effectiveFrom = card.effectiveFrom();
+        row.definition = definition;
+        row.publishedBy = publishedBy;
+        try {
+            row.persistAndFlush();
+        } catch (jakarta.persistence.PersistenceException e) {
+            if (e instanceof org.hibernate.exception.ConstraintViolationException) { // another instance published the same version or instant meanwhile
                 throw new PublishRefused(409, "a rate card with version " + card.version() + " or effectiveFrom "
                         + card.effectiveFrom() + " was published meanwhile", List.of());
             }
@@ -194,7 +175,12 @@ public class RateCardCatalog {
         return versions.get(card.version());
     }
 
-    private void refreshQuietly() {
+    @Scheduled(identity = "rate-card-refresh", every = "${costmeter.rate-cards.refresh-interval:PT10S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void refreshQuietly() {
+        if (local.isEmpty()) {
+            return; // not started: onStart loads the bundled cards first
+        }
         try {
             refresh();
         } catch (Exception e) {
@@ -203,28 +189,22 @@ public class RateCardCatalog {
     }
 
     /** Rebuilds the timeline from the local versions and every version in the rate_card table. */
-    synchronized void refresh() throws SQLException {
+    @Transactional
+    synchronized void refresh() {
         Map<String, Version> all = new LinkedHashMap<>();
         for (Version v : local) {
             all.put(v.card().version(), v);
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement(
-                     "select version, definition, published_at, published_by from rate_card order by effective_from");
-             ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                String version = rows.getString(1);
-                Version known = versions.get(version);
-                if (known != null && "api".equals(known.origin())) {
-                    all.put(version, known); // immutable: parsed once
-                    continue;
-                }
-                try {
-                    RateCard card = RateCardLoader.parse(rows.getString(2));
-                    all.put(version, new Version(card, rows.getString(2), "api", rows.getTimestamp(3).toInstant(), rows.getString(4)));
-                } catch (RateCardException e) {
-                    LOG.errorf("published rate card %s no longer loads and is ignored: %s", version, e.getMessage());
-                }
+        for (RateCardRow row : RateCardRow.inEffectiveOrder()) {
+            Version known = versions.get(row.version);
+            if (known != null && "api".equals(known.origin())) {
+                all.put(row.version, known); // immutable: parsed once
+                continue;
+            }
+            try {
+                all.put(row.version, new Version(RateCardLoader.parse(row.definition), row.definition, "api", row.publishedAt, row.publishedBy));
+            } catch (RateCardException e) {
+                LOG.errorf("published rate card %s no longer loads and is ignored: %s", row.version, e.getMessage());
             }
         }
         if (all.size() != versions.size() || !all.keySet().equals(versions.keySet())) {

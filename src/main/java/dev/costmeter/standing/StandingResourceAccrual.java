@@ -1,5 +1,7 @@
 package dev.costmeter.standing;
 
+import dev.costmeter.storage.StandingResourceHours;
+import io.quarkus.scheduler.Scheduled;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +9,6 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.ingest.CloudEventDecoder;
 import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.ingest.KafkaClients;
-import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,23 +16,16 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import dev.costmeter.support.Daemons;
-import dev.costmeter.support.PublishOnce;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,12 +52,12 @@ public class StandingResourceAccrual {
     @Inject
     KafkaClients kafka;
     @Inject
-    AgroalDataSource dataSource;
+    StandingResourceHours hours;
 
     private final Clock clock = Clock.systemUTC();
     private final Map<String, Resource> resources = new LinkedHashMap<>();
     private KafkaProducer<byte[], byte[]> producer;
-    private ScheduledExecutorService scheduler;
+    private volatile boolean started;
 
     /** One declared resource, its data validated at startup. */
     record Resource(String name, String type, String source, ObjectNode hourData, Instant since) {
@@ -97,18 +91,22 @@ public class StandingResourceAccrual {
             LOG.infof("standing resource %s (%s for %s) accrues every hour", name, declared.type(), declared.source());
         });
         producer = kafka.outputProducer();
-        scheduler = Daemons.scheduler("costmeter-standing-resources");
-        scheduler.scheduleWithFixedDelay(this::accrueQuietly, 0, 60, TimeUnit.SECONDS);
+        started = true;
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (started) {
+            started = false;
             producer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void accrueQuietly() {
+    @Scheduled(identity = "standing-resources", delayed = "1s", every = "60s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void accrueQuietly() {
+        if (!started) {
+            return;
+        }
         try {
             accrue();
         } catch (Exception e) {
@@ -136,19 +134,12 @@ public class StandingResourceAccrual {
             Instant since = resource.since().truncatedTo(ChronoUnit.HOURS);
             return since.equals(resource.since()) ? since : since.plus(1, ChronoUnit.HOURS); // whole hours only
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement first = c.prepareStatement("select min(hour_start) from standing_resource_hour where resource = ?")) {
-            first.setString(1, resource.name());
-            try (ResultSet rs = first.executeQuery()) {
-                rs.next();
-                Timestamp earliest = rs.getTimestamp(1);
-                if (earliest != null) {
-                    return earliest.toInstant();
-                }
-            }
+        Instant earliest = hours.firstHour(resource.name());
+        if (earliest != null) {
+            return earliest;
         }
         Instant current = now.truncatedTo(ChronoUnit.HOURS);
-        claim(resource.name(), current, false); // remember where accrual starts, before the hour completes
+        hours.markStart(resource.name(), current); // remember where accrual starts, before the hour completes
         return current;
     }
 
@@ -157,26 +148,9 @@ public class StandingResourceAccrual {
      * commits; an hour already published is left alone. A concurrent claim waits on the row lock.
      */
     private void publishOnce(Resource resource, Instant hour) throws Exception {
-        PublishOnce.publish(dataSource, """
-                insert into standing_resource_hour (resource, hour_start, published) values (?, ?, true)
-                on conflict (resource, hour_start) do update set published = true
-                where not standing_resource_hour.published""", claim -> {
-            claim.setString(1, resource.name());
-            claim.setTimestamp(2, Timestamp.from(hour));
-        }, producer, new ProducerRecord<>(config.topics().usage(), resource.source().getBytes(StandardCharsets.UTF_8),
-                eventFor(resource, hour)));
-    }
-
-    private void claim(String resource, Instant hour, boolean published) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement insert = c.prepareStatement("""
-                     insert into standing_resource_hour (resource, hour_start, published) values (?, ?, ?)
-                     on conflict do nothing""")) {
-            insert.setString(1, resource);
-            insert.setTimestamp(2, Timestamp.from(hour));
-            insert.setBoolean(3, published);
-            insert.executeUpdate();
-        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().usage(),
+                resource.source().getBytes(StandardCharsets.UTF_8), eventFor(resource, hour));
+        hours.publishOnce(resource.name(), hour, () -> producer.send(record).get(30, TimeUnit.SECONDS));
     }
 
     /** The hour's usage event, in costmeter's envelope. */

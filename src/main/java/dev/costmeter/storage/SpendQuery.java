@@ -11,7 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,5 +83,88 @@ public class SpendQuery {
             }
         }
         return rows;
+    }
+
+    /** Exact spend of the buckets starting in [from, to) that match {@code filters} (API name → value). */
+    public BigDecimal total(Instant from, Instant to, Map<String, String> filters) throws SQLException {
+        return single("select coalesce(sum(cost_usd), 0) from spend_aggregate where bucket_start >= ? and bucket_start < ?",
+                from, to, filters, rs -> rs.getBigDecimal(1));
+    }
+
+    /** Spend by bucket start, of the buckets starting after {@code after} and at or before {@code upTo}. */
+    public NavigableMap<Instant, BigDecimal> byBucket(Instant after, Instant upTo, Map<String, String> filters) throws SQLException {
+        NavigableMap<Instant, BigDecimal> buckets = new TreeMap<>();
+        each("select bucket_start, sum(cost_usd) from spend_aggregate where bucket_start > ? and bucket_start <= ?", " group by 1",
+                after, upTo, filters, rs -> buckets.put(rs.getTimestamp(1).toInstant(), rs.getBigDecimal(2)));
+        return buckets;
+    }
+
+    /** Spend by UTC day, of the buckets starting in [from, to). */
+    public Map<LocalDate, BigDecimal> byDay(Instant from, Instant to, Map<String, String> filters) throws SQLException {
+        Map<LocalDate, BigDecimal> daily = new HashMap<>();
+        each("select (bucket_start at time zone 'UTC')::date, sum(cost_usd) from spend_aggregate where bucket_start >= ? and bucket_start < ?",
+                " group by 1", from, to, filters, rs -> daily.put(rs.getObject(1, LocalDate.class), rs.getBigDecimal(2)));
+        return daily;
+    }
+
+    /** Whether any spend ever recorded matches {@code filters}. */
+    public boolean any(Map<String, String> filters) throws SQLException {
+        return single("select exists (select 1 from spend_aggregate where bucket_start >= ? and bucket_start < ?",
+                Instant.EPOCH, Instant.parse("9999-12-31T00:00:00Z"), filters, ")", rs -> rs.getBoolean(1));
+    }
+
+    /** The earliest bucket in [from, to) with spend matching {@code filters}, or null. */
+    public Instant first(Instant from, Instant to, Map<String, String> filters) throws SQLException {
+        return single("select min(bucket_start) from spend_aggregate where cost_usd > 0 and bucket_start >= ? and bucket_start < ?",
+                from, to, filters, rs -> rs.getTimestamp(1) == null ? null : rs.getTimestamp(1).toInstant());
+    }
+
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T single(String sql, Instant from, Instant to, Map<String, String> filters, RowReader<T> reader) throws SQLException {
+        return single(sql, from, to, filters, "", reader);
+    }
+
+    private <T> T single(String sql, Instant from, Instant to, Map<String, String> filters, String tail, RowReader<T> reader)
+            throws SQLException {
+        Object[] result = new Object[1];
+        each(sql, tail, from, to, filters, rs -> result[0] = reader.read(rs));
+        @SuppressWarnings("unchecked")
+        T value = (T) result[0];
+        return value;
+    }
+
+    /** Runs {@code sql} + a filter per entry of {@code filters} + {@code tail}, with from and to as its first two parameters. */
+    private void each(String sql, String tail, Instant from, Instant to, Map<String, String> filters, RowConsumer row) throws SQLException {
+        StringBuilder statement = new StringBuilder(sql);
+        List<String> values = new ArrayList<>();
+        for (Map.Entry<String, String> f : filters.entrySet()) {
+            String column = GROUPABLE.get(f.getKey());
+            if (column == null) {
+                throw new IllegalArgumentException("cannot filter spend by " + f.getKey());
+            }
+            statement.append(" and ").append(column).append(" = ?");
+            values.add(f.getValue());
+        }
+        statement.append(tail);
+        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(statement.toString())) {
+            select.setTimestamp(1, Timestamp.from(from));
+            select.setTimestamp(2, Timestamp.from(to));
+            int p = 3;
+            for (String value : values) {
+                select.setString(p++, value);
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    row.accept(rs);
+                }
+            }
+        }
     }
 }
