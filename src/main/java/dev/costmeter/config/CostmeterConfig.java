@@ -47,15 +47,13 @@ public interface CostmeterConfig {
 
     interface Kafka {
         /**
-         * The brokers to use. When unset, costmeter starts an embedded single-node broker itself
-         * (for trying it out; not for production).
+         * The brokers to use (required). {@code ./costmeter serve} starts an embedded single-node
+         * broker in a process of its own and sets this when {@code KAFKA_BOOTSTRAP_SERVERS} is unset.
          */
         Optional<String> bootstrapServers();
 
         /** Extra Kafka client properties for the consumer and producers (security, tuning). */
         Map<String, String> client();
-
-        Embedded embedded();
 
         /** How often readiness checks that a broker answers. */
         @WithDefault("PT5S")
@@ -64,15 +62,6 @@ public interface CostmeterConfig {
         /** Readiness turns DOWN once no broker has answered for this long. */
         @WithDefault("PT30S")
         Duration unreachableGrace();
-
-        interface Embedded {
-            /** Port of the embedded broker; 0 picks a free one. */
-            @WithDefault("9092")
-            int port();
-
-            /** Where the embedded broker keeps its log; kept across restarts. */
-            Optional<String> dataDir();
-        }
     }
 
     interface Topics {

@@ -1,12 +1,7 @@
 package dev.costmeter.ingest;
 
 import dev.costmeter.config.CostmeterConfig;
-import io.quarkus.runtime.ShutdownEvent;
-import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.interceptor.Interceptor;
-import jakarta.enterprise.event.Observes;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
@@ -21,7 +16,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +24,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where Kafka is, and the clients costmeter uses. With no {@code costmeter.kafka.bootstrap-servers}
- * (env {@code KAFKA_BOOTSTRAP_SERVERS}) it starts an embedded single-node KRaft broker, so the
- * service runs on a machine with nothing but a JDK and PostgreSQL.
+ * Where Kafka is ({@code costmeter.kafka.bootstrap-servers}, env {@code KAFKA_BOOTSTRAP_SERVERS}),
+ * and the clients costmeter uses. The service never runs a broker itself: on a machine without
+ * Kafka, {@code ./costmeter serve} starts one beside it ({@link dev.costmeter.tools.EmbeddedKafka}),
+ * so the broker's jars stay out of the service's artifact and image.
  */
 @ApplicationScoped
 public class KafkaClients {
@@ -41,12 +36,13 @@ public class KafkaClients {
 
     private final CostmeterConfig config;
     private final String bootstrapServers;
-    private EmbeddedKafkaBroker embedded;
 
     @Inject
     public KafkaClients(CostmeterConfig config) {
         this.config = config;
-        this.bootstrapServers = config.kafka().bootstrapServers().orElseGet(this::startEmbeddedBroker);
+        this.bootstrapServers = config.kafka().bootstrapServers().filter(s -> !s.isBlank()).orElseThrow(() -> new IllegalStateException(
+                "no Kafka configured: set KAFKA_BOOTSTRAP_SERVERS (costmeter.kafka.bootstrap-servers), or start the service with "
+                        + "./costmeter serve, which runs an embedded broker beside it when none is set"));
         createTopicsIfMissing();
     }
 
@@ -110,24 +106,6 @@ public class KafkaClients {
         return props;
     }
 
-    private String startEmbeddedBroker() {
-        CostmeterConfig.Kafka.Embedded settings = config.kafka().embedded();
-        Path dataDir = Path.of(settings.dataDir().orElse(System.getProperty("java.io.tmpdir") + "/costmeter-embedded-kafka"));
-        embedded = new EmbeddedKafkaBroker()
-                .withKafkaPort(settings.port())
-                .withClusterId("costmeter-embedded-kafka")
-                .withDeleteLogDirsOnClose(false)
-                .withAdditionalProperties(p -> {
-                    p.put("log.dirs", dataDir.toString());
-                    p.put("num.partitions", String.valueOf(config.topics().partitions()));
-                })
-                .start();
-        String servers = embedded.getAdvertisedListeners().replaceAll("[A-Z_]+://", "");
-        LOG.warnf("No costmeter.kafka.bootstrap-servers configured: started an embedded Kafka broker at %s "
-                + "(data in %s). For production set KAFKA_BOOTSTRAP_SERVERS.", servers, dataDir);
-        return servers;
-    }
-
     private void createTopicsIfMissing() {
         int partitions = config.topics().partitions();
         CostmeterConfig.Topics topics = config.topics();
@@ -146,13 +124,6 @@ public class KafkaClients {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warnf("could not check topics at %s: %s", bootstrapServers, e.getMessage());
-        }
-    }
-
-    /** Last of all at shutdown, after the consumer has flushed. */
-    void onStop(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) ShutdownEvent event) {
-        if (embedded != null) {
-            embedded.close();
         }
     }
 }
