@@ -35,6 +35,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * The offline commands: no Kafka, no PostgreSQL, the same decoder and pricer as the service.
@@ -44,6 +50,7 @@ import java.util.Map;
  * </pre>
  * Rate cards: the bundled versions, or only the files given with {@code --rate-card}.
  * Exit codes: 0 all well, 1 some input could not be priced (reported on stderr), 2 usage error.
+ * {@code --help} on each command.
  */
 public final class Cli {
 
@@ -58,64 +65,88 @@ public final class Cli {
     }
 
     public static void main(String[] args) {
-        int code;
-        try {
-            code = new Cli(System.out, System.err).run(args, System.in);
-        } catch (Exception e) {
-            System.err.println("costmeter: " + e.getMessage());
-            code = 2;
-        }
+        int code = new Cli(System.out, System.err).run(args, System.in);
         System.out.flush();
         System.exit(code);
     }
 
-    public int run(String[] args, java.io.InputStream stdin) throws IOException {
-        if (args.length == 0) {
-            err.println("usage: costmeter price [--rate-card FILE]... FILE|-");
-            err.println("       costmeter estimate [--rate-card FILE]... [--json] SCENARIO.yaml");
-            return 2;
-        }
-        List<RateCard> cards = new ArrayList<>();
-        boolean json = false;
-        String input = null;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rate-card" -> {
-                    if (i + 1 >= args.length) {
-                        err.println("--rate-card needs a file");
-                        return 2;
-                    }
-                    Path file = Path.of(args[++i]);
-                    try {
-                        cards.add(RateCardLoader.parse(Files.readString(file)));
-                    } catch (RateCardException e) {
-                        err.println(file + ": " + e.getMessage());
-                        return 2;
-                    }
-                }
-                case "--json" -> json = true;
-                default -> {
-                    if (input != null) {
-                        err.println("unexpected argument: " + args[i]);
-                        return 2;
-                    }
-                    input = args[i];
+    /** Runs {@code price} or {@code estimate}; returns the exit code. */
+    public int run(String[] args, java.io.InputStream stdin) {
+        CommandLine commands = Commands.line(new Offline(), out, err)
+                .addSubcommand(Commands.configure(new CommandLine(new PriceCommand(stdin)), out, err))
+                .addSubcommand(Commands.configure(new CommandLine(new EstimateCommand()), out, err));
+        return Commands.execute(commands, args, err);
+    }
+
+    @Command(name = "costmeter", synopsisSubcommandLabel = "(price | estimate)",
+            description = "The offline commands: no Kafka, no PostgreSQL, the same decoder and pricer as the service.")
+    static final class Offline extends Commands.NeedsSubcommand {
+    }
+
+    /** Rate cards: the bundled versions, or only the files given. */
+    abstract class WithRateCards {
+        @Option(names = "--rate-card", paramLabel = "FILE",
+                description = "Price with this rate card file (repeatable) instead of the bundled versions.")
+        List<Path> rateCards = new ArrayList<>();
+
+        /** @return null (after saying why) if a file does not load */
+        RateCardTimeline timeline() throws IOException {
+            List<RateCard> cards = new ArrayList<>();
+            for (Path file : rateCards) {
+                try {
+                    cards.add(RateCardLoader.parse(Files.readString(file)));
+                } catch (RateCardException e) {
+                    err.println(file + ": " + e.getMessage());
+                    return null;
                 }
             }
+            return new RateCardTimeline(cards.isEmpty() ? RateCardCatalog.loadBundled() : cards);
         }
-        if (input == null) {
-            err.println(args[0] + ": give a file (or - for standard input)");
-            return 2;
+    }
+
+    @Command(name = "price",
+            description = {"Prices usage events offline: each event's exact cost as one JSON line on stdout; events that cannot be "
+                    + "priced go to stderr with their line and reason.",
+                    "Exit codes: 0 all priced, 1 some could not be priced, 2 usage error."})
+    final class PriceCommand extends WithRateCards implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
+
+        private final java.io.InputStream stdin;
+
+        @Parameters(paramLabel = "FILE|-", description = "Usage records in any format the service reads: JSON values, one per line "
+                + "or pretty-printed; - reads standard input.")
+        String input;
+
+        PriceCommand(java.io.InputStream stdin) {
+            this.stdin = stdin;
         }
-        RateCardTimeline timeline = new RateCardTimeline(cards.isEmpty() ? RateCardCatalog.loadBundled() : cards);
-        return switch (args[0]) {
-            case "price" -> price(timeline, input, stdin);
-            case "estimate" -> estimate(timeline, input, json);
-            default -> {
-                err.println("unknown command: " + args[0] + " (price, estimate)");
-                yield 2;
-            }
-        };
+
+        @Override
+        public Integer call() throws IOException {
+            RateCardTimeline timeline = timeline();
+            return timeline == null ? 2 : price(timeline, input, stdin);
+        }
+    }
+
+    @Command(name = "estimate",
+            description = {"What a workload costs a month, by component (see scenarios/).",
+                    "Exit codes: 0 estimated, 1 the scenario cannot be priced, 2 usage error."})
+    final class EstimateCommand extends WithRateCards implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
+
+        @Option(names = "--json", description = "The estimate as JSON instead of a table.")
+        boolean json;
+
+        @Parameters(paramLabel = "SCENARIO.yaml", description = "The workload: requests, tokens, components.")
+        String scenario;
+
+        @Override
+        public Integer call() throws IOException {
+            RateCardTimeline timeline = timeline();
+            return timeline == null ? 2 : estimate(timeline, scenario, json);
+        }
     }
 
     /**

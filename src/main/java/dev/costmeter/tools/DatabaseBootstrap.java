@@ -6,26 +6,40 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * Creates costmeter's PostgreSQL database if it does not exist yet (Flyway then creates the
  * schema). Used by {@code ./costmeter serve} and the tests; in production the database is
  * provisioned by whoever runs PostgreSQL.
  */
-public final class DatabaseBootstrap {
+@Command(name = "database-bootstrap",
+        description = "Creates costmeter's database if it is missing (user COSTMETER_DB_USER, password COSTMETER_DB_PASSWORD).")
+public final class DatabaseBootstrap implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
 
-    private DatabaseBootstrap() {
-    }
+
+    @Parameters(paramLabel = "JDBC_URL", arity = "0..1", description = "Default: COSTMETER_DB_URL, else jdbc:postgresql://127.0.0.1:5432/costmeter.")
+    String url = env("COSTMETER_DB_URL", "jdbc:postgresql://127.0.0.1:5432/costmeter");
 
     public static void main(String[] args) {
-        String url = args.length > 0 ? args[0] : env("COSTMETER_DB_URL", "jdbc:postgresql://127.0.0.1:5432/costmeter");
+        System.exit(Commands.execute(Commands.line(new DatabaseBootstrap(), System.out, System.err), args, System.err));
+    }
+
+    @Override
+    public Integer call() {
         try {
             if (ensureDatabase(url, env("COSTMETER_DB_USER", "postgres"), env("COSTMETER_DB_PASSWORD", ""))) {
                 System.out.println("created database " + url);
             }
+            return 0;
         } catch (IllegalStateException e) {
             System.err.println(e.getMessage());
-            System.exit(1);
+            return 1;
         }
     }
 

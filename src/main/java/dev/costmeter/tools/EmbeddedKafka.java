@@ -4,7 +4,11 @@ import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * A single-node KRaft broker for trying costmeter on a machine without Kafka:
@@ -16,19 +20,27 @@ import java.util.concurrent.CountDownLatch;
  * <pre>java -cp 'target/embedded-kafka/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*' \
  *     dev.costmeter.tools.EmbeddedKafka PORT DATA_DIR PARTITIONS</pre>
  */
-public final class EmbeddedKafka {
+@Command(name = "embedded-kafka",
+        description = "A single-node KRaft broker for trying costmeter out; not for production.")
+public final class EmbeddedKafka implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
 
-    private EmbeddedKafka() {
+
+    @Parameters(index = "0", paramLabel = "PORT")
+    int port;
+    @Parameters(index = "1", paramLabel = "DATA_DIR", description = "Where the broker keeps its log, across restarts.")
+    Path dataDir;
+    @Parameters(index = "2", paramLabel = "PARTITIONS", description = "Partitions of the topics it creates.")
+    int partitions;
+
+    public static void main(String[] args) {
+        System.exit(Commands.execute(Commands.line(new EmbeddedKafka(), System.out, System.err), args, System.err));
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: EmbeddedKafka PORT DATA_DIR PARTITIONS");
-            System.exit(2);
-        }
-        int port = Integer.parseInt(args[0]);
-        Path dataDir = Path.of(args[1]).toAbsolutePath();
-        String partitions = args[2];
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = this.dataDir.toAbsolutePath();
         Files.createDirectories(dataDir);
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker()
                 .withKafkaPort(port)
@@ -36,7 +48,7 @@ public final class EmbeddedKafka {
                 .withDeleteLogDirsOnClose(false)
                 .withAdditionalProperties(p -> {
                     p.put("log.dirs", dataDir.toString());
-                    p.put("num.partitions", partitions);
+                    p.put("num.partitions", String.valueOf(partitions));
                 })
                 .start();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -47,5 +59,6 @@ public final class EmbeddedKafka {
         System.err.printf("embedded Kafka broker on %s (data in %s); not for production%n",
                 broker.getAdvertisedListeners().replaceAll("[A-Z_]+://", ""), dataDir);
         stopped.await();
+        return 0;
     }
 }

@@ -20,6 +20,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * Kafka from the launcher, without a Kafka distribution:
@@ -30,7 +38,7 @@ import java.util.Map;
  *   <li>{@code ./costmeter read TOPIC}: any topic's records, e.g. {@code bedrock.usage.priced}.</li>
  * </ul>
  * {@code --bootstrap HOST:PORT} (default KAFKA_BOOTSTRAP_SERVERS or localhost:9092); {@code --follow}
- * keeps reading new records until interrupted. Exit codes: 0 done, 2 usage error.
+ * keeps reading new records until interrupted; {@code --help} on each. Exit codes: 0 done, 2 usage error.
  */
 public final class TopicTool {
 
@@ -42,45 +50,84 @@ public final class TopicTool {
         this.err = err;
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         System.exit(new TopicTool(System.out, System.err).run(args, System.in));
     }
 
-    int run(String[] args, InputStream stdin) throws IOException {
-        if (args.length == 0) {
-            err.println("usage: costmeter publish [--bootstrap HOST:PORT] [--topic T] FILE|-  |  dlq [--follow]  |  read TOPIC [--follow]");
-            return 2;
-        }
+    int run(String[] args, InputStream stdin) {
+        CommandLine commands = Commands.line(new Topics(), out, err)
+                .addSubcommand(Commands.configure(new CommandLine(new PublishCommand(stdin)), out, err))
+                .addSubcommand("dlq", Commands.configure(new CommandLine(new ReadCommand(DLQ)), out, err))
+                .addSubcommand("read", Commands.configure(new CommandLine(new ReadCommand(null)), out, err));
+        return Commands.execute(commands, args, err);
+    }
+
+    private static final String USAGE_TOPIC = "bedrock.usage";
+    private static final String DLQ = "bedrock.usage.dlq";
+
+    @Command(name = "costmeter", synopsisSubcommandLabel = "(publish | dlq | read)", description = "Kafka from the launcher.")
+    static final class Topics extends Commands.NeedsSubcommand {
+    }
+
+    /** Where Kafka is. */
+    static class Broker {
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka (default: KAFKA_BOOTSTRAP_SERVERS, else localhost:9092).")
         String bootstrap = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
-        String topic = switch (args[0]) {
-            case "publish" -> "bedrock.usage";
-            case "dlq" -> "bedrock.usage.dlq";
-            default -> null;
-        };
-        String input = null;
-        boolean follow = false;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--bootstrap" -> bootstrap = args[++i];
-                case "--topic" -> topic = args[++i];
-                case "--follow" -> follow = true;
-                default -> {
-                    if (args[0].equals("read") && topic == null) {
-                        topic = args[i];
-                    } else if (args[0].equals("publish") && input == null) {
-                        input = args[i];
-                    } else {
-                        err.println("unexpected argument: " + args[i]);
-                        return 2;
-                    }
-                }
-            }
+    }
+
+    @Command(name = "publish",
+            description = "Publishes each JSON value of the file (one per line or pretty-printed) as one record.")
+    final class PublishCommand extends Broker implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
+
+        private final InputStream stdin;
+
+        @Option(names = "--topic", paramLabel = "TOPIC", description = "Where to (default: ${DEFAULT-VALUE}).")
+        String topic = USAGE_TOPIC;
+
+        @Parameters(paramLabel = "FILE|-", description = "Usage records in any accepted format; - reads standard input.")
+        String input;
+
+        PublishCommand(InputStream stdin) {
+            this.stdin = stdin;
         }
-        return switch (args[0]) {
-            case "publish" -> input == null ? usage("publish: give a file of events, or - for standard input") : publish(bootstrap, topic, input, stdin);
-            case "dlq", "read" -> topic == null ? usage("read: name the topic, e.g. bedrock.usage.priced") : read(bootstrap, topic, follow);
-            default -> usage("unknown command: " + args[0] + " (publish, dlq, read)");
-        };
+
+        @Override
+        public Integer call() throws IOException {
+            return publish(bootstrap, topic, input, stdin);
+        }
+    }
+
+    @Command(description = {"Prints a topic's records from the beginning with their origin and "
+            + "reason headers: dlq reads the DLQ (bedrock.usage.dlq), read any topic."})
+    final class ReadCommand extends Broker implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
+
+        @Option(names = "--follow", description = "Keep reading new records until interrupted.")
+        boolean follow;
+
+        private final String fixedTopic;
+
+        @Parameters(paramLabel = "TOPIC", arity = "0..1", description = "The topic to read, e.g. bedrock.usage.priced.")
+        String topic;
+
+        @Spec
+        CommandSpec spec;
+
+        ReadCommand(String fixedTopic) {
+            this.fixedTopic = fixedTopic;
+        }
+
+        @Override
+        public Integer call() {
+            if (fixedTopic != null && topic != null) {
+                return usage(spec.name() + ": reads " + fixedTopic + " only; for another topic: read " + topic);
+            }
+            String t = fixedTopic != null ? fixedTopic : topic;
+            return t == null ? usage("read: name the topic, e.g. bedrock.usage.priced") : read(bootstrap, t, follow);
+        }
     }
 
     private int usage(String message) {

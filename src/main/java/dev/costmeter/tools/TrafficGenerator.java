@@ -10,29 +10,40 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Publishes synthetic Bedrock usage to Kafka, so costs appear on a fresh install:
  * {@code ./costmeter generate [--events N] [--rate PER_SECOND] [--bootstrap HOST:PORT] [--topic T]}.
  */
-public final class TrafficGenerator {
+@Command(name = "generate",
+        description = "Publishes synthetic Bedrock usage from ten applications, so costs appear on a fresh install.")
+public final class TrafficGenerator implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Commands.Help help;
+
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka (default: KAFKA_BOOTSTRAP_SERVERS, else localhost:9092).")
+    String bootstrap = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Where to (default: ${DEFAULT-VALUE}).")
+    String topic = "bedrock.usage";
+    @Option(names = "--events", paramLabel = "N", description = "How many events (default: ${DEFAULT-VALUE}).")
+    long events = 10_000;
+    @Option(names = "--rate", paramLabel = "PER_SECOND", description = "Events per second, 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+    long rate = 1_000;
 
     public static void main(String[] args) {
-        String bootstrap = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
-        String topic = "bedrock.usage";
-        long events = 10_000;
-        long rate = 1_000;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--bootstrap" -> bootstrap = args[++i];
-                case "--topic" -> topic = args[++i];
-                case "--events" -> events = Long.parseLong(args[++i]);
-                case "--rate" -> rate = Long.parseLong(args[++i]);
-                default -> {
-                    System.err.println("usage: generate [--events N] [--rate PER_SECOND, 0 = as fast as possible] [--bootstrap HOST:PORT] [--topic T]");
-                    System.exit(2);
-                }
-            }
+        System.exit(Commands.execute(Commands.line(new TrafficGenerator(), System.out, System.err), args, System.err));
+    }
+
+    @Override
+    public Integer call() {
+        if (events < 0 || rate < 0) {
+            System.err.println("generate: --events and --rate must be 0 or more");
+            return 2;
         }
         // Spread the events' times like the stream's own rate, ending now.
         long nanosBetween = rate > 0 ? 1_000_000_000L / rate : 10_000;
@@ -60,5 +71,6 @@ public final class TrafficGenerator {
             System.out.printf("published %,d usage events to %s at %s in %.1f s%n", events, topic, bootstrap,
                     (System.nanoTime() - began) / 1e9);
         }
+        return 0;
     }
 }

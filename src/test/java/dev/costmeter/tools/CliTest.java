@@ -160,4 +160,16 @@ class CliTest {
         assertThat(cli.run(new String[] {"price"}, System.in)).isEqualTo(2);
         assertThat(cli.run(new String[] {"teleport", "x"}, System.in)).isEqualTo(2);
     }
+
+    @Test
+    void usageErrorsSayWhatIsWrongAndEachCommandHasHelp() throws Exception {
+        assertThat(cli.run(new String[] {"price", "--rate-crad", "x.yaml", "-"}, System.in)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unknown options: '--rate-crad'").contains("Possible solutions: --rate-card");
+        assertThat(cli.run(new String[] {"price", "--help"}, System.in)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--rate-card=FILE").contains("FILE|-");
+        assertThat(cli.run(new String[] {"estimate", "--help"}, System.in)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--json").contains("SCENARIO.yaml");
+        assertThat(cli.run(new String[] {}, System.in)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("(price | estimate)");
+    }
 }

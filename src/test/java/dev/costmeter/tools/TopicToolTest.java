@@ -58,4 +58,16 @@ class TopicToolTest {
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("publish: no/such/file.json: no such file");
         }
     }
+
+    @Test
+    void eachCommandHasHelpAndTheDlqReadsOnlyTheDlq() throws Exception {
+        assertThat(tool.run(new String[] {"dlq", "--help"}, null)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--follow").contains("--bootstrap=HOST:PORT");
+        assertThat(tool.run(new String[] {"publish", "--help"}, null)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--topic=TOPIC");
+        assertThat(tool.run(new String[] {"dlq", "bedrock.usage"}, null)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("dlq: reads bedrock.usage.dlq only");
+        assertThat(tool.run(new String[] {"publish"}, null)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Missing required parameter: 'FILE|-'");
+    }
 }
