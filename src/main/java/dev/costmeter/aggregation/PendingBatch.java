@@ -2,8 +2,6 @@ package dev.costmeter.aggregation;
 
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,8 +17,20 @@ import java.util.function.Supplier;
  * <p>Priced events are summed as they are read and kept only as their original bytes: a batch holds
  * tens of thousands of events, and keeping each as a graph of objects made the garbage collector
  * the service's largest consumer of CPU.
+ *
+ * <p>The records are of whatever type the source reads ({@code R}: a Kafka consumer record for the
+ * ingest loop); the batch only needs each one's partition and offset, from a {@link Positions}.
+ *
+ * @param <R> the records read
  */
-public final class PendingBatch {
+public final class PendingBatch<R> {
+
+    /** Where a record of the source was read. */
+    public interface Positions<R> {
+        SourcePartition partitionOf(R record);
+
+        long offsetOf(R record);
+    }
 
     /**
      * A priced event, already in {@link #aggregates()}; charged unless the ledger has seen its key.
@@ -29,7 +39,7 @@ public final class PendingBatch {
      *               only if it turns out to be a duplicate)
      * @param record the record itself, for the DLQ should it conflict with an event charged before
      */
-    public record Charged(UUID key, byte[] value, ConsumerRecord<byte[], byte[]> record) {
+    public record Charged<R>(UUID key, byte[] value, R record) {
     }
 
     /**
@@ -57,8 +67,8 @@ public final class PendingBatch {
      *
      * @param costText what this delivery would cost, for the reason should it conflict
      */
-    public record Repeat(UUID key, String source, String id, long contentFingerprint, String costText,
-                         ConsumerRecord<byte[], byte[]> record) {
+    public record Repeat<R>(UUID key, String source, String id, long contentFingerprint, String costText,
+                         R record) {
     }
 
     /**
@@ -66,23 +76,24 @@ public final class PendingBatch {
      *
      * @param payload the record in a form that decodes again without its headers (kept for re-pricing)
      */
-    public record Unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record, byte[] payload) {
+    public record Unpriced<R>(UUID key, PricingResult.Unpriced result, R record, byte[] payload) {
     }
 
     /** A record that is not a valid event, with the reason it goes to the DLQ. */
-    public record Rejected(ConsumerRecord<byte[], byte[]> record, String reason) {
+    public record Rejected<R>(R record, String reason) {
     }
 
     private final Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
     private final Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
-    private final List<Charged> charged = new ArrayList<>();
-    private final List<Unpriced> unpriced = new ArrayList<>();
-    private final List<Rejected> rejected = new ArrayList<>();
+    private final List<Charged<R>> charged = new ArrayList<>();
+    private final List<Unpriced<R>> unpriced = new ArrayList<>();
+    private final List<Rejected<R>> rejected = new ArrayList<>();
     private final Map<UUID, Claim> claims = new HashMap<>();
-    private final List<Repeat> repeats = new ArrayList<>();
-    private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
-    private final Map<TopicPartition, Long> storedOffsetsBefore = new HashMap<>();
-    private final Map<TopicPartition, Long> committedPositions;
+    private final List<Repeat<R>> repeats = new ArrayList<>();
+    private final Map<SourcePartition, Long> nextOffsets = new HashMap<>();
+    private final Map<SourcePartition, Long> storedOffsetsBefore = new HashMap<>();
+    private final Map<SourcePartition, Long> committedPositions;
+    private final Positions<R> positions;
     private int size;
     private long firstRecordAtNanos;
     private RateCardTimeline timeline;
@@ -93,8 +104,9 @@ public final class PendingBatch {
      *                           batch has committed (absent: none stored yet). Read when this batch
      *                           first sees a partition: the commit checks the store still says so.
      */
-    public PendingBatch(Map<TopicPartition, Long> committedPositions) {
+    public PendingBatch(Map<SourcePartition, Long> committedPositions, Positions<R> positions) {
         this.committedPositions = committedPositions;
+        this.positions = positions;
     }
 
     /**
@@ -120,13 +132,13 @@ public final class PendingBatch {
      * @return {@link ClaimOutcome#NEW} for a key first seen in this batch; {@link ClaimOutcome#REPEAT}
      *         for a key claimed in it already: {@link #repeat} it, nothing is charged
      */
-    public ClaimOutcome claim(UUID key, long contentFingerprint, ConsumerRecord<byte[], byte[]> record) {
+    public ClaimOutcome claim(UUID key, long contentFingerprint, R record) {
         advance(record);
         return claims.putIfAbsent(key, new Claim(contentFingerprint, null)) == null ? ClaimOutcome.NEW : ClaimOutcome.REPEAT;
     }
 
     /** A later delivery of a key claimed in this batch (see {@link Repeat}). */
-    public void repeat(Repeat repeat) {
+    public void repeat(Repeat<R> repeat) {
         repeats.add(repeat);
     }
 
@@ -136,29 +148,29 @@ public final class PendingBatch {
     }
 
     /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
-    public void charged(UUID key, byte[] selfContained, java.math.BigDecimal costUsd, ConsumerRecord<byte[], byte[]> record) {
+    public void charged(UUID key, byte[] selfContained, java.math.BigDecimal costUsd, R record) {
         claims.put(key, new Claim(claims.get(key).contentFingerprint(), costUsd));
-        charged.add(new Charged(key, selfContained, record));
+        charged.add(new Charged<>(key, selfContained, record));
     }
 
     /** A claimed event that could not be priced. */
-    public void unpriced(UUID key, PricingResult.Unpriced result, ConsumerRecord<byte[], byte[]> record, byte[] payload) {
-        unpriced.add(new Unpriced(key, result, record, payload));
+    public void unpriced(UUID key, PricingResult.Unpriced result, R record, byte[] payload) {
+        unpriced.add(new Unpriced<>(key, result, record, payload));
     }
 
 
 
-    public void reject(ConsumerRecord<byte[], byte[]> record, String reason) {
+    public void reject(R record, String reason) {
         advance(record);
-        rejected.add(new Rejected(record, reason));
+        rejected.add(new Rejected<>(record, reason));
     }
 
-    private void advance(ConsumerRecord<byte[], byte[]> record) {
+    private void advance(R record) {
         if (size++ == 0) {
             firstRecordAtNanos = System.nanoTime();
         }
-        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        if (nextOffsets.put(tp, record.offset() + 1) == null) {
+        SourcePartition tp = positions.partitionOf(record);
+        if (nextOffsets.put(tp, positions.offsetOf(record) + 1) == null) {
             storedOffsetsBefore.put(tp, committedPositions.get(tp));
         }
     }
@@ -185,15 +197,15 @@ public final class PendingBatch {
         return interactions;
     }
 
-    public List<Charged> charged() {
+    public List<Charged<R>> charged() {
         return charged;
     }
 
-    public List<Unpriced> unpriced() {
+    public List<Unpriced<R>> unpriced() {
         return unpriced;
     }
 
-    public List<Rejected> rejected() {
+    public List<Rejected<R>> rejected() {
         return rejected;
     }
 
@@ -203,12 +215,12 @@ public final class PendingBatch {
     }
 
     /** Later deliveries of keys claimed in this batch. */
-    public List<Repeat> repeats() {
+    public List<Repeat<R>> repeats() {
         return repeats;
     }
 
     /** Per partition, the offset of the next record to read once this batch is committed. */
-    public Map<TopicPartition, Long> nextOffsets() {
+    public Map<SourcePartition, Long> nextOffsets() {
         return nextOffsets;
     }
 
@@ -216,7 +228,7 @@ public final class PendingBatch {
      * Per partition, the offset the store must still hold when this batch commits (null: no
      * offset stored yet). Anything else means another consumer committed the partition meanwhile.
      */
-    public Map<TopicPartition, Long> storedOffsetsBefore() {
+    public Map<SourcePartition, Long> storedOffsetsBefore() {
         return storedOffsetsBefore;
     }
 

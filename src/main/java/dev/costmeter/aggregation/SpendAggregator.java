@@ -32,7 +32,7 @@ public final class SpendAggregator {
     public static final String MODEL_CALL_TYPE = "bedrock.invocation";
 
     /** Adds each cost line of the event to its aggregate row, and the event to its interaction. */
-    public void add(PendingBatch batch, PricedEvent priced) {
+    public void add(PendingBatch<?> batch, PricedEvent priced) {
         add(batch.aggregates(), batch.interactions(), priced);
         if (priced.lines().isEmpty()) {
             batch.countWithoutUsage(1);
@@ -60,15 +60,15 @@ public final class SpendAggregator {
      * @param reprice    prices a record value again, exactly as when it was read (pricing is pure),
      *                   so that a duplicate's lines can be subtracted
      */
-    public BatchSummary settle(PendingBatch batch, Map<UUID, PendingBatch.Claim> seenBefore, Function<byte[], PricedEvent> reprice) {
+    public <R> BatchSummary<R> settle(PendingBatch<R> batch, Map<UUID, PendingBatch.Claim> seenBefore, Function<byte[], PricedEvent> reprice) {
         Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
-        List<PendingBatch.Charged> priced = batch.charged();
-        List<PendingBatch.Unpriced> unpriced = batch.unpriced();
-        List<PendingBatch.Rejected> conflicts = new ArrayList<>();
+        List<PendingBatch.Charged<R>> priced = batch.charged();
+        List<PendingBatch.Unpriced<R>> unpriced = batch.unpriced();
+        List<PendingBatch.Rejected<R>> conflicts = new ArrayList<>();
         long duplicates = 0;
         if (!seenBefore.isEmpty()) {
             priced = new ArrayList<>(priced.size());
-            for (PendingBatch.Charged charged : batch.charged()) {
+            for (PendingBatch.Charged<R> charged : batch.charged()) {
                 PendingBatch.Claim earlier = seenBefore.get(charged.key());
                 if (earlier == null) {
                     priced.add(charged);
@@ -79,31 +79,31 @@ public final class SpendAggregator {
                 if (earlier.sameContentAs(batch.claimOf(charged.key()).contentFingerprint())) {
                     duplicates++;
                 } else {
-                    conflicts.add(new PendingBatch.Rejected(charged.record(), conflictReason(again.event().source(), again.event().id(),
+                    conflicts.add(new PendingBatch.Rejected<>(charged.record(), conflictReason(again.event().source(), again.event().id(),
                             earlier, "$" + again.totalUsd().toPlainString())));
                 }
             }
             unpriced = new ArrayList<>(unpriced.size());
-            for (PendingBatch.Unpriced u : batch.unpriced()) {
+            for (PendingBatch.Unpriced<R> u : batch.unpriced()) {
                 PendingBatch.Claim earlier = seenBefore.get(u.key());
                 if (earlier == null) {
                     unpriced.add(u);
                 } else if (earlier.sameContentAs(batch.claimOf(u.key()).contentFingerprint())) {
                     duplicates++;
                 } else {
-                    conflicts.add(new PendingBatch.Rejected(u.record(), conflictReason(u.result().event().source(), u.result().event().id(),
+                    conflicts.add(new PendingBatch.Rejected<>(u.record(), conflictReason(u.result().event().source(), u.result().event().id(),
                             earlier, "unpriced")));
                 }
             }
             aggregates.values().removeIf(sums -> sums.events() == 0);
             batch.interactions().values().removeIf(sums -> sums.events() == 0);
         }
-        for (PendingBatch.Repeat r : batch.repeats()) { // compared with what is charged: an earlier batch's, else this batch's first
+        for (PendingBatch.Repeat<R> r : batch.repeats()) { // compared with what is charged: an earlier batch's, else this batch's first
             PendingBatch.Claim charged = seenBefore.getOrDefault(r.key(), batch.claimOf(r.key()));
             if (charged.sameContentAs(r.contentFingerprint())) {
                 duplicates++;
             } else {
-                conflicts.add(new PendingBatch.Rejected(r.record(), conflictReason(r.source(), r.id(), charged, r.costText())));
+                conflicts.add(new PendingBatch.Rejected<>(r.record(), conflictReason(r.source(), r.id(), charged, r.costText())));
             }
         }
         EnumMap<EventOutcome, Long> outcomes = new EnumMap<>(EventOutcome.class);
@@ -112,7 +112,7 @@ public final class SpendAggregator {
         outcomes.put(EventOutcome.INVALID, (long) batch.rejected().size());
         outcomes.put(EventOutcome.UNPRICED, (long) unpriced.size());
         outcomes.put(EventOutcome.CONFLICT, (long) conflicts.size());
-        return new BatchSummary(aggregates, batch.interactions(), batch.pricedWithoutUsage(), priced, unpriced, batch.rejected(),
+        return new BatchSummary<>(aggregates, batch.interactions(), batch.pricedWithoutUsage(), priced, unpriced, batch.rejected(),
                 conflicts, outcomes);
     }
 
@@ -126,7 +126,7 @@ public final class SpendAggregator {
                 + "). It is not charged; if it is the correct one, correct the charge and publish it under a new id";
     }
 
-    private void subtract(PendingBatch batch, PricedEvent priced) {
+    private void subtract(PendingBatch<?> batch, PricedEvent priced) {
         Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
         if (priced.lines().isEmpty()) {
             batch.countWithoutUsage(-1);

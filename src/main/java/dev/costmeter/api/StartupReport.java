@@ -1,7 +1,7 @@
 package dev.costmeter.api;
 
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.ingest.KafkaClients;
+import dev.costmeter.kafka.KafkaClients;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -1,5 +1,6 @@
 package dev.costmeter.config;
 
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 

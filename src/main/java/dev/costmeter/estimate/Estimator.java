@@ -2,8 +2,8 @@ package dev.costmeter.estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.costmeter.ingest.CloudEventDecoder;
-import dev.costmeter.ingest.InvalidEventException;
+import dev.costmeter.decoding.CloudEventDecoder;
+import dev.costmeter.decoding.InvalidEventException;
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.Pricer;

@@ -2,7 +2,7 @@ package dev.costmeter.health;
 
 import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.ingest.KafkaClients;
+import dev.costmeter.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;

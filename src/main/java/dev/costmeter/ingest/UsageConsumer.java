@@ -1,17 +1,18 @@
 package dev.costmeter.ingest;
 
+import dev.costmeter.metering.RecordPricing;
+import dev.costmeter.decoding.InvalidEventException;
+import dev.costmeter.decoding.RecordDecoders;
+import dev.costmeter.kafka.KafkaClients;
+
 import io.quarkus.scheduler.Scheduled;
-import dev.costmeter.aggregation.BatchCommitter;
 import dev.costmeter.aggregation.BatchSummary;
-import dev.costmeter.aggregation.EventContent;
-import dev.costmeter.aggregation.EventKey;
 import dev.costmeter.aggregation.PendingBatch;
+import dev.costmeter.aggregation.SourcePartition;
 import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.formats.UsageRecordDecoder;
 import dev.costmeter.metrics.SpendMetrics;
 import dev.costmeter.pricing.PricedEvent;
-import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.pricing.UsageEvent;
@@ -89,23 +90,21 @@ public class UsageConsumer implements Runnable {
     @Inject
     RecordDecoders decoders;
 
-    private final Pricer pricer = new Pricer();
     private final java.util.function.Supplier<RateCardTimeline> currentTimeline = () -> rateCards.timeline();
-    private final EventKey eventKey = new EventKey();
     /** Per assigned partition, the offset stored once every batch handed over so far commits. */
-    private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
+    private final Map<SourcePartition, Long> committedPositions = new HashMap<>();
     /** Per assigned partition, the offset PostgreSQL holds now (what lag is measured against). */
-    private final Map<TopicPartition, Long> durableOffsets = new HashMap<>();
+    private final Map<SourcePartition, Long> durableOffsets = new HashMap<>();
     /** Partitions whose stored offsets could not be read yet: paused until they are. */
     private final Set<TopicPartition> unpositioned = new HashSet<>();
     private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
     private final PricedEventWriter pricedEvents = new PricedEventWriter();
-    private UsageRecordDecoder decoder;
-    private UsageRecordDecoder repriceDecoder; // used on the commit thread; decoders are not thread-safe
+    private RecordPricing pricing;
+    private RecordPricing repricing; // used on the commit thread; decoders are not thread-safe
     private boolean publishPriced;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
-    private PendingBatch batch = new PendingBatch(committedPositions);
+    private PendingBatch<ConsumerRecord<byte[], byte[]>> batch = newBatch();
     private InFlight inFlight;
     private Thread thread;
     private Backoff backoff;
@@ -119,14 +118,39 @@ public class UsageConsumer implements Runnable {
     private volatile IngestHealth health = IngestHealth.OK;
 
     /** The batch being committed on the commit thread. */
-    private record InFlight(PendingBatch batch, Future<BatchSummary> result, long startedNanos) {
+    private record InFlight(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, Future<BatchSummary<ConsumerRecord<byte[], byte[]>>> result, long startedNanos) {
+    }
+
+    /** Where a Kafka record was read, for the batch (which knows no Kafka type). */
+    private static final PendingBatch.Positions<ConsumerRecord<byte[], byte[]>> KAFKA_POSITIONS = new PendingBatch.Positions<>() {
+        @Override
+        public SourcePartition partitionOf(ConsumerRecord<byte[], byte[]> record) {
+            return new SourcePartition(record.topic(), record.partition());
+        }
+
+        @Override
+        public long offsetOf(ConsumerRecord<byte[], byte[]> record) {
+            return record.offset();
+        }
+    };
+
+    private PendingBatch<ConsumerRecord<byte[], byte[]>> newBatch() {
+        return new PendingBatch<>(committedPositions, KAFKA_POSITIONS);
+    }
+
+    static SourcePartition source(TopicPartition tp) {
+        return new SourcePartition(tp.topic(), tp.partition());
+    }
+
+    static TopicPartition kafka(SourcePartition sp) {
+        return new TopicPartition(sp.topic(), sp.partition());
     }
 
     /**
      * The record that a one-record batch failed on, and how often. Once it has failed
      * {@code costmeter.ingest.isolate-after-failures} times alone, it is set aside as invalid.
      */
-    private record Suspect(TopicPartition partition, long offset, int failures, String reason) {
+    private record Suspect(SourcePartition partition, long offset, int failures, String reason) {
         boolean is(ConsumerRecord<byte[], byte[]> record) {
             return record.offset() == offset && record.partition() == partition.partition() && record.topic().equals(partition.topic());
         }
@@ -148,8 +172,8 @@ public class UsageConsumer implements Runnable {
             LOG.info("ingest disabled (costmeter.ingest.enabled=false)");
             return;
         }
-        decoder = decoders.forIngest();
-        repriceDecoder = decoders.forRereading();
+        pricing = new RecordPricing(decoders.forIngest());
+        repricing = new RecordPricing(decoders.forRereading());
         publishPriced = config.ingest().publishPricedEvents();
         aggregator = new SpendAggregator(config.aggregation().bucket());
         backoff = new Backoff(config.aggregation().retryBackoff(), config.aggregation().maxRetryBackoff());
@@ -257,33 +281,31 @@ public class UsageConsumer implements Runnable {
             batch.reject(record, suspect.reason());
             return;
         }
-        UsageRecordDecoder.Decoded decoded;
+        RecordPricing.Outcome outcome;
         try {
-            decoded = decoder.decode(record.headers(), record.value());
+            outcome = pricing.price(record.headers(), record.value(), batch.timeline(currentTimeline));
         } catch (InvalidEventException e) {
             batch.reject(record, e.getMessage());
             return;
         }
-        UsageEvent event = decoded.event();
-        UUID key = eventKey.of(event.source(), event.id());
-        long fingerprint = EventContent.fingerprint(event);
+        UsageEvent event = outcome.event();
+        UUID key = outcome.key();
+        long fingerprint = outcome.fingerprint();
         if (batch.claim(key, fingerprint, record) == PendingBatch.ClaimOutcome.REPEAT) { // the same key twice in one batch
             PendingBatch.Claim first = batch.claimOf(key);
             String cost = first.sameContentAs(fingerprint) ? first.costText()
-                    : pricer.price(event, batch.timeline(currentTimeline).cardAt(event.time())) instanceof PricingResult.Priced p
-                    ? "$" + p.pricedEvent().totalUsd().toPlainString() : "unpriced";
-            batch.repeat(new PendingBatch.Repeat(key, event.source(), event.id(), fingerprint, cost, record));
+                    : outcome.result() instanceof PricingResult.Priced p ? "$" + p.pricedEvent().totalUsd().toPlainString() : "unpriced";
+            batch.repeat(new PendingBatch.Repeat<>(key, event.source(), event.id(), fingerprint, cost, record));
             return;
         }
-        PricingResult result = pricer.price(event, batch.timeline(currentTimeline).cardAt(event.time()));
-        if (result instanceof PricingResult.Priced p) {
+        if (outcome.result() instanceof PricingResult.Priced p) {
             aggregator.add(batch, p.pricedEvent());
-            batch.charged(key, decoded.selfContained(), p.pricedEvent().totalUsd(), record);
+            batch.charged(key, outcome.selfContained(), p.pricedEvent().totalUsd(), record);
             if (publishPriced) {
-                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), decoded.selfContained()));
+                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), outcome.selfContained()));
             }
         } else {
-            batch.unpriced(key, (PricingResult.Unpriced) result, record, decoded.selfContained());
+            batch.unpriced(key, (PricingResult.Unpriced) outcome.result(), record, outcome.selfContained());
         }
     }
 
@@ -293,8 +315,7 @@ public class UsageConsumer implements Runnable {
      */
     private PricedEvent reprice(byte[] value, RateCardTimeline timeline) {
         try {
-            UsageEvent event = repriceDecoder.decode(value).event();
-            return ((PricingResult.Priced) pricer.price(event, timeline.cardAt(event.time()))).pricedEvent();
+            return ((PricingResult.Priced) repricing.price(value, timeline).result()).pricedEvent();
         } catch (InvalidEventException | ClassCastException e) {
             throw new IllegalStateException("an event priced once did not price again the same way", e);
         }
@@ -305,9 +326,9 @@ public class UsageConsumer implements Runnable {
         if (batch.isEmpty()) {
             return;
         }
-        PendingBatch committing = batch;
+        PendingBatch<ConsumerRecord<byte[], byte[]>> committing = batch;
         committedPositions.putAll(committing.nextOffsets()); // what the store will say once it commits
-        batch = new PendingBatch(committedPositions);
+        batch = newBatch();
         String group = config.ingest().consumerGroup();
         inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator,
                 value -> reprice(value, committing.timeline()), group)),
@@ -325,11 +346,11 @@ public class UsageConsumer implements Runnable {
         InFlight done = inFlight;
         inFlight = null;
         try {
-            BatchSummary summary = done.result().get();
+            BatchSummary<ConsumerRecord<byte[], byte[]>> summary = done.result().get();
             metrics.recordCommitted(summary, System.nanoTime() - done.startedNanos());
             committed(done.batch());
             Map<TopicPartition, OffsetAndMetadata> forLagTools = new HashMap<>();
-            done.batch().nextOffsets().forEach((tp, offset) -> forLagTools.put(tp, new OffsetAndMetadata(offset)));
+            done.batch().nextOffsets().forEach((sp, offset) -> forLagTools.put(kafka(sp), new OffsetAndMetadata(offset)));
             consumer.commitAsync(forLagTools, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -353,7 +374,7 @@ public class UsageConsumer implements Runnable {
     }
 
     /** A batch is durable: offsets, health, and the isolation of a bad record move on. */
-    private void committed(PendingBatch done) {
+    private void committed(PendingBatch<?> done) {
         durableOffsets.putAll(done.nextOffsets());
         backoff.reset();
         health = IngestHealth.OK;
@@ -372,14 +393,14 @@ public class UsageConsumer implements Runnable {
      * A batch failed on something in it, not on a dependency: halve the batches until one record
      * fails alone, and set that one aside once it has failed alone often enough to be sure.
      */
-    private void suspect(PendingBatch failed, Throwable cause) {
+    private void suspect(PendingBatch<?> failed, Throwable cause) {
         if (failed.size() > 1) {
             isolationLimit = Math.max(1, failed.size() / 2);
             LOG.warnf("looking for the record that fails the commit: batches of at most %d records until it is found", isolationLimit);
             return;
         }
         isolationLimit = 1;
-        Map.Entry<TopicPartition, Long> only = failed.nextOffsets().entrySet().iterator().next();
+        Map.Entry<SourcePartition, Long> only = failed.nextOffsets().entrySet().iterator().next();
         long offset = only.getValue() - 1;
         int failures = suspect != null && suspect.partition().equals(only.getKey()) && suspect.offset() == offset ? suspect.failures() + 1 : 1;
         String reason = "the commit failed " + failures + " times on this record alone, so it is set aside: " + describe(cause);
@@ -404,7 +425,7 @@ public class UsageConsumer implements Runnable {
      */
     private void failed(CommitFailure kind, Throwable cause) {
         failures++;
-        batch = new PendingBatch(committedPositions);
+        batch = newBatch();
         Set<TopicPartition> assigned = consumer.assignment();
         unpositioned.addAll(assigned);
         consumer.pause(assigned);
@@ -438,17 +459,19 @@ public class UsageConsumer implements Runnable {
         }
         unpositioned.retainAll(consumer.assignment());
         try {
-            Map<TopicPartition, Long> stored = ledger.committedOffsets(config.ingest().consumerGroup(), unpositioned);
+            Map<SourcePartition, Long> stored = ledger.committedOffsets(config.ingest().consumerGroup(),
+                    unpositioned.stream().map(UsageConsumer::source).toList());
             for (TopicPartition tp : unpositioned) {
-                Long offset = stored.get(tp);
+                SourcePartition sp = source(tp);
+                Long offset = stored.get(sp);
                 if (offset != null) {
                     consumer.seek(tp, offset);
-                    committedPositions.put(tp, offset);
-                    durableOffsets.put(tp, offset);
+                    committedPositions.put(sp, offset);
+                    durableOffsets.put(sp, offset);
                 } else {
                     consumer.seekToBeginning(List.of(tp));
-                    committedPositions.remove(tp);
-                    durableOffsets.remove(tp);
+                    committedPositions.remove(sp);
+                    durableOffsets.remove(sp);
                 }
             }
             consumer.resume(unpositioned);
@@ -475,7 +498,7 @@ public class UsageConsumer implements Runnable {
                 continue;
             }
             long end = consumer.position(tp) + partitionLag.getAsLong();
-            Long durable = durableOffsets.get(tp);
+            Long durable = durableOffsets.get(source(tp));
             lag += durable == null ? partitionLag.getAsLong() : Math.max(0, end - durable);
         }
         metrics.setConsumerLag(lag);
@@ -531,8 +554,8 @@ public class UsageConsumer implements Runnable {
         }
 
         private void forget(Collection<TopicPartition> partitions) {
-            partitions.forEach(committedPositions::remove);
-            partitions.forEach(durableOffsets::remove);
+            partitions.forEach(tp -> committedPositions.remove(source(tp)));
+            partitions.forEach(tp -> durableOffsets.remove(source(tp)));
             unpositioned.removeAll(partitions);
         }
     }

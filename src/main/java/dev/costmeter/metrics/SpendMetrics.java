@@ -83,7 +83,7 @@ public class SpendMetrics {
                 .description("When the last batch was committed (Unix time)").baseUnit("seconds").register(registry);
     }
 
-    public void recordCommitted(BatchSummary summary, long flushNanos) {
+    public void recordCommitted(BatchSummary<?> summary, long flushNanos) {
         for (Map.Entry<EventOutcome, Long> e : summary.outcomes().entrySet()) {
             events.get(e.getKey()).increment(e.getValue());
         }

@@ -3,11 +3,12 @@ package dev.costmeter.publish;
 import dev.costmeter.aggregation.BatchSummary;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.ingest.KafkaClients;
+import dev.costmeter.kafka.KafkaClients;
 import dev.costmeter.pricing.PricingResult;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -93,15 +94,15 @@ public class UsageOutputs {
      * Starts sending a batch's quarantine and DLQ records; they go out while the caller writes to
      * PostgreSQL. Call {@link #awaitAcknowledged()} before committing.
      */
-    public void send(BatchSummary summary) {
-        for (PendingBatch.Unpriced a : summary.unpriced()) {
+    public void send(BatchSummary<ConsumerRecord<byte[], byte[]>> summary) {
+        for (PendingBatch.Unpriced<ConsumerRecord<byte[], byte[]>> a : summary.unpriced()) {
             PricingResult.Unpriced unpriced = a.result();
             producer.send(copies.of(topics.unpriced(), a.record(), unpriced.reason(), unpriced.rateCardVersion()), failures);
         }
-        for (PendingBatch.Rejected r : summary.invalid()) {
+        for (PendingBatch.Rejected<ConsumerRecord<byte[], byte[]>> r : summary.invalid()) {
             producer.send(copies.of(topics.dlq(), r.record(), r.reason(), null), failures);
         }
-        for (PendingBatch.Rejected r : summary.conflicts()) {
+        for (PendingBatch.Rejected<ConsumerRecord<byte[], byte[]>> r : summary.conflicts()) {
             producer.send(copies.of(topics.dlq(), r.record(), r.reason(), null), failures);
         }
     }

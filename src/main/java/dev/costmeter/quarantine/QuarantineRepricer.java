@@ -1,17 +1,15 @@
 package dev.costmeter.quarantine;
 
+import dev.costmeter.metering.RecordPricing;
 import dev.costmeter.aggregation.AggregateKey;
 import dev.costmeter.aggregation.AggregateSums;
 import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.formats.UsageRecordDecoder;
-import dev.costmeter.ingest.RecordDecoders;
-import dev.costmeter.ingest.InvalidEventException;
-import dev.costmeter.pricing.Pricer;
+import dev.costmeter.decoding.RecordDecoders;
+import dev.costmeter.decoding.InvalidEventException;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
-import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
@@ -54,7 +52,6 @@ public class QuarantineRepricer {
     @Inject
     RecordDecoders decoders;
 
-    private final Pricer pricer = new Pricer();
     private final PricedEventWriter writer = new PricedEventWriter();
 
     /** What a run did. */
@@ -62,10 +59,10 @@ public class QuarantineRepricer {
                          Map<AggregateKey, AggregateSums> aggregates) {
     }
 
-    /** Call through {@link dev.costmeter.api.QuarantineResource}, which records the metrics once this commits. */
+    /** The caller records the metrics once this has committed (the API does). */
     @Transactional(rollbackOn = Exception.class)
     public Result reprice(String requestedBy, int limit) throws SQLException, UsageOutputs.OutputException {
-        UsageRecordDecoder decoder = decoders.forRereading();
+        RecordPricing pricing = new RecordPricing(decoders.forRereading());
         SpendAggregator aggregator = new SpendAggregator(config.aggregation().bucket());
         RateCardTimeline timeline = catalog.timeline();
         List<QuarantinedEventRow> quarantined = QuarantinedEventRow.lockOldest(limit);
@@ -81,8 +78,7 @@ public class QuarantineRepricer {
             byte[] value = q.payload.getBytes(StandardCharsets.UTF_8);
             PricingResult result;
             try {
-                UsageEvent event = decoder.decode(value).event();
-                result = pricer.price(event, timeline.cardAt(event.time()));
+                result = pricing.price(value, timeline).result();
             } catch (InvalidEventException e) {
                 throw new IllegalStateException("quarantined event " + q.eventKey + " no longer decodes: " + e.getMessage(), e);
             }

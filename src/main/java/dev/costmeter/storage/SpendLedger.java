@@ -5,12 +5,12 @@ import dev.costmeter.aggregation.AggregateSums;
 import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.aggregation.PendingBatch;
+import dev.costmeter.aggregation.SourcePartition;
 import dev.costmeter.pricing.PricingResult;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
-import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
@@ -204,7 +204,7 @@ public class SpendLedger {
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
-    public void quarantine(List<PendingBatch.Unpriced> unpriced) throws SQLException {
+    public void quarantine(List<? extends PendingBatch.Unpriced<?>> unpriced) throws SQLException {
         if (unpriced.isEmpty()) {
             return;
         }
@@ -257,7 +257,7 @@ public class SpendLedger {
      * Runs first in the flush, so the offset rows it locks fence concurrent flushes of a partition.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void advanceOffsets(String consumerGroup, Map<TopicPartition, Long> expected, Map<TopicPartition, Long> next)
+    public void advanceOffsets(String consumerGroup, Map<SourcePartition, Long> expected, Map<SourcePartition, Long> next)
             throws SQLException, StaleBatchException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement update = c.prepareStatement("""
@@ -266,8 +266,8 @@ public class SpendLedger {
              PreparedStatement insert = c.prepareStatement("""
                      insert into consumer_offset (consumer_group, topic, partition, next_offset) values (?, ?, ?, ?)
                      on conflict do nothing""")) {
-            for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
-                TopicPartition tp = e.getKey();
+            for (Map.Entry<SourcePartition, Long> e : next.entrySet()) {
+                SourcePartition tp = e.getKey();
                 Long before = expected.get(tp);
                 int changed;
                 if (before == null) {
@@ -293,12 +293,12 @@ public class SpendLedger {
     }
 
     /** The offsets to resume from; partitions never committed are absent. */
-    public Map<TopicPartition, Long> committedOffsets(String consumerGroup, Collection<TopicPartition> partitions) throws SQLException {
-        Map<TopicPartition, Long> offsets = new HashMap<>();
+    public Map<SourcePartition, Long> committedOffsets(String consumerGroup, Collection<SourcePartition> partitions) throws SQLException {
+        Map<SourcePartition, Long> offsets = new HashMap<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement select = c.prepareStatement(
                      "select next_offset from consumer_offset where consumer_group = ? and topic = ? and partition = ?")) {
-            for (TopicPartition tp : partitions) {
+            for (SourcePartition tp : partitions) {
                 select.setString(1, consumerGroup);
                 select.setString(2, tp.topic());
                 select.setInt(3, tp.partition());

@@ -3,7 +3,7 @@ package dev.costmeter.acceptance;
 import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCard;
-import dev.costmeter.ingest.CloudEventDecoder;
+import dev.costmeter.decoding.CloudEventDecoder;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;

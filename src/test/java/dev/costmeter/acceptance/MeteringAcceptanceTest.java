@@ -243,7 +243,7 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
 
     @Test
     void aBatchReadFromOffsetsAnotherConsumerHasCommittedIsRefused() {
-        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition("fencing-test", 0);
+        dev.costmeter.aggregation.SourcePartition tp = new dev.costmeter.aggregation.SourcePartition("fencing-test", 0);
         // first commit of the partition: nothing stored yet
         io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
             ledger.advanceOffsets("fencing-group", java.util.Collections.singletonMap(tp, null), Map.of(tp, 10L));

@@ -1,6 +1,6 @@
 package dev.costmeter.acceptance;
 
-import dev.costmeter.ingest.CloudEventDecoder;
+import dev.costmeter.decoding.CloudEventDecoder;
 import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCard;

@@ -1,6 +1,6 @@
 package dev.costmeter.acceptance;
 
-import dev.costmeter.ingest.FeatureEventsTestFixture;
+import dev.costmeter.decoding.FeatureEventsTestFixture;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.testing.TestKafka;

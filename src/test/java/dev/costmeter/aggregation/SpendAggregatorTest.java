@@ -5,8 +5,6 @@ import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.Quantity;
 import dev.costmeter.pricing.UsageEvent;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -23,6 +21,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SpendAggregatorTest {
 
+    /** A record as some source read it: the batch needs only where. */
+    record Read(String topic, int partition, long offset) {
+    }
+
+    static final PendingBatch.Positions<Read> POSITIONS = new PendingBatch.Positions<>() {
+        @Override
+        public SourcePartition partitionOf(Read record) {
+            return new SourcePartition(record.topic(), record.partition());
+        }
+
+        @Override
+        public long offsetOf(Read record) {
+            return record.offset();
+        }
+    };
+
+
     final SpendAggregator aggregator = new SpendAggregator(Duration.ofMinutes(1));
     final EventKey keys = new EventKey();
     final Map<String, PricedEvent> byValue = new HashMap<>(); // what "pricing again" returns for a record value
@@ -30,11 +45,11 @@ class SpendAggregatorTest {
 
     @Test
     void eventsInOneMinuteOfOneSourceAndModelAddUpExactly() {
-        PendingBatch batch = new PendingBatch(new HashMap<>());
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "0.0000001");
         add(batch, "a", "e2", "2026-02-10T12:00:59.999Z", "0.0000002");
         add(batch, "a", "e3", "2026-02-10T12:01:00Z", "0.5");
-        BatchSummary summary = settle(batch, Set.of());
+        BatchSummary<Read> summary = settle(batch, Set.of());
 
         assertThat(summary.aggregates()).hasSize(2);
         AggregateSums first = summary.aggregates().get(key("a", "2026-02-10T12:00:00Z"));
@@ -46,13 +61,13 @@ class SpendAggregatorTest {
 
     @Test
     void aKeySeenBeforeOrTwiceInTheBatchIsChargedOnce() {
-        PendingBatch batch = new PendingBatch(new HashMap<>());
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1"); // producer retry within the batch
         add(batch, "a", "old", "2026-02-10T12:00:02Z", "1"); // charged in an earlier batch
         add(batch, "b", "e1", "2026-02-10T12:00:01Z", "1"); // same id, other source: a different event
 
-        BatchSummary summary = settle(batch, Set.of(keys.of("a", "old")));
+        BatchSummary<Read> summary = settle(batch, Set.of(keys.of("a", "old")));
 
         assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(2);
         assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(2);
@@ -64,22 +79,22 @@ class SpendAggregatorTest {
 
     @Test
     void aRowLeftWithOnlyDuplicatesIsNotWritten() {
-        PendingBatch batch = new PendingBatch(new HashMap<>());
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
         add(batch, "lonely", "old", "2026-02-10T12:00:02Z", "1");
-        BatchSummary summary = settle(batch, Set.of(keys.of("lonely", "old")));
+        BatchSummary<Read> summary = settle(batch, Set.of(keys.of("lonely", "old")));
         assertThat(summary.aggregates()).isEmpty();
         assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(1);
     }
 
     @Test
     void nextOffsetsArePerPartitionAndPastTheLastRecord() {
-        Map<TopicPartition, Long> committed = new HashMap<>(Map.of(new TopicPartition("t", 0), 0L));
-        PendingBatch batch = new PendingBatch(committed);
+        Map<SourcePartition, Long> committed = new HashMap<>(Map.of(new SourcePartition("t", 0), 0L));
+        PendingBatch<Read> batch = new PendingBatch<>(committed, POSITIONS);
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
         add(batch, "a", "e2", "2026-02-10T12:00:01Z", "1");
-        batch.reject(new ConsumerRecord<>("t", 1, 7, null, new byte[0]), "bad");
-        assertThat(batch.nextOffsets()).containsEntry(new TopicPartition("t", 0), 2L).containsEntry(new TopicPartition("t", 1), 8L);
-        assertThat(batch.storedOffsetsBefore()).containsEntry(new TopicPartition("t", 0), 0L).containsEntry(new TopicPartition("t", 1), null);
+        batch.reject(new Read("t", 1, 7), "bad");
+        assertThat(batch.nextOffsets()).containsEntry(new SourcePartition("t", 0), 2L).containsEntry(new SourcePartition("t", 1), 8L);
+        assertThat(batch.storedOffsetsBefore()).containsEntry(new SourcePartition("t", 0), 0L).containsEntry(new SourcePartition("t", 1), null);
         assertThat(settle(batch, Set.of()).count(EventOutcome.INVALID)).isEqualTo(1);
     }
 
@@ -91,22 +106,22 @@ class SpendAggregatorTest {
     }
 
     /** Keys charged before with the same content as in this batch: duplicates. */
-    BatchSummary settle(PendingBatch batch, Set<java.util.UUID> seenBefore) {
+    BatchSummary<Read> settle(PendingBatch<Read> batch, Set<java.util.UUID> seenBefore) {
         Map<java.util.UUID, PendingBatch.Claim> earlier = new HashMap<>();
         seenBefore.forEach(k -> earlier.put(k, new PendingBatch.Claim(batch.claimOf(k).contentFingerprint(), BigDecimal.ONE)));
         return settle(batch, earlier);
     }
 
-    BatchSummary settle(PendingBatch batch, Map<java.util.UUID, PendingBatch.Claim> seenBefore) {
+    BatchSummary<Read> settle(PendingBatch<Read> batch, Map<java.util.UUID, PendingBatch.Claim> seenBefore) {
         return aggregator.settle(batch, seenBefore, value -> byValue.get(new String(value, StandardCharsets.UTF_8)));
     }
 
     @Test
     void aKeyChargedBeforeWithOtherContentIsAConflictWithBothCostsAndIsNotCharged() {
-        PendingBatch batch = new PendingBatch(new HashMap<>());
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "0.000084");
         add(batch, "a", "e2", "2026-02-10T12:00:01Z", "1");
-        BatchSummary summary = settle(batch, Map.of(keys.of("a", "e1"), new PendingBatch.Claim(42L, new BigDecimal("1.12"))));
+        BatchSummary<Read> summary = settle(batch, Map.of(keys.of("a", "e1"), new PendingBatch.Claim(42L, new BigDecimal("1.12"))));
 
         assertThat(summary.count(EventOutcome.CONFLICT)).isEqualTo(1);
         assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(1);
@@ -118,11 +133,11 @@ class SpendAggregatorTest {
 
     @Test
     void aRepeatInTheBatchIsComparedWithWhatAnEarlierBatchCharged() {
-        PendingBatch batch = new PendingBatch(new HashMap<>());
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
         add(batch, "a", "e1", "2026-02-10T12:00:09Z", "0.000084"); // an impostor first in this batch
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1.12");     // then the event charged before, again
         long chargedFingerprint = batch.repeats().get(0).contentFingerprint();
-        BatchSummary summary = settle(batch, Map.of(keys.of("a", "e1"), new PendingBatch.Claim(chargedFingerprint, new BigDecimal("1.12"))));
+        BatchSummary<Read> summary = settle(batch, Map.of(keys.of("a", "e1"), new PendingBatch.Claim(chargedFingerprint, new BigDecimal("1.12"))));
 
         assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(1);
         assertThat(summary.count(EventOutcome.CONFLICT)).isEqualTo(1);
@@ -133,10 +148,10 @@ class SpendAggregatorTest {
 
     @Test
     void theSameKeyTwiceInABatchWithOtherContentIsAConflictNotADuplicate() {
-        PendingBatch batch = new PendingBatch(new HashMap<>());
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
         add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1.12");
         add(batch, "a", "e1", "2026-02-10T12:00:07Z", "0.000084"); // other time: other content
-        BatchSummary summary = settle(batch, Map.of());
+        BatchSummary<Read> summary = settle(batch, Map.of());
 
         assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(1);
         assertThat(summary.count(EventOutcome.CONFLICT)).isEqualTo(1);
@@ -149,20 +164,20 @@ class SpendAggregatorTest {
     }
 
     /** Reads one record into the batch, as the ingest loop does. */
-    void add(PendingBatch batch, String source, String id, String time, String cost) {
+    void add(PendingBatch<Read> batch, String source, String id, String time, String cost) {
         UsageEvent event = new UsageEvent(source, id, "bedrock.invocation", Instant.parse(time), "", "m", "us-east-1", "default", null,
                 List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100))));
         PricedEvent priced = new PricedEvent(event, "m", "us-east-1", "v1",
                 List.of(new CostLine(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100), BigDecimal.ONE, new BigDecimal(cost))), new BigDecimal(cost));
         String value = source + "/" + id + "/" + time;
         byValue.put(value, priced);
-        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, offset++, null, value.getBytes(StandardCharsets.UTF_8));
+        Read record = new Read("t", 0, offset++);
         long fingerprint = EventContent.fingerprint(event);
         if (batch.claim(keys.of(source, id), fingerprint, record) == PendingBatch.ClaimOutcome.NEW) {
             aggregator.add(batch, priced);
-            batch.charged(keys.of(source, id), record.value(), priced.totalUsd(), record);
+            batch.charged(keys.of(source, id), value.getBytes(StandardCharsets.UTF_8), priced.totalUsd(), record);
         } else {
-            batch.repeat(new PendingBatch.Repeat(keys.of(source, id), source, id, fingerprint, "$" + priced.totalUsd().toPlainString(), record));
+            batch.repeat(new PendingBatch.Repeat<>(keys.of(source, id), source, id, fingerprint, "$" + priced.totalUsd().toPlainString(), record));
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.costmeter.formats;
+package dev.costmeter.decoding;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.costmeter.ingest.CloudEventDecoder;
-import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.support.StorableText;
 import org.apache.kafka.common.header.Header;

@@ -1,4 +1,4 @@
-package dev.costmeter.ingest;
+package dev.costmeter.decoding;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;

@@ -1,4 +1,9 @@
-package dev.costmeter.aggregation;
+package dev.costmeter.ingest;
+
+import dev.costmeter.aggregation.PendingBatch;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import dev.costmeter.aggregation.SpendAggregator;
+import dev.costmeter.aggregation.BatchSummary;
 
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.publish.UsageOutputs;
@@ -28,11 +33,11 @@ public class BatchCommitter {
     UsageOutputs outputs;
 
     @Transactional(rollbackOn = Exception.class)
-    public BatchSummary commit(PendingBatch batch, SpendAggregator aggregator, Function<byte[], PricedEvent> reprice,
+    public BatchSummary<ConsumerRecord<byte[], byte[]>> commit(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, SpendAggregator aggregator, Function<byte[], PricedEvent> reprice,
                                String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
         ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
         Map<UUID, PendingBatch.Claim> seenBefore = ledger.registerEventKeys(batch.claims());
-        BatchSummary summary = aggregator.settle(batch, seenBefore, reprice);
+        BatchSummary<ConsumerRecord<byte[], byte[]>> summary = aggregator.settle(batch, seenBefore, reprice);
         outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());
         ledger.addInteractions(summary.interactions());

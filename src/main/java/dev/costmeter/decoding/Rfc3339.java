@@ -1,4 +1,4 @@
-package dev.costmeter.ingest;
+package dev.costmeter.decoding;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,7 +1,5 @@
-package dev.costmeter.formats;
+package dev.costmeter.decoding;
 
-import dev.costmeter.ingest.CloudEventDecoder;
-import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.PricedEvent;

@@ -1,8 +1,6 @@
-package dev.costmeter.ingest;
+package dev.costmeter.decoding;
 
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.formats.Attribution;
-import dev.costmeter.formats.UsageRecordDecoder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 

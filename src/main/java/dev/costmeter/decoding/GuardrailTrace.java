@@ -1,4 +1,4 @@
-package dev.costmeter.ingest;
+package dev.costmeter.decoding;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.costmeter.pricing.Dimension;

@@ -1,4 +1,4 @@
-package dev.costmeter.ingest;
+package dev.costmeter.decoding;
 
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Quantity;

@@ -1,7 +1,6 @@
-package dev.costmeter.formats;
+package dev.costmeter.decoding;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.costmeter.ingest.InvalidEventException;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Quantity;
 import dev.costmeter.pricing.UsageEvent;

@@ -1,4 +1,4 @@
-package dev.costmeter.formats;
+package dev.costmeter.decoding;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

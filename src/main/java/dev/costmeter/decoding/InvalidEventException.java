@@ -1,4 +1,4 @@
-package dev.costmeter.ingest;
+package dev.costmeter.decoding;
 
 /**
  * A record that is not a usage event costmeter can accept. The message is the reason a user reads
