@@ -54,6 +54,9 @@ public class ApiErrors {
             return e.getResponse();
         }
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException shape) {
+                return wrongShape(shape);
+            }
             if (cause instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
                 return unreadableBody(json);
             }
@@ -61,6 +64,40 @@ public class ApiErrors {
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         Response.StatusType type = Response.Status.fromStatusCode(status);
         return body(status, (type == null ? "HTTP " + status : type.getReasonPhrase()) + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    /**
+     * Well-formed JSON of the wrong shape: a field of the wrong type or one the body does not have is
+     * a 422 that names the field and says what it takes; a body that is not an object is a 400.
+     */
+    @ServerExceptionMapper
+    public Response wrongShape(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .reduce("", (a, b) -> a.isEmpty() || b.startsWith("[") ? a + b : a + "." + b);
+        if (path.isEmpty()) {
+            return body(400, "the request body must be a JSON object");
+        }
+        if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+            return body(422, path + ": unknown; use " + String.join(", ", unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList()));
+        }
+        Class<?> type = e.getTargetType();
+        String expected = type == Boolean.class || type == boolean.class ? "true or false"
+                : type == java.math.BigDecimal.class ? "a decimal number (a string such as \"5000\" keeps it exact)"
+                : type == String.class ? "a non-empty string"
+                : java.util.Collection.class.isAssignableFrom(type == null ? Object.class : type) ? "an array"
+                : "an object";
+        String got = e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException invalid ? ", got " + describe(invalid.getValue()) : "";
+        return body(422, path + ": must be " + expected + got);
+    }
+
+    private static String describe(Object value) {
+        String text = value instanceof String s ? "\"" + InputText.printable(s) + "\"" : String.valueOf(value);
+        return text.length() <= 80 ? text : text.substring(0, 80) + "…";
+    }
+
+    /** A Bean Validation property path as the API names the field: {@code thresholds[0].<list element>} → {@code thresholds[0]}. */
+    static String fieldPath(String propertyPath) {
+        return propertyPath.replace(".<list element>", "").replace("<list element>", "");
     }
 
     /** A body that is not JSON (or not the JSON expected) is a 400 that says where, never an empty one. */

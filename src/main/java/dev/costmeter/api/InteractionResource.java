@@ -1,5 +1,6 @@
 package dev.costmeter.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.costmeter.storage.InteractionStore;
 import java.math.RoundingMode;
 import dev.costmeter.pricing.Money;
@@ -16,10 +17,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Agent cost multiplication, made visible: per user interaction (events sharing an
@@ -39,8 +37,25 @@ public class InteractionResource {
      * @param source only this application's interactions
      * @param top    how many of the most expensive interactions to list
      */
+    /** Agent interactions in a range: how many, their model calls and cost (mean and percentiles), the dearest. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InteractionsResponse(String from, String to, String source, long interactions, long modelCalls, String costUsd,
+                                       CallsPerInteraction modelCallsPerInteraction, CostPerInteraction costUsdPerInteraction,
+                                       List<InteractionView> mostExpensive) {
+    }
+
+    public record CallsPerInteraction(String mean, double p50, double p90, long max) {
+    }
+
+    public record CostPerInteraction(String mean, String p50, String p90, String max) {
+    }
+
+    public record InteractionView(String source, String interactionId, String firstEventTime, String lastEventTime, long modelCalls,
+                                  long events, String costUsd) {
+    }
+
     @GET
-    public Map<String, Object> summary(@QueryParam("from") String from, @QueryParam("to") String to,
+    public InteractionsResponse summary(@QueryParam("from") String from, @QueryParam("to") String to,
                                        @QueryParam("source") String source, @QueryParam("top") @DefaultValue("10") int top)
             throws SQLException {
         TimeRange range = TimeRange.of(from, to);
@@ -50,36 +65,19 @@ public class InteractionResource {
             throw new ApiException(400, "top: must be between 0 and 1000");
         }
         InteractionStore.Summary summary = store.summary(start, end, source, top);
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("from", start.toString());
-        response.put("to", end.toString());
-        response.put("source", source);
         long interactions = summary.interactions();
-        response.put("interactions", interactions);
-        response.put("modelCalls", summary.modelCalls());
-        response.put("costUsd", Money.plain(summary.costUsd()));
+        CallsPerInteraction calls = null;
+        CostPerInteraction cost = null;
         if (interactions > 0) {
-            response.put("modelCallsPerInteraction", Map.of(
-                    "mean", BigDecimal.valueOf(summary.modelCalls()).divide(BigDecimal.valueOf(interactions), 2, RoundingMode.HALF_EVEN).toPlainString(),
-                    "p50", summary.modelCallsP50(), "p90", summary.modelCallsP90(), "max", summary.modelCallsMax()));
-            response.put("costUsdPerInteraction", Map.of(
-                    "mean", Money.plain(summary.costUsd().divide(BigDecimal.valueOf(interactions), 10, RoundingMode.HALF_EVEN)),
-                    "p50", Money.plain(summary.costUsdP50()), "p90", Money.plain(summary.costUsdP90()),
-                    "max", Money.plain(summary.costUsdMax())));
+            calls = new CallsPerInteraction(BigDecimal.valueOf(summary.modelCalls())
+                    .divide(BigDecimal.valueOf(interactions), 2, RoundingMode.HALF_EVEN).toPlainString(),
+                    summary.modelCallsP50(), summary.modelCallsP90(), summary.modelCallsMax());
+            cost = new CostPerInteraction(Money.plain(summary.costUsd().divide(BigDecimal.valueOf(interactions), 10, RoundingMode.HALF_EVEN)),
+                    Money.plain(summary.costUsdP50()), Money.plain(summary.costUsdP90()), Money.plain(summary.costUsdMax()));
         }
-        List<Map<String, Object>> expensive = new ArrayList<>();
-        for (InteractionStore.Interaction i : summary.mostExpensive()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("source", i.source());
-            row.put("interactionId", i.interactionId());
-            row.put("firstEventTime", i.firstEventTime().toString());
-            row.put("lastEventTime", i.lastEventTime().toString());
-            row.put("modelCalls", i.modelCalls());
-            row.put("events", i.events());
-            row.put("costUsd", Money.plain(i.costUsd()));
-            expensive.add(row);
-        }
-        response.put("mostExpensive", expensive);
-        return response;
+        List<InteractionView> expensive = summary.mostExpensive().stream().map(i -> new InteractionView(i.source(), i.interactionId(),
+                i.firstEventTime().toString(), i.lastEventTime().toString(), i.modelCalls(), i.events(), Money.plain(i.costUsd()))).toList();
+        return new InteractionsResponse(start.toString(), end.toString(), source, interactions, summary.modelCalls(),
+                Money.plain(summary.costUsd()), calls, cost, expensive);
     }
 }

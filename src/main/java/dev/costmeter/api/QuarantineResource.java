@@ -19,8 +19,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,37 +35,36 @@ public class QuarantineResource {
     @Inject
     SpendMetrics metrics;
 
+    /** The quarantine: how many events, by reason, and the oldest of them. */
+    public record QuarantineResponse(long total, List<ReasonCount> byReason, List<QuarantinedEvent> events) {
+    }
+
+    public record ReasonCount(String reason, long events) {
+    }
+
+    /** A quarantined event: which one, and why no card priced it. */
+    public record QuarantinedEvent(String source, String id, String time, String modelId, String reason, String rateCardVersion,
+                                   String quarantinedAt) {
+    }
+
+    /** What a re-pricing run did. */
+    public record RepriceResponse(long examined, long priced, long stillUnpriced, String costUsd, Map<String, Long> stillUnpricedByReason) {
+    }
+
     /** Counts by reason, and the oldest quarantined events. */
     @GET
     @RolesAllowed(Roles.VIEWER)
     @jakarta.transaction.Transactional
-    public Map<String, Object> list(@QueryParam("limit") @DefaultValue("100") int limit) throws SQLException {
+    public QuarantineResponse list(@QueryParam("limit") @DefaultValue("100") int limit) {
         if (limit < 0 || limit > 10_000) {
             throw new ApiException(400, "limit: must be between 0 and 10000");
         }
-        Map<String, Object> response = new LinkedHashMap<>();
-        List<Map<String, Object>> byReason = new ArrayList<>();
-        long total = 0;
-        for (Map.Entry<String, Long> reason : QuarantinedEventRow.countedByReason().entrySet()) {
-            byReason.add(Map.of("reason", reason.getKey(), "events", reason.getValue()));
-            total += reason.getValue();
-        }
-        List<Map<String, Object>> events = new ArrayList<>();
-        for (QuarantinedEventRow row : QuarantinedEventRow.oldest(limit)) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("source", row.source);
-            e.put("id", row.eventId);
-            e.put("time", row.eventTime.toString());
-            e.put("modelId", row.modelId);
-            e.put("reason", row.reason);
-            e.put("rateCardVersion", row.rateCardVersion);
-            e.put("quarantinedAt", row.quarantinedAt.toString());
-            events.add(e);
-        }
-        response.put("total", total);
-        response.put("byReason", byReason);
-        response.put("events", events);
-        return response;
+        List<ReasonCount> byReason = QuarantinedEventRow.countedByReason().entrySet().stream()
+                .map(r -> new ReasonCount(r.getKey(), r.getValue())).toList();
+        List<QuarantinedEvent> events = QuarantinedEventRow.oldest(limit).stream()
+                .map(row -> new QuarantinedEvent(row.source, row.eventId, row.eventTime.toString(), row.modelId, row.reason,
+                        row.rateCardVersion, row.quarantinedAt.toString())).toList();
+        return new QuarantineResponse(byReason.stream().mapToLong(ReasonCount::events).sum(), byReason, events);
     }
 
     /**
@@ -78,19 +75,14 @@ public class QuarantineResource {
     @POST
     @Path("/reprice")
     @RolesAllowed(Roles.ADMIN)
-    public Map<String, Object> reprice(@QueryParam("limit") @DefaultValue("10000") int limit, @Context SecurityContext security)
+    public RepriceResponse reprice(@QueryParam("limit") @DefaultValue("10000") int limit, @Context SecurityContext security)
             throws SQLException, UsageOutputs.OutputException {
         if (limit < 1 || limit > 100_000) {
             throw new ApiException(400, "limit: must be between 1 and 100000");
         }
         QuarantineRepricer.Result result = repricer.reprice(security.getUserPrincipal().getName(), limit);
         metrics.recordRepriced(result.priced(), result.aggregates()); // committed: now it may count
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("examined", result.examined());
-        response.put("priced", result.priced());
-        response.put("stillUnpriced", result.stillUnpriced());
-        response.put("costUsd", Money.plain(result.costUsd()));
-        response.put("stillUnpricedByReason", result.stillUnpricedByReason());
-        return response;
+        return new RepriceResponse(result.examined(), result.priced(), result.stillUnpriced(), Money.plain(result.costUsd()),
+                result.stillUnpricedByReason());
     }
 }

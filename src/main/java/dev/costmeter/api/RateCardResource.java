@@ -1,5 +1,6 @@
 package dev.costmeter.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.costmeter.pricing.RateCard;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.security.Roles;
@@ -20,9 +21,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Rate card versions: list, get, see which is active, and publish a new one (YAML, the same format
@@ -36,34 +35,44 @@ public class RateCardResource {
     @Inject
     RateCardCatalog catalog;
 
+    /** A version: when it takes effect, where it came from, what it covers; {@code definition} (its YAML) when asked for one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record VersionView(String version, String effectiveFrom, boolean active, String origin, String publishedAt, String publishedBy,
+                              List<String> regions, int modelIds, String definition) {
+    }
+
+    public record VersionsResponse(String active, List<VersionView> versions) {
+    }
+
+    /** A card refused: the reason, and its first problems (each names the field). */
+    public record Refusal(String error, int status, List<String> problems) {
+    }
+
     @GET
     @RolesAllowed(Roles.VIEWER)
-    public Map<String, Object> list() {
+    public VersionsResponse list() {
         String active = catalog.inEffectAt(Instant.now()).map(v -> v.card().version()).orElse(null);
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("active", active);
-        response.put("versions", catalog.versions().stream().map(v -> summary(v, active)).toList());
-        return response;
+        return new VersionsResponse(active, catalog.versions().stream().map(v -> view(v, active, false)).toList());
     }
 
     /** The version in effect now, or at {@code at}. */
     @GET
     @Path("/active")
     @RolesAllowed(Roles.VIEWER)
-    public Map<String, Object> active(@QueryParam("at") String at) {
+    public VersionView active(@QueryParam("at") String at) {
         Instant instant = at == null ? Instant.now() : TimeRange.instant("at", at);
         RateCardCatalog.Version version = catalog.inEffectAt(instant)
                 .orElseThrow(() -> new ApiException(404, "no rate card is in effect at " + instant));
-        return detail(version, version.card().version());
+        return view(version, version.card().version(), true);
     }
 
     @GET
     @Path("/{version}")
     @RolesAllowed(Roles.VIEWER)
-    public Map<String, Object> get(@PathParam("version") String version) {
+    public VersionView get(@PathParam("version") String version) {
         RateCardCatalog.Version found = catalog.version(version)
                 .orElseThrow(() -> new ApiException(404, "no rate card version '" + version + "'"));
-        return detail(found, catalog.inEffectAt(Instant.now()).map(v -> v.card().version()).orElse(null));
+        return view(found, catalog.inEffectAt(Instant.now()).map(v -> v.card().version()).orElse(null), true);
     }
 
     static final int MAX_PROBLEMS_SHOWN = 20;
@@ -78,7 +87,7 @@ public class RateCardResource {
         try {
             RateCardCatalog.Version published = catalog.publish(definition, security.getUserPrincipal().getName());
             return Response.created(URI.create("/api/v1/rate-cards/" + published.card().version()))
-                    .entity(detail(published, null)).build();
+                    .entity(view(published, null, true)).build();
         } catch (RateCardCatalog.PublishRefused e) {
             // However many problems a card has, the answer stays small: the first ones, and how many more.
             List<String> problems = e.problems();
@@ -87,31 +96,16 @@ public class RateCardResource {
                 shown.add("… and " + (problems.size() - MAX_PROBLEMS_SHOWN) + " more problems");
             }
             String message = e.getMessage().lines().findFirst().orElse("");
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", message.length() <= 1000 ? message : message.substring(0, 1000) + "…");
-            body.put("status", e.status());
-            body.put("problems", shown.stream().map(p -> p.length() <= 500 ? p : p.substring(0, 500) + "…").toList());
+            Refusal body = new Refusal(message.length() <= 1000 ? message : message.substring(0, 1000) + "…", e.status(),
+                    shown.stream().map(p -> p.length() <= 500 ? p : p.substring(0, 500) + "…").toList());
             return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(body).build();
         }
     }
 
-    private static Map<String, Object> summary(RateCardCatalog.Version v, String active) {
+    private static VersionView view(RateCardCatalog.Version v, String active, boolean withDefinition) {
         RateCard card = v.card();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("version", card.version());
-        out.put("effectiveFrom", card.effectiveFrom().toString());
-        out.put("active", card.version().equals(active));
-        out.put("origin", v.origin());
-        out.put("publishedAt", v.publishedAt() == null ? null : v.publishedAt().toString());
-        out.put("publishedBy", v.publishedBy());
-        out.put("regions", List.copyOf(card.regions()));
-        out.put("modelIds", card.models().size());
-        return out;
-    }
-
-    private static Map<String, Object> detail(RateCardCatalog.Version v, String active) {
-        Map<String, Object> out = summary(v, active);
-        out.put("definition", v.definition());
-        return out;
+        return new VersionView(card.version(), card.effectiveFrom().toString(), card.version().equals(active), v.origin(),
+                v.publishedAt() == null ? null : v.publishedAt().toString(), v.publishedBy(), List.copyOf(card.regions()),
+                card.models().size(), withDefinition ? v.definition() : null);
     }
 }

@@ -2,7 +2,6 @@ package dev.costmeter.api;
 
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.pricing.Money;
-import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.SpendQuery;
 import dev.costmeter.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -32,8 +31,6 @@ public class SpendResource {
     @Inject
     SpendQuery query;
 
-    @Inject
-    SpendLedger ledger;
 
     /**
      * @param from    first instant (inclusive, ISO-8601); default: start of the current UTC month
@@ -42,9 +39,22 @@ public class SpendResource {
      *                When grouped by dimension, each group also has its quantity (in the dimension's
      *                unit) and the number of events with usage in that dimension.
      */
+    /**
+     * Spend in a range. {@code groups}: one object per group, with the grouping fields' values,
+     * {@code costUsd}, and (when grouped by dimension) {@code quantity} and {@code events}.
+     */
+    public record SpendResponse(String from, String to, List<String> groupBy, Map<String, String> filters, String currency,
+                                String totalCostUsd, List<Map<String, Object>> groups) {
+    }
+
+    /** Every record read has exactly one outcome: read = priced + duplicate + invalid + unpriced + conflict. */
+    public record OutcomesResponse(long priced, long duplicate, long invalid, long unpriced, long conflict, long read,
+                                   long pricedWithoutUsage) {
+    }
+
     @GET
     @Path("/spend")
-    public Map<String, Object> spend(@QueryParam("from") String from, @QueryParam("to") String to,
+    public SpendResponse spend(@QueryParam("from") String from, @QueryParam("to") String to,
                                      @QueryParam("groupBy") String groupBy,
                                      @QueryParam("source") String source, @QueryParam("subject") String subject,
                                      @QueryParam("model") String model, @QueryParam("dimension") String dimension,
@@ -83,32 +93,19 @@ public class SpendResource {
             rows.add(out);
             total = total.add(row.costUsd());
         }
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("from", start.toString());
-        response.put("to", end.toString());
-        response.put("groupBy", groups);
-        response.put("filters", filters);
-        response.put("currency", "USD");
-        response.put("totalCostUsd", Money.plain(total));
-        response.put("groups", rows);
-        return response;
+        return new SpendResponse(start.toString(), end.toString(), groups, filters, "USD", Money.plain(total), rows);
     }
 
     /** Pipeline conservation: every record read has exactly one outcome. */
     @GET
     @Path("/pipeline/outcomes")
-    public Map<String, Object> outcomes() throws SQLException {
-        Map<EventOutcome, Long> totals = ledger.outcomeTotals();
-        Map<String, Object> response = new LinkedHashMap<>();
-        long read = 0;
-        for (EventOutcome outcome : EventOutcome.values()) {
-            long n = totals.getOrDefault(outcome, 0L);
-            response.put(outcome.label(), n);
-            read += n;
-        }
-        response.put("read", read);
-        response.put("pricedWithoutUsage", ledger.pricedWithoutUsage()); // part of priced: failed calls, agent trace parts
-        return response;
+    public OutcomesResponse outcomes() throws SQLException {
+        Map<EventOutcome, Long> totals = query.outcomeTotals();
+        long read = totals.values().stream().mapToLong(Long::longValue).sum();
+        return new OutcomesResponse(totals.getOrDefault(EventOutcome.PRICED, 0L), totals.getOrDefault(EventOutcome.DUPLICATE, 0L),
+                totals.getOrDefault(EventOutcome.INVALID, 0L), totals.getOrDefault(EventOutcome.UNPRICED, 0L),
+                totals.getOrDefault(EventOutcome.CONFLICT, 0L), read,
+                query.pricedWithoutUsage()); // part of priced: failed calls, agent trace parts
     }
 
     private static void putIfPresent(Map<String, String> filters, String name, String value) {

@@ -4,7 +4,6 @@ import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.budget.BudgetStore;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.SpendQuery;
 import dev.costmeter.support.GaugeTable;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,8 +54,6 @@ public class LedgerGauges {
 
     @Inject
     SpendQuery query;
-    @Inject
-    SpendLedger ledger;
     @Inject
     BudgetStore budgets;
     @Inject
@@ -137,7 +134,7 @@ public class LedgerGauges {
         }
         windowCostBySubject.update(bySubject);
 
-        Map<EventOutcome, Long> totals = ledger.outcomeTotals();
+        Map<EventOutcome, Long> totals = query.outcomeTotals();
         Map<Tags, Long> outcomeRows = new HashMap<>();
         for (EventOutcome outcome : EventOutcome.values()) {
             outcomeRows.put(Tags.of("outcome", outcome.label()), totals.getOrDefault(outcome, 0L));

@@ -344,30 +344,4 @@ public class SpendLedger {
 
     /** The row of event_outcome_total that counts priced events without usage (not an outcome of its own). */
     public static final String PRICED_WITHOUT_USAGE = "priced_without_usage";
-
-    /** How many priced events carried no billable usage (failed calls, agent trace parts), ever. */
-    public long pricedWithoutUsage() throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("select coalesce(sum(events), 0) from event_outcome_total where outcome = ?")) {
-            select.setString(1, PRICED_WITHOUT_USAGE);
-            try (ResultSet rs = select.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    /** Outcome counts since the ledger was created. */
-    public Map<EventOutcome, Long> outcomeTotals() throws SQLException {
-        Map<EventOutcome, Long> totals = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("select outcome, events from event_outcome_total where outcome <> '"
-                     + PRICED_WITHOUT_USAGE + "'");
-             ResultSet rs = select.executeQuery()) {
-            while (rs.next()) {
-                totals.put(EventOutcome.valueOf(rs.getString(1).toUpperCase(java.util.Locale.ROOT)), rs.getLong(2));
-            }
-        }
-        return totals;
-    }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import dev.costmeter.aggregation.EventOutcome;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,5 +167,31 @@ public class SpendQuery {
                 }
             }
         }
+    }
+
+    /** How many priced events carried no billable usage (failed calls, agent trace parts), ever. */
+    public long pricedWithoutUsage() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("select coalesce(sum(events), 0) from event_outcome_total where outcome = ?")) {
+            select.setString(1, SpendLedger.PRICED_WITHOUT_USAGE);
+            try (ResultSet rs = select.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Outcome counts since the ledger was created. */
+    public Map<EventOutcome, Long> outcomeTotals() throws SQLException {
+        Map<EventOutcome, Long> totals = new HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("select outcome, events from event_outcome_total where outcome <> '"
+                     + SpendLedger.PRICED_WITHOUT_USAGE + "'");
+             ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                totals.put(EventOutcome.valueOf(rs.getString(1).toUpperCase(java.util.Locale.ROOT)), rs.getLong(2));
+            }
+        }
+        return totals;
     }
 }

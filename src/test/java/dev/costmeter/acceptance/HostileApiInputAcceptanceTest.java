@@ -84,6 +84,30 @@ class HostileApiInputAcceptanceTest extends KafkaAcceptanceTest {
     }
 
     @Test
+    void aMisspeltQueryParameterOrFieldIsRefusedNotIgnored() {
+        // ?sorce= would otherwise answer the whole bill as if it were one application's
+        given().get("/api/v1/spend?sorce=support-bot").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.equalTo("unknown query parameter 'sorce'; this endpoint takes dimension, from, groupBy, model, source, subject, tier, to"));
+        given().get("/api/v1/rate-cards?limit=3").then().statusCode(400).body("error", containsString("takes no query parameters"));
+        given().get("/api/v1/spend?source=support-bot&groupBy=model").then().statusCode(200);
+        admin().contentType("application/json").body("{\"name\":\"typo\",\"amountUSD\":\"10\"}")
+                .post("/api/v1/budgets").then().statusCode(422)
+                .body("error", org.hamcrest.Matchers.equalTo("amountUSD: unknown; use alertOnForecast, amountUsd, name, period, scope, thresholds"));
+        admin().contentType("application/json").body("{\"name\":\"typo\",\"amountUsd\":\"10\",\"scope\":{\"app\":\"x\"}}")
+                .post("/api/v1/budgets").then().statusCode(422).body("error", startsWith("scope.app: unknown; use dimension, model, source"));
+        admin().contentType("application/json").body("{\"name\":\"t\",\"amountUsd\":\"ten\"}")
+                .post("/api/v1/budgets").then().statusCode(422).body("error", startsWith("amountUsd: must be a decimal number"));
+        admin().contentType("application/json").body("[1, 2]").post("/api/v1/budgets").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.equalTo("the request body must be a JSON object"));
+        // every problem once, named by its field
+        admin().contentType("application/json").body("{\"thresholds\":[50, 2000], \"period\":\"fortnight\"}")
+                .post("/api/v1/budgets").then().statusCode(422).body("error", org.hamcrest.Matchers.equalTo(
+                        "amountUsd: required, e.g. \"5000\"; name: required, e.g. \"support-bot monthly\"; "
+                                + "period: must be day, week or month (UTC), was 'fortnight'; "
+                                + "thresholds[1]: 2000 is not a percentage from 0 (exclusive) to 1000"));
+    }
+
+    @Test
     void rateCardFootgunsAreRefusedWithSmallBodies() {
         String far = card("far-future", "9999-12-31T00:00:00Z", "0.5");
         admin().contentType("application/yaml").body(far).post("/api/v1/rate-cards").then().statusCode(422)
