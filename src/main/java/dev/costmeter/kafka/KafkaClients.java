@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where Kafka is ({@code costmeter.kafka.bootstrap-servers}, env {@code KAFKA_BOOTSTRAP_SERVERS}),
  * and the clients costmeter uses. The service never runs a broker itself: on a machine without
- * Kafka, {@code ./costmeter serve} starts one beside it ({@code tools/EmbeddedKafka}),
+ * Kafka, {@code ./costmeter serve} starts one beside it ({@code kafka/EmbeddedKafka}),
  * so the broker's jars stay out of the service's artifact and image.
  */
 @ApplicationScoped

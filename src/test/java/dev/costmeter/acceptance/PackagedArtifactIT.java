@@ -45,7 +45,7 @@ class PackagedArtifactIT {
         String classpath = String.join(File.pathSeparator, EMBEDDED + "/*", APP + "/app/*", APP + "/lib/main/*", APP + "/lib/boot/*");
         Process broker = new ProcessBuilder(PackagedService.javaBinary(), "-Xmx512m",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", classpath,
-                "dev.costmeter.tools.EmbeddedKafka", String.valueOf(port), data.toString(), "2")
+                "dev.costmeter.kafka.EmbeddedKafka", String.valueOf(port), data.toString(), "2")
                 .redirectErrorStream(true).redirectOutput(new File("target/embedded-kafka-it.log")).start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port))) {
             PackagedService.Waiting.until("the embedded broker answers", java.time.Duration.ofSeconds(60), () -> {

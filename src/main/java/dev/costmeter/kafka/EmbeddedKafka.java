@@ -1,4 +1,4 @@
-package dev.costmeter.tools;
+package dev.costmeter.kafka;
 
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 
@@ -18,13 +18,13 @@ import picocli.CommandLine.Parameters;
  * the service's artifact or image.
  *
  * <pre>java -cp 'target/embedded-kafka/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*' \
- *     dev.costmeter.tools.EmbeddedKafka PORT DATA_DIR PARTITIONS</pre>
+ *     dev.costmeter.kafka.EmbeddedKafka PORT DATA_DIR PARTITIONS</pre>
  */
 @Command(name = "embedded-kafka",
         description = "A single-node KRaft broker for trying costmeter out; not for production.")
 public final class EmbeddedKafka implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    Commands.Help help;
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
 
     @Parameters(index = "0", paramLabel = "PORT")
@@ -35,7 +35,7 @@ public final class EmbeddedKafka implements Callable<Integer> {
     int partitions;
 
     public static void main(String[] args) {
-        System.exit(Commands.execute(Commands.line(new EmbeddedKafka(), System.out, System.err), args, System.err));
+        System.exit(new picocli.CommandLine(new EmbeddedKafka()).execute(args));
     }
 
     @Override
