@@ -32,8 +32,7 @@ public class StartupReport {
                   spend API                %s/api/v1/spend?groupBy=source,model,dimension   (HTTP Basic: viewer or admin)
                   budgets, rate cards      %s/api/v1/budgets   %s/api/v1/rate-cards
                   pipeline outcomes        %s/api/v1/pipeline/outcomes
-                  Prometheus metrics       %s/q/metrics
-                  health                   %s/q/health""",
+                  metrics, health          %s/q/metrics   %s/q/health""",
                 kafka.bootstrapServers(), config.topics().usage(), kafka.bootstrapServers(), base, base, base, base, base, base);
     }
 }

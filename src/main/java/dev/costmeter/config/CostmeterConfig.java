@@ -46,6 +46,22 @@ public interface CostmeterConfig {
     /** Resources billed by the hour whether or not apps report them, accrued by the service. */
     Map<String, StandingResource> standingResources();
 
+    /** What the FOCUS export reports as the billing account. */
+    Focus focus();
+
+    interface Focus {
+        /** BillingAccountId: the AWS account (or payer account) the costs belong to. */
+        @WithDefault("costmeter")
+        String billingAccountId();
+
+        /** BillingAccountName, if there is one to show. */
+        Optional<String> billingAccountName();
+
+        /** BillingAccountType: a display value, the same on every row. */
+        @WithDefault("Account")
+        String billingAccountType();
+    }
+
     interface Kafka {
         /**
          * The brokers to use (required). {@code ./costmeter serve} starts an embedded single-node
