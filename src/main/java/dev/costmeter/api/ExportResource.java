@@ -25,8 +25,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * costmeter's costs in the FinOps Foundation's FOCUS 1.2 format, for the FinOps tools people already
- * use: {@code GET /api/v1/export/focus?from&to&granularity=hourly|daily&format=csv}. Streamed; gzip
- * when the request accepts it. The header {@code X-Costmeter-Billed-Cost} carries the spend API's
+ * use: {@code GET /api/v1/export/focus?from&to&granularity=hourly|daily&format=csv|parquet}. CSV is
+ * streamed, gzip when the request accepts it; Parquet (zstd inside) is built in a temporary file first. The header {@code X-Costmeter-Billed-Cost} carries the spend API's
  * total for the range, which BilledCost over the rows adds up to exactly.
  */
 @Path("/api/v1/export")
@@ -44,7 +44,7 @@ public class ExportResource {
     @GET
     @Path("/focus")
     @RolesAllowed(Roles.VIEWER)
-    @Produces("text/csv")
+    @Produces({"text/csv", "application/vnd.apache.parquet"})
     public Response focus(@QueryParam("from") String from, @QueryParam("to") String to,
                           @QueryParam("granularity") @DefaultValue("daily") String granularity,
                           @QueryParam("format") @DefaultValue("csv") String format,
@@ -54,10 +54,31 @@ public class ExportResource {
         if (periods == null) {
             throw new ApiException(400, "granularity: must be hourly or daily, was '" + InputText.printable(granularity) + "'");
         }
-        if (!"csv".equals(format)) {
-            throw new ApiException(400, "format: must be csv, was '" + InputText.printable(format) + "'");
+        if (!"csv".equals(format) && !"parquet".equals(format)) {
+            throw new ApiException(400, "format: must be csv or parquet, was '" + InputText.printable(format) + "'");
         }
         String total = Money.plain(query.total(range.from(), range.to(), Map.of())); // also: PostgreSQL answers, before streaming starts
+        String filename = "costmeter-focus-1.2-" + granularity + "-" + range.from().toString().replace(':', '-');
+        if ("parquet".equals(format)) {
+            java.nio.file.Path parquet;
+            try {
+                parquet = export.writeParquet(range.from(), range.to(), periods);
+            } catch (SQLException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("the Parquet export failed: " + e.getMessage(), e);
+            }
+            StreamingOutput file = out -> {
+                try {
+                    java.nio.file.Files.copy(parquet, out);
+                } finally {
+                    java.nio.file.Files.deleteIfExists(parquet);
+                }
+            };
+            return Response.ok(file, "application/vnd.apache.parquet")
+                    .header("Content-Disposition", "attachment; filename=\"" + filename + ".parquet\"")
+                    .header("X-Costmeter-Billed-Cost", total).build();
+        }
         boolean gzip = acceptEncoding != null && acceptEncoding.toLowerCase(Locale.ROOT).contains("gzip");
         StreamingOutput body = out -> {
             OutputStream target = gzip ? new GZIPOutputStream(out, 1 << 16) : out;
@@ -76,8 +97,7 @@ public class ExportResource {
             }
         };
         Response.ResponseBuilder response = Response.ok(body, "text/csv; charset=UTF-8")
-                .header("Content-Disposition", "attachment; filename=\"costmeter-focus-1.2-" + granularity + "-"
-                        + range.from().toString().replace(':', '-') + ".csv\"")
+                .header("Content-Disposition", "attachment; filename=\"" + filename + ".csv\"")
                 .header("X-Costmeter-Billed-Cost", total);
         if (gzip) {
             response.header("Content-Encoding", "gzip");

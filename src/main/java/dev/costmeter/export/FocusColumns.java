@@ -167,6 +167,20 @@ public final class FocusColumns {
         return v;
     }
 
+    private static final java.util.Set<String> DECIMAL_COLUMNS = java.util.Set.of("BilledCost", "CommitmentDiscountQuantity",
+            "ConsumedQuantity", "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "ListCost", "ListUnitPrice",
+            "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "PricingQuantity");
+    private static final java.util.Set<String> DATE_TIME_COLUMNS = java.util.Set.of("BillingPeriodEnd", "BillingPeriodStart",
+            "ChargePeriodEnd", "ChargePeriodStart");
+
+    /** The column's type in a Parquet export (DuckDB's names): FOCUS's Decimal, Date/Time, or String (JSON as text). */
+    public static String parquetType(String column) {
+        if (DECIMAL_COLUMNS.contains(column)) {
+            return "DECIMAL(38, 20)";
+        }
+        return DATE_TIME_COLUMNS.contains(column) ? "TIMESTAMPTZ" : "VARCHAR";
+    }
+
     /** Cost per unit, exact when it terminates (it does whenever the row's cost is quantity × one price). */
     static BigDecimal unitPrice(BigDecimal cost, BigDecimal quantity) {
         if (quantity.signum() == 0) {

@@ -11,6 +11,11 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 
@@ -41,6 +46,41 @@ public class FocusExport {
         });
         csv.flush();
         return written[0];
+    }
+
+    /**
+     * The same dataset as Parquet (zstd), typed as FOCUS says: decimals as DECIMAL(38, 20), date/times
+     * as timestamps with time zone, the rest as strings. The rows are streamed to a CSV file first and
+     * DuckDB, in-process, converts it; the caller streams and deletes the result.
+     *
+     * @return the Parquet file
+     */
+    public Path writeParquet(Instant from, Instant to, FocusRows.Granularity granularity) throws Exception {
+        Path csv = Files.createTempFile("costmeter-focus-", ".csv");
+        Path parquet = Files.createTempFile("costmeter-focus-", ".parquet");
+        try {
+            try (OutputStream out = Files.newOutputStream(csv)) {
+                writeCsv(out, from, to, granularity);
+            }
+            StringBuilder types = new StringBuilder("{");
+            for (String column : FocusColumns.ALL) {
+                if (types.length() > 1) {
+                    types.append(", ");
+                }
+                types.append('\'').append(column).append("': '").append(FocusColumns.parquetType(column)).append('\'');
+            }
+            types.append('}');
+            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement()) {
+                statement.execute("COPY (SELECT * FROM read_csv('" + csv + "', header = true, delim = ',', quote = '\"', escape = '\"', "
+                        + "nullstr = '', columns = " + types + ")) TO '" + parquet + "' (FORMAT parquet, COMPRESSION zstd)");
+            }
+            return parquet;
+        } catch (Exception e) {
+            Files.deleteIfExists(parquet);
+            throw e;
+        } finally {
+            Files.deleteIfExists(csv);
+        }
     }
 
     static void line(Writer csv, List<String> values) throws IOException {

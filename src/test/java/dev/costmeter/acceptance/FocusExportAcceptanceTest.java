@@ -63,6 +63,40 @@ class FocusExportAcceptanceTest extends KafkaAcceptanceTest {
     }
 
     @Test
+    void parquetHoldsTheSameRowsTypedAsFocusSays() throws Exception {
+        String source = "focus-parquet-" + System.nanoTime();
+        kafka.send(USAGE, null, invocation(source, "p-1", "2026-02-10T09:00:00Z", SONNET_45, "default", 1_000, 1_000)); // $0.018
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new BigDecimal(given().get("/api/v1/spend?source=" + source
+                + "&" + RANGE).then().statusCode(200).extract().jsonPath().getString("totalCostUsd"))).isEqualByComparingTo("0.018"));
+        String csv = given().get("/api/v1/export/focus?granularity=hourly&" + RANGE).then().statusCode(200).extract().asString();
+        Response response = given().get("/api/v1/export/focus?granularity=hourly&format=parquet&" + RANGE);
+        response.then().statusCode(200).contentType("application/vnd.apache.parquet");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("focus-it", ".parquet");
+        java.nio.file.Files.write(file, response.asByteArray());
+        List<List<String>> rows = dev.costmeter.export.FocusConformance.parseCsv(csv);
+        try (java.sql.Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = duck.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("select count(*), sum(BilledCost), typeof(any_value(BilledCost)), "
+                     + "typeof(any_value(ChargePeriodStart)) from read_parquet('" + file + "')")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(rows.size() - 1);
+            assertThat(rs.getBigDecimal(2)).isEqualByComparingTo(new BigDecimal(response.header("X-Costmeter-Billed-Cost")));
+            assertThat(rs.getString(3)).isEqualTo("DECIMAL(38,20)");
+            assertThat(rs.getString(4)).isEqualTo("TIMESTAMP WITH TIME ZONE");
+            try (java.sql.ResultSet columns = s.executeQuery("select * from read_parquet('" + file + "') limit 0")) {
+                List<String> names = new java.util.ArrayList<>();
+                for (int i = 1; i <= columns.getMetaData().getColumnCount(); i++) {
+                    names.add(columns.getMetaData().getColumnName(i));
+                }
+                assertThat(names).isEqualTo(dev.costmeter.export.FocusColumns.ALL);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void gzipOnRequestAndClearRefusals() throws Exception {
         Response gzipped = given().header("Accept-Encoding", "gzip").get("/api/v1/export/focus?" + RANGE);
         gzipped.then().statusCode(200).header("Content-Encoding", "gzip");
