@@ -64,6 +64,12 @@ public final class Estimator {
         if (card == null) {
             throw new EstimateException("no rate card is in effect at " + at);
         }
+        return estimate(scenario, card);
+    }
+
+    /** The scenario under this card, whatever its effectiveFrom: "what would it cost under the new card". */
+    public Estimate estimate(Scenario scenario, RateCard card) throws EstimateException {
+        Instant at = scenario.at() == null ? Instant.now() : Instant.parse(scenario.at());
         BigDecimal days = scenario.month() == null || scenario.month().days() == null ? DEFAULT_DAYS : scenario.month().days();
         BigDecimal hours = scenario.month() == null || scenario.month().hours() == null ? DEFAULT_HOURS : scenario.month().hours();
         CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(1 << 20, Long.MAX_VALUE / 4,
@@ -96,6 +102,32 @@ public final class Estimator {
         return new Estimate(scenario.name(), card.version(), days, hours, components, totals);
     }
 
+    /** The component's data with its review fields applied: model, tier, cache hit rate. */
+    private static ObjectNode reviewed(Scenario.Component c, String where) throws EstimateException {
+        ObjectNode data = ((ObjectNode) c.data()).deepCopy();
+        if (c.model() != null) {
+            data.put("modelId", c.model());
+        }
+        if (c.tier() != null) {
+            data.put("serviceTier", c.tier());
+        }
+        if (c.cacheHitRate() != null) {
+            BigDecimal rate = c.cacheHitRate();
+            if (rate.signum() < 0 || rate.compareTo(BigDecimal.ONE) > 0) {
+                throw new EstimateException(where + ": cacheHitRate must be from 0 to 1");
+            }
+            if (!(data.get("usage") instanceof ObjectNode usage) || !usage.path("inputTokens").canConvertToLong()) {
+                throw new EstimateException(where + ": cacheHitRate needs data.usage.inputTokens, the prompt it applies to");
+            }
+            BigDecimal input = usage.get("inputTokens").decimalValue();
+            BigDecimal read = input.multiply(rate).setScale(0, java.math.RoundingMode.HALF_EVEN); // whole tokens
+            usage.put("inputTokens", input.subtract(read).longValueExact());
+            long cachedBefore = usage.path("cacheReadInputTokens").asLong(0);
+            usage.put("cacheReadInputTokens", cachedBefore + read.longValueExact());
+        }
+        return data;
+    }
+
     private ComponentCost cost(Scenario.Component c, Instant at, BigDecimal days, BigDecimal hours, RateCard card,
                                CloudEventDecoder decoder) throws EstimateException {
         String where = "component '" + c.name() + "'";
@@ -117,9 +149,15 @@ public final class Estimator {
         if (c.type() == null || !(c.data() instanceof ObjectNode)) {
             throw new EstimateException(where + ": type and data (an object, as in a usage event) are required");
         }
+        if (c.callsPerInteraction() != null) {
+            if (c.callsPerInteraction().signum() <= 0) {
+                throw new EstimateException(where + ": callsPerInteraction must be more than 0");
+            }
+            perMonth = perMonth.multiply(c.callsPerInteraction());
+        }
         ObjectNode event = JSON.createObjectNode();
         event.put("specversion", "1.0").put("id", "estimate").put("source", "estimate").put("type", c.type()).put("time", at.toString());
-        event.set("data", c.data());
+        event.set("data", reviewed(c, where));
         UsageEvent usage;
         try {
             usage = decoder.decode(JSON.writeValueAsBytes(event));

@@ -30,9 +30,21 @@ public record Scenario(String name, String description, String at, Month month, 
      * One cost component. Exactly one of perDay, perMonth, perHour says how often {@code data}
      * happens; or {@code declaredMonthlyUsd} states a cost the rate card cannot price (e.g. the
      * guide's S3 Vectors estimate), shown as declared.
+     *
+     * <p>What a team changes in review can be written as plain fields, so that a diff of two scenario
+     * files reads as the change: {@code model} (the data's modelId), {@code tier} (its serviceTier),
+     * {@code cacheHitRate} (the share of {@code usage.inputTokens} read from the prompt cache instead,
+     * 0 to 1) and {@code callsPerInteraction} (model calls per interaction: the volume counts
+     * interactions, each making this many calls).
      */
     public record Component(String name, String type, JsonNode data, BigDecimal perDay, BigDecimal perMonth, BigDecimal perHour,
-                            BigDecimal declaredMonthlyUsd, String note) {
+                            BigDecimal declaredMonthlyUsd, String note, String model, String tier, BigDecimal cacheHitRate,
+                            BigDecimal callsPerInteraction) {
+
+        public Component(String name, String type, JsonNode data, BigDecimal perDay, BigDecimal perMonth, BigDecimal perHour,
+                         BigDecimal declaredMonthlyUsd, String note) {
+            this(name, type, data, perDay, perMonth, perHour, declaredMonthlyUsd, note, null, null, null, null);
+        }
     }
 
     /** A named total over some components (all when {@code components} is absent). */

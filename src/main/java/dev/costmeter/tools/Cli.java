@@ -3,6 +3,7 @@ package dev.costmeter.tools;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.costmeter.estimate.CostDiff;
 import dev.costmeter.estimate.Estimator;
 import dev.costmeter.estimate.Scenario;
 import dev.costmeter.decoding.Attribution;
@@ -39,6 +40,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -107,16 +109,24 @@ public final class Cli {
     @Command(name = "price",
             description = {"Prices usage events offline: each event's exact cost as one JSON line on stdout; events that cannot be "
                     + "priced go to stderr with their line and reason.",
-                    "Exit codes: 0 all priced, 1 some could not be priced, 2 usage error."})
+                    "With --diff-card: the events' cost under the current cards and under NEW.yaml, by source, model and dimension, "
+                            + "as Markdown (or --json) for a pull-request comment.",
+                    "Exit codes: 0 all priced, 1 some could not be priced, 2 usage error, 3 the total rose more than --fail-above."})
     final class PriceCommand extends WithRateCards implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    Commands.Help help;
+        @picocli.CommandLine.Mixin
+        Commands.Help help;
 
         private final java.io.InputStream stdin;
 
         @Parameters(paramLabel = "FILE|-", description = "Usage records in any format the service reads: JSON values, one per line "
                 + "or pretty-printed; - reads standard input.")
         String input;
+
+        @Option(names = "--diff-card", paramLabel = "NEW.yaml", description = "Compare with the cost under this rate card.")
+        Path diffCard;
+
+        @Mixin
+        DiffOutput output;
 
         PriceCommand(java.io.InputStream stdin) {
             this.stdin = stdin;
@@ -125,28 +135,191 @@ public final class Cli {
         @Override
         public Integer call() throws IOException {
             RateCardTimeline timeline = timeline();
-            return timeline == null ? 2 : price(timeline, input, stdin);
+            if (timeline == null) {
+                return 2;
+            }
+            if (diffCard == null) {
+                return price(timeline, input, stdin);
+            }
+            RateCard after = card(diffCard);
+            return after == null ? 2 : priceDiff(timeline, after, input, stdin, output);
         }
     }
 
     @Command(name = "estimate",
             description = {"What a workload costs a month, by component (see scenarios/).",
-                    "Exit codes: 0 estimated, 1 the scenario cannot be priced, 2 usage error."})
+                    "--diff BEFORE.yaml AFTER.yaml: what the change between two scenarios costs; --diff-card: one scenario under the "
+                            + "bundled cards and under the --rate-card files. Markdown (or --json) for a pull-request comment.",
+                    "Exit codes: 0 estimated, 1 the scenario cannot be priced, 2 usage error, 3 a total rose more than --fail-above."})
     final class EstimateCommand extends WithRateCards implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    Commands.Help help;
+        @picocli.CommandLine.Mixin
+        Commands.Help help;
 
         @Option(names = "--json", description = "The estimate as JSON instead of a table.")
         boolean json;
 
-        @Parameters(paramLabel = "SCENARIO.yaml", description = "The workload: requests, tokens, components.")
-        String scenario;
+        @Option(names = "--diff", description = "Two scenarios, before and after: what the change costs.")
+        boolean diff;
+
+        @Option(names = "--diff-card", description = "One scenario, under the bundled cards and under the --rate-card files.")
+        boolean diffCard;
+
+        @Option(names = "--fail-above", paramLabel = "PCT", description = "With a diff: exit 3 when a total rises by more than PCT percent.")
+        BigDecimal failAbove;
+
+        @Parameters(paramLabel = "SCENARIO.yaml", arity = "1..2", description = "The workload: requests, tokens, components.")
+        List<String> scenarios;
 
         @Override
         public Integer call() throws IOException {
-            RateCardTimeline timeline = timeline();
-            return timeline == null ? 2 : estimate(timeline, scenario, json);
+            if (diff && diffCard) {
+                err.println("estimate: --diff (two scenarios) or --diff-card (two cards), not both");
+                return 2;
+            }
+            if (scenarios.size() != (diff ? 2 : 1)) {
+                err.println(diff ? "estimate --diff: give two scenarios, BEFORE.yaml AFTER.yaml" : "estimate: give one scenario");
+                return 2;
+            }
+            if (diffCard && rateCards.isEmpty()) {
+                err.println("estimate --diff-card: give the new card with --rate-card NEW.yaml");
+                return 2;
+            }
+            if (!diff && !diffCard) {
+                RateCardTimeline timeline = timeline();
+                return timeline == null ? 2 : estimate(timeline, scenarios.get(0), json);
+            }
+            DiffOutput output = new DiffOutput();
+            output.json = json;
+            output.failAbove = failAbove;
+            if (diff) {
+                RateCardTimeline timeline = timeline();
+                return timeline == null ? 2 : estimateDiff(timeline, scenarios.get(0), scenarios.get(1), output);
+            }
+            RateCardTimeline after = timeline();
+            if (after == null) {
+                return 2;
+            }
+            RateCard newest = after.cards().get(after.cards().size() - 1);
+            return estimateCardDiff(new RateCardTimeline(RateCardCatalog.loadBundled()), newest, scenarios.get(0), output);
         }
+    }
+
+    /** How a diff is shown, and when it fails. */
+    static final class DiffOutput {
+        @Option(names = "--json", description = "The diff as JSON instead of Markdown.")
+        boolean json;
+
+        @Option(names = "--fail-above", paramLabel = "PCT", description = "Exit 3 when the total rises by more than PCT percent.")
+        BigDecimal failAbove;
+    }
+
+    private RateCard card(Path file) throws IOException {
+        try {
+            return RateCardLoader.parse(Files.readString(file));
+        } catch (RateCardException e) {
+            err.println(file + ": " + e.getMessage());
+            return null;
+        } catch (java.nio.file.NoSuchFileException e) {
+            err.println(file + ": no such file");
+            return null;
+        }
+    }
+
+    int estimateDiff(RateCardTimeline timeline, String beforeFile, String afterFile, DiffOutput output) throws IOException {
+        Estimator estimator = new Estimator(timeline);
+        Estimator.Estimate before = estimateOf(beforeFile, s -> estimator.estimate(s));
+        Estimator.Estimate after = before == null ? null : estimateOf(afterFile, s -> estimator.estimate(s));
+        if (before == null || after == null) {
+            return 1;
+        }
+        return show(CostDiff.of(before, after, beforeFile + " (rate card " + before.rateCardVersion() + ")",
+                afterFile + " (rate card " + after.rateCardVersion() + ")"), output);
+    }
+
+    int estimateCardDiff(RateCardTimeline current, RateCard newCard, String file, DiffOutput output) throws IOException {
+        Estimator.Estimate before = estimateOf(file, s -> new Estimator(current).estimate(s));
+        Estimator.Estimate after = before == null ? null : estimateOf(file, s -> new Estimator(current).estimate(s, newCard));
+        if (before == null || after == null) {
+            return 1;
+        }
+        return show(CostDiff.of(before, after, "rate card " + before.rateCardVersion(), "rate card " + newCard.version()), output);
+    }
+
+    private interface Estimation {
+        Estimator.Estimate of(Scenario scenario) throws Estimator.EstimateException;
+    }
+
+    private Estimator.Estimate estimateOf(String file, Estimation estimation) throws IOException {
+        try {
+            return estimation.of(Scenario.parse(Files.readString(Path.of(file))));
+        } catch (Estimator.EstimateException | IOException e) {
+            err.println(file + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The events of a file under the current cards and under a new one. An event either card cannot
+     * price is reported on stderr and left out of both sides, so the diff compares like with like.
+     */
+    int priceDiff(RateCardTimeline timeline, RateCard newCard, String input, java.io.InputStream stdin, DiffOutput output)
+            throws IOException {
+        String text = readInput(input, stdin);
+        if (text == null) {
+            return 2;
+        }
+        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
+        UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
+        Pricer pricer = new Pricer();
+        List<PricedEvent> before = new ArrayList<>();
+        List<PricedEvent> after = new ArrayList<>();
+        int bad = 0;
+        for (JsonValues.Value value : JsonValues.split(text)) {
+            try {
+                UsageEvent event = decoder.decode(value.text().getBytes(StandardCharsets.UTF_8)).event();
+                PricingResult was = pricer.price(event, timeline.cardAt(event.time()));
+                PricingResult will = pricer.price(event, newCard);
+                if (was instanceof PricingResult.Priced b && will instanceof PricingResult.Priced a) {
+                    before.add(b.pricedEvent());
+                    after.add(a.pricedEvent());
+                } else {
+                    bad++;
+                    err.println("line " + value.line() + ": unpriced " + (was instanceof PricingResult.Unpriced u ? "now: " + u.reason()
+                            : "under " + newCard.version() + ": " + ((PricingResult.Unpriced) will).reason()));
+                }
+            } catch (InvalidEventException e) {
+                bad++;
+                err.println("line " + value.line() + ": invalid: " + e.getMessage());
+            }
+        }
+        int shown = show(CostDiff.ofEvents(input + " (" + before.size() + " events)", "current rate cards", "rate card " + newCard.version(),
+                before, after), output);
+        return shown != 0 ? shown : bad == 0 ? 0 : 1;
+    }
+
+    private int show(CostDiff diff, DiffOutput output) throws IOException {
+        if (output.json) {
+            out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(diff.json()));
+        } else {
+            out.print(diff.markdown());
+        }
+        if (output.failAbove != null && diff.risesAbove(output.failAbove)) {
+            err.println("a total rose by more than " + output.failAbove.toPlainString() + "% (--fail-above)");
+            return 3;
+        }
+        return 0;
+    }
+
+    private String readInput(String input, java.io.InputStream stdin) throws IOException {
+        if ("-".equals(input)) {
+            return new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Path file = Path.of(input);
+        if (!Files.isReadable(file)) {
+            err.println("price: " + input + ": no such file (give a file of events, or - for standard input)");
+            return null;
+        }
+        return Files.readString(file, StandardCharsets.UTF_8);
     }
 
     /**
@@ -160,16 +333,9 @@ public final class Cli {
         int bad = 0;
         int priced = 0;
         BigDecimal total = BigDecimal.ZERO;
-        String text;
-        if ("-".equals(input)) {
-            text = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
-        } else {
-            Path file = Path.of(input);
-            if (!Files.isReadable(file)) {
-                err.println("price: " + input + ": no such file (give a file of events, or - for standard input)");
-                return 2;
-            }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = readInput(input, stdin);
+        if (text == null) {
+            return 2;
         }
         for (JsonValues.Value value : JsonValues.split(text)) {
             int lineNumber = value.line();
@@ -306,9 +472,7 @@ public final class Cli {
         }
     }
 
-    /** Exact, with at least cents: 1350 → 1350.00, 0.0009 → 0.0009. */
     static String dollars(BigDecimal usd) {
-        BigDecimal plain = usd.stripTrailingZeros();
-        return plain.scale() < 2 ? plain.setScale(2, RoundingMode.UNNECESSARY).toPlainString() : plain.toPlainString();
+        return CostDiff.dollars(usd);
     }
 }

@@ -78,8 +78,8 @@ public final class TopicTool {
     @Command(name = "publish",
             description = "Publishes each JSON value of the file (one per line or pretty-printed) as one record.")
     final class PublishCommand extends Broker implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    Commands.Help help;
+        @picocli.CommandLine.Mixin
+        Commands.Help help;
 
         private final InputStream stdin;
 
@@ -102,8 +102,8 @@ public final class TopicTool {
     @Command(description = {"Prints a topic's records from the beginning with their origin and "
             + "reason headers: dlq reads the DLQ (bedrock.usage.dlq), read any topic."})
     final class ReadCommand extends Broker implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    Commands.Help help;
+        @picocli.CommandLine.Mixin
+        Commands.Help help;
 
         @Option(names = "--follow", description = "Keep reading new records until interrupted.")
         boolean follow;

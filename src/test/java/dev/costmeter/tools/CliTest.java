@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -171,5 +172,58 @@ class CliTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("--json").contains("SCENARIO.yaml");
         assertThat(cli.run(new String[] {}, System.in)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("(price | estimate)");
+    }
+
+    // Sonnet 4.5 before: 120,000 calls a month × (3,000 input at $3/1M + 400 output at $15/1M) = $1,080 + $720 = $1,800.
+    // Haiku 4.5 after: 150,000 calls × (600 input at $1/1M + 2,400 cache reads at $0.10/1M + 400 output at $5/1M) = $90 + $36 + $300 = $426.
+    static final String[] REVIEW = {"scenarios/review/support-agent-before.yaml", "scenarios/review/support-agent-after.yaml"};
+
+    @Test
+    void aScenarioChangeIsPricedAsADiffForCodeReview() throws Exception {
+        assertThat(cli.run(new String[] {"estimate", "--diff", REVIEW[0], REVIEW[1]}, System.in)).isZero();
+        String md = out.toString(StandardCharsets.UTF_8);
+        assertThat(md).contains("### Cost change: Support agent (a month)")
+                .contains("| Total | 1800.00 | 426.00 | -1374.00 | -76.33% |")
+                .contains("| Agent model calls | input_tokens | 360000000 | 90000000 | 1080.00 | 90.00 | -990.00 |")
+                .contains("| Agent model calls | cache_read_input_tokens | 0 | 360000000 | 0.00 | 36.00 | +36.00 |")
+                .contains("| Agent model calls | output_tokens | 48000000 | 60000000 | 720.00 | 300.00 | -420.00 |");
+    }
+
+    @Test
+    void aRiseAboveTheAgreedPercentFailsTheBuild() throws Exception {
+        // the other way round: $426 → $1,800 is +322.54%
+        assertThat(cli.run(new String[] {"estimate", "--diff", "--fail-above", "50", REVIEW[1], REVIEW[0]}, System.in)).isEqualTo(3);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("rose by more than 50% (--fail-above)");
+        out.reset();
+        assertThat(cli.run(new String[] {"estimate", "--diff", "--fail-above", "400", "--json", REVIEW[1], REVIEW[0]}, System.in)).isZero();
+        JsonNode diff = JSON.readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(diff.get("totals").get(0).get("delta_usd").asText()).isEqualTo("1374");
+        assertThat(diff.get("totals").get(0).get("change_percent").asText()).isEqualTo("322.54");
+    }
+
+    @Test
+    void aNewRateCardIsPricedAsADiffOfAScenarioAndOfEvents(@TempDir Path dir) throws Exception {
+        // the bundled card with Claude Haiku 4.5's input price cut from $1.00 to $0.80, from March
+        String bundled = new String(getClass().getClassLoader().getResourceAsStream("ratecards/2026-02.yaml").readAllBytes(), StandardCharsets.UTF_8);
+        String cheaper = bundled.replace("version: \"2026-02\"", "version: \"2026-03-haiku\"")
+                .replace("effectiveFrom: \"2026-02-01T00:00:00Z\"", "effectiveFrom: \"2026-03-01T00:00:00Z\"")
+                .replace("name: \"Claude Haiku 4.5\",  input: \"1.00\"", "name: \"Claude Haiku 4.5\",  input: \"0.80\"");
+        assertThat(cheaper).contains("input: \"0.80\"");
+        Path card = dir.resolve("cheaper-haiku.yaml");
+        Files.writeString(card, cheaper);
+        // $90 of uncached input becomes $72, the $36 of cache reads (0.1 × input) $28.80: $426 → $400.80, -5.92%
+        assertThat(cli.run(new String[] {"estimate", "--rate-card", card.toString(), "--diff-card", REVIEW[1]}, System.in)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Before: rate card 2026-02 · After: rate card 2026-03-haiku")
+                .contains("| Total | 426.00 | 400.80 | -25.20 | -5.92% |");
+        out.reset();
+        // the same card over a file of events: only the Haiku 4.5 lines change
+        assertThat(cli.run(new String[] {"price", "--diff-card", card.toString(), "--json", "examples/pricing-rules.jsonl"}, System.in))
+                .isEqualTo(1); // the example of an unpriced model is reported and left out of both sides
+        JsonNode diff = JSON.readTree(out.toString(StandardCharsets.UTF_8));
+        for (JsonNode line : diff.get("lines")) {
+            boolean haiku = line.get("item").asText().contains("claude-haiku-4-5") && line.get("dimension").asText().contains("input_tokens");
+            assertThat(new BigDecimal(line.get("delta_usd").asText()).signum() != 0).as(line.toString()).isEqualTo(haiku);
+        }
+        assertThat(new BigDecimal(diff.get("totals").get(0).get("delta_usd").asText())).isNegative();
     }
 }
