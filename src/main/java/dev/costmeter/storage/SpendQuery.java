@@ -47,42 +47,23 @@ public class SpendQuery {
      */
     public List<Row> totals(Instant from, Instant to, List<String> groupBy, Map<String, String> filters) throws SQLException {
         List<String> columns = groupBy.stream().map(GROUPABLE::get).toList();
-        StringBuilder sql = new StringBuilder("select ");
-        for (String column : columns) {
-            sql.append(column).append(", ");
-        }
-        sql.append("sum(quantity), sum(cost_usd), sum(events) from spend_aggregate where bucket_start >= ? and bucket_start < ?");
-        List<String> filterValues = new ArrayList<>();
-        for (Map.Entry<String, String> f : filters.entrySet()) {
-            sql.append(" and ").append(GROUPABLE.get(f.getKey())).append(" = ?");
-            filterValues.add(f.getValue());
-        }
-        if (!columns.isEmpty()) {
-            sql.append(" group by ").append(String.join(", ", columns));
-            sql.append(" order by sum(cost_usd) desc, ").append(String.join(", ", columns));
-        }
+        StringBuilder select = new StringBuilder("select ");
+        columns.forEach(column -> select.append(column).append(", "));
+        select.append("sum(quantity), sum(cost_usd), sum(events) from spend_aggregate where bucket_start >= ? and bucket_start < ?");
+        String tail = columns.isEmpty() ? "" : " group by " + String.join(", ", columns)
+                + " order by sum(cost_usd) desc, " + String.join(", ", columns);
         List<Row> rows = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(sql.toString())) {
-            select.setTimestamp(1, Timestamp.from(from));
-            select.setTimestamp(2, Timestamp.from(to));
-            int p = 3;
-            for (String value : filterValues) {
-                select.setString(p++, value);
+        each(select.toString(), tail, from, to, filters, rs -> {
+            BigDecimal quantity = rs.getBigDecimal(columns.size() + 1);
+            if (quantity == null) {
+                return; // no rows at all: sum() over nothing
             }
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    Map<String, String> group = new LinkedHashMap<>();
-                    for (int i = 0; i < groupBy.size(); i++) {
-                        group.put(groupBy.get(i), rs.getString(i + 1));
-                    }
-                    BigDecimal quantity = rs.getBigDecimal(columns.size() + 1);
-                    if (quantity == null) {
-                        continue; // no rows at all: sum() over nothing
-                    }
-                    rows.add(new Row(group, quantity, rs.getBigDecimal(columns.size() + 2), rs.getLong(columns.size() + 3)));
-                }
+            Map<String, String> group = new LinkedHashMap<>();
+            for (int i = 0; i < groupBy.size(); i++) {
+                group.put(groupBy.get(i), rs.getString(i + 1));
             }
-        }
+            rows.add(new Row(group, quantity, rs.getBigDecimal(columns.size() + 2), rs.getLong(columns.size() + 3)));
+        });
         return rows;
     }
 
