@@ -49,6 +49,14 @@ public interface CostmeterConfig {
     /** What the FOCUS export reports as the billing account. */
     Focus focus();
 
+    /** The savings advisor. */
+    Savings savings();
+
+    interface Savings {
+        /** Sources that tolerate batch latency (results within 24 h): their batch saving is stated as such. */
+        Optional<java.util.Set<String>> nonInteractiveSources();
+    }
+
     interface Focus {
         /** BillingAccountId: the AWS account (or payer account) the costs belong to. */
         @WithDefault("costmeter")

@@ -172,9 +172,10 @@ public record RateCard(
      * @param flatPrices        the model's flat unit prices (images, rerank queries, agent hours,
      *                          training tokens, provisioned throughput …) by ordinal; null where none
      * @param longContext       the model's long-context rule, or null
+     * @param stepDown          the smaller model of the same family, for the savings advisor; or null
      */
     public record ModelRates(String modelId, String name, Map<String, BigDecimal[]> tokenPricesByTier,
-                             BigDecimal[] flatPrices, LongContextRule longContext) {
+                             BigDecimal[] flatPrices, LongContextRule longContext, String stepDown) {
 
         /** @return the unit price, or null when the card does not price this dimension/tier */
         public BigDecimal unitPrice(String tier, Dimension dimension) {

@@ -62,7 +62,7 @@ public final class RateCardLoader {
     }
 
     record ModelEntry(String id, String name, List<String> aliases, BigDecimal input, BigDecimal output,
-                      String longContext, String caching, Map<String, String> prices) {
+                      String longContext, String caching, Map<String, String> prices, String stepDown) {
     }
 
     private RateCardLoader() {
@@ -210,7 +210,7 @@ public final class RateCardLoader {
                 }
             }
             RateCard.ModelRates rates = new RateCard.ModelRates(model.id(), model.name(),
-                    tokenPricesByTier(model, modelRules, longContext, tiers, per, problems), flatPrices, longContext);
+                    tokenPricesByTier(model, modelRules, longContext, tiers, per, problems), flatPrices, longContext, model.stepDown());
             List<String> ids = new ArrayList<>();
             ids.add(model.id());
             if (model.aliases() != null) {
@@ -223,6 +223,12 @@ public final class RateCardLoader {
             }
         }
 
+        for (RateCard.ModelRates rates : models.values()) {
+            if (rates.stepDown() != null && (!models.containsKey(rates.stepDown()) || rates.stepDown().equals(rates.modelId()))) {
+                problems.add("models[" + rates.modelId() + "].stepDown", "'" + rates.stepDown()
+                        + "' must be another model of this card (the smaller model of the same family)");
+            }
+        }
         problems.throwIfAny(file.version());
         List<String> prefixes = file.crossRegionPrefixes() == null ? List.of() : List.copyOf(file.crossRegionPrefixes());
         List<String> regionNaming = file.regionNamingPrefixes() == null ? List.of() : List.copyOf(file.regionNamingPrefixes());

@@ -121,4 +121,17 @@ class RateCardLoaderTest {
                 "model m1 price of input_tokens in tier flex changes");
         assertThat(march.changesFrom(additive)).contains("model m2 is no longer priced");
     }
+
+    @Test
+    void aStepDownNamesAnotherModelOfTheCard() {
+        assertThat(RateCardLoader.parse(VALID.replace("aliases: [\"m1-alias\"] }",
+                        "aliases: [\"m1-alias\"], stepDown: \"m2\" }\n  - { id: \"m2\", name: \"Model Two\", input: \"1.00\" }"))
+                .resolveModel("m1").stepDown()).isEqualTo("m2");
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID.replace("aliases: [\"m1-alias\"] }", "aliases: [\"m1-alias\"], stepDown: \"m9\" }")))
+                .hasMessageContaining("models[m1].stepDown").hasMessageContaining("must be another model of this card");
+        // the bundled card: the guide's families, Sonnet to Haiku and Nova Pro to Lite
+        RateCard bundled = dev.costmeter.ratecard.RateCardCatalog.loadBundled().get(0);
+        assertThat(bundled.resolveModel("anthropic.claude-sonnet-4-5-20250929-v1:0").stepDown()).isEqualTo("anthropic.claude-haiku-4-5-20251001-v1:0");
+        assertThat(bundled.resolveModel("amazon.nova-pro-v1:0").stepDown()).isEqualTo("amazon.nova-lite-v1:0");
+    }
 }

@@ -1,0 +1,60 @@
+package dev.costmeter.acceptance;
+
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.costmeter.testing.UsageEvents.invocation;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The savings advisor on a small known history, through Kafka and PostgreSQL, hand-computed. */
+@QuarkusTest
+@QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
+class SavingsAcceptanceTest extends KafkaAcceptanceTest {
+
+    static final String SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+    static final String DAY = "from=2026-02-12T00:00:00Z&to=2026-02-13T00:00:00Z";
+
+    @Test
+    void eachStrategyIsPricedOnWhatTheSourceRan() {
+        String source = "savings-app-" + System.nanoTime();
+        // two calls under the 200K long-context threshold: 150,000 input ($0.45) + 100,000 output ($1.50), and 150,000
+        // cache reads ($0.045): $1.995 in the day
+        kafka.send(USAGE, null, invocation(source, "s-1", "2026-02-12T09:00:00Z", SONNET_45, "default", 150_000, 100_000));
+        kafka.send(USAGE, null, invocation(source, "s-2", "2026-02-12T10:00:00Z", SONNET_45, "default", 0, 0, 150_000, 0, 0));
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new BigDecimal(given().get("/api/v1/spend?source=" + source
+                + "&" + DAY).then().statusCode(200).extract().jsonPath().getString("totalCostUsd"))).isEqualByComparingTo("1.995"));
+
+        JsonPath savings = given().get("/api/v1/savings?source=" + source + "&" + DAY).then().statusCode(200).extract().jsonPath();
+        assertThat(savings.getString("rateCardVersion")).isEqualTo("2026-02");
+        List<Map<String, String>> recommendations = savings.getList("recommendations");
+        assertThat(recommendations).extracting(r -> r.get("strategy")).containsExactly("smaller-model", "batch", "flex");
+        // Claude Haiku 4.5: $0.15 + $0.50 + $0.015 = $0.665, saving $1.33 a day, $39.90 a 30-day month; batch and Flex: half
+        assertThat(recommendations.get(0)).containsEntry("costNowUsd", "1.995").containsEntry("costAlternativeUsd", "0.665")
+                .containsEntry("savingUsd", "1.33").containsEntry("savingPerMonthUsd", "39.9");
+        assertThat(recommendations.get(1)).containsEntry("costAlternativeUsd", "0.9975").containsEntry("savingUsd", "0.9975")
+                .containsEntry("savingPerMonthUsd", "29.93");
+        // not additive: the best strategy per source and model
+        assertThat(savings.getString("totalSavingUsd")).isEqualTo("1.33");
+        assertThat(savings.getList("skipped", Map.class)).isEmpty();
+
+        // a source with no usage: nothing to recommend, and no $0 saving
+        JsonPath none = given().get("/api/v1/savings?source=nobody-" + System.nanoTime() + "&" + DAY).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(none.getList("recommendations")).isEmpty();
+        assertThat(none.getString("totalSavingUsd")).isEqualTo("0");
+        given().get("/api/v1/savings?sources=x").then().statusCode(400);
+    }
+}
