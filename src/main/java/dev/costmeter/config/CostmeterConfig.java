@@ -55,6 +55,10 @@ public interface CostmeterConfig {
     interface Savings {
         /** Sources that tolerate batch latency (results within 24 h): their batch saving is stated as such. */
         Optional<java.util.Set<String>> nonInteractiveSources();
+
+        /** How often the savings gauges are computed from this month's usage. */
+        @WithDefault("PT5M")
+        Duration refreshInterval();
     }
 
     interface Focus {

@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,11 +75,12 @@ public final class Cli {
     public int run(String[] args, java.io.InputStream stdin) {
         CommandLine commands = Commands.line(new Offline(), out, err)
                 .addSubcommand(Commands.configure(new CommandLine(new PriceCommand(stdin)), out, err))
-                .addSubcommand(Commands.configure(new CommandLine(new EstimateCommand()), out, err));
+                .addSubcommand(Commands.configure(new CommandLine(new EstimateCommand()), out, err))
+                .addSubcommand(Commands.configure(new CommandLine(new SavingsCommand(stdin)), out, err));
         return Commands.execute(commands, args, err);
     }
 
-    @Command(name = "costmeter", synopsisSubcommandLabel = "(price | estimate)",
+    @Command(name = "costmeter", synopsisSubcommandLabel = "(price | estimate | savings)",
             description = "The offline commands: no Kafka, no PostgreSQL, the same decoder and pricer as the service.")
     static final class Offline extends Commands.NeedsSubcommand {
     }
@@ -202,6 +202,121 @@ public final class Cli {
             RateCard newest = after.cards().get(after.cards().size() - 1);
             return estimateCardDiff(new RateCardTimeline(RateCardCatalog.loadBundled()), newest, scenarios.get(0), output);
         }
+    }
+
+    @Command(name = "savings",
+            description = {"The savings advisor offline: a file of events priced with the current cards, and what batch, Flex or "
+                    + "the smaller model of the same family would save each source on each model (as the service's /api/v1/savings).",
+                    "Exit codes: 0 advised, 1 some events could not be priced, 2 usage error."})
+    final class SavingsCommand extends WithRateCards implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Commands.Help help;
+
+        private final java.io.InputStream stdin;
+
+        @Option(names = "--json", description = "As JSON instead of a Markdown table.")
+        boolean json;
+
+        @Option(names = "--days", paramLabel = "N", description = "How many days the file covers, for the monthly projection "
+                + "(default: the span of the events' times, at least one day).")
+        BigDecimal days;
+
+        @Parameters(paramLabel = "FILE|-", description = "Usage records in any format the service reads; - reads standard input.")
+        String input;
+
+        SavingsCommand(java.io.InputStream stdin) {
+            this.stdin = stdin;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            RateCardTimeline timeline = timeline();
+            return timeline == null ? 2 : savings(timeline, input, stdin, days, json);
+        }
+    }
+
+    int savings(RateCardTimeline timeline, String input, java.io.InputStream stdin, BigDecimal days, boolean json) throws IOException {
+        String text = readInput(input, stdin);
+        if (text == null) {
+            return 2;
+        }
+        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
+        UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
+        Pricer pricer = new Pricer();
+        Map<List<String>, BigDecimal[]> sums = new LinkedHashMap<>();
+        java.time.Instant first = null;
+        java.time.Instant last = null;
+        RateCard card = null;
+        int bad = 0;
+        for (JsonValues.Value value : JsonValues.split(text)) {
+            try {
+                UsageEvent event = decoder.decode(value.text().getBytes(StandardCharsets.UTF_8)).event();
+                PricingResult result = pricer.price(event, timeline.cardAt(event.time()));
+                if (result instanceof PricingResult.Unpriced u) {
+                    bad++;
+                    err.println("line " + value.line() + ": unpriced: " + u.reason());
+                    continue;
+                }
+                PricedEvent priced = ((PricingResult.Priced) result).pricedEvent();
+                first = first == null || event.time().isBefore(first) ? event.time() : first;
+                last = last == null || event.time().isAfter(last) ? event.time() : last;
+                for (CostLine line : priced.lines()) {
+                    BigDecimal[] sum = sums.computeIfAbsent(List.of(event.source(), priced.baseModelId(), event.serviceTier(),
+                            line.dimension().id()), k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                    sum[0] = sum[0].add(line.quantity());
+                    sum[1] = sum[1].add(line.costUsd());
+                }
+            } catch (InvalidEventException e) {
+                bad++;
+                err.println("line " + value.line() + ": invalid: " + e.getMessage());
+            }
+        }
+        if (first == null) {
+            err.println("savings: no event of " + input + " could be priced, so there is nothing to advise on");
+            return bad == 0 ? 2 : 1;
+        }
+        card = timeline.cardAt(last);
+        Duration span = days != null ? Duration.ofSeconds(days.multiply(BigDecimal.valueOf(86_400)).longValue())
+                : Duration.between(first, last).compareTo(Duration.ofDays(1)) < 0 ? Duration.ofDays(1) : Duration.between(first, last);
+        List<dev.costmeter.savings.SavingsAdvisor.Usage> usage = new ArrayList<>();
+        sums.forEach((k, v) -> usage.add(new dev.costmeter.savings.SavingsAdvisor.Usage(k.get(0), k.get(1), k.get(2),
+                dev.costmeter.pricing.Dimension.byId(k.get(3)), v[0], v[1])));
+        dev.costmeter.savings.SavingsAdvisor.Advice advice = dev.costmeter.savings.SavingsAdvisor.advise(usage, card, span, java.util.Set.of());
+        if (json) {
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("rate_card_version", card.version());
+            root.put("days", Money.plain(BigDecimal.valueOf(span.toSeconds()).divide(BigDecimal.valueOf(86_400), java.math.MathContext.DECIMAL64)));
+            List<Map<String, String>> recommendations = new ArrayList<>();
+            for (dev.costmeter.savings.SavingsAdvisor.Recommendation r : advice.recommendations()) {
+                Map<String, String> m = new LinkedHashMap<>();
+                m.put("source", r.source());
+                m.put("model", r.model());
+                m.put("strategy", r.strategy());
+                m.put("cost_now_usd", Money.plain(r.costNowUsd()));
+                m.put("cost_alternative_usd", Money.plain(r.costAlternativeUsd()));
+                m.put("saving_usd", Money.plain(r.savingUsd()));
+                m.put("saving_per_month_usd", Money.plain(r.savingPerMonthUsd()));
+                m.put("assumption", r.assumption());
+                recommendations.add(m);
+            }
+            root.put("recommendations", recommendations);
+            root.put("skipped", advice.skipped());
+            out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
+        } else {
+            out.println("### Savings available (rate card " + card.version() + ")\n");
+            out.println("| source | model | strategy | cost now | alternative | saving | per 30-day month | assumption |");
+            out.println("|---|---|---|---:|---:|---:|---:|---|");
+            for (dev.costmeter.savings.SavingsAdvisor.Recommendation r : advice.recommendations()) {
+                out.println("| " + r.source() + " | " + r.model() + " | " + r.strategy() + " | " + dollars(r.costNowUsd()) + " | "
+                        + dollars(r.costAlternativeUsd()) + " | " + dollars(r.savingUsd()) + " | " + dollars(r.savingPerMonthUsd()) + " | "
+                        + r.assumption() + " |");
+            }
+            if (!advice.skipped().isEmpty()) {
+                out.println("\nSkipped:");
+                advice.skipped().forEach(x -> out.println("- " + x.source() + " / " + x.model() + " / " + x.strategy() + ": " + x.reason()));
+            }
+        }
+        return bad == 0 ? 0 : 1;
     }
 
     /** How a diff is shown, and when it fails. */

@@ -57,4 +57,17 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(none.getString("totalSavingUsd")).isEqualTo("0");
         given().get("/api/v1/savings?sources=x").then().statusCode(400);
     }
+
+    @Test
+    void theSavingsGaugeShowsWhatThisMonthsUsageWouldSave() {
+        String source = "savings-gauge-" + System.nanoTime();
+        kafka.send(USAGE, null, invocation(source, "g-1", java.time.Instant.now().minusSeconds(60).toString(), SONNET_45, "default",
+                100_000, 10_000));
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(metrics.lines().filter(l -> l.startsWith("costmeter_savings_available_usd{") && l.contains("strategy=\"smaller-model\""))
+                    .map(l -> new BigDecimal(l.substring(l.lastIndexOf(' ') + 1))).filter(v -> v.signum() > 0)).isNotEmpty();
+        });
+    }
 }

@@ -171,7 +171,7 @@ class CliTest {
         assertThat(cli.run(new String[] {"estimate", "--help"}, System.in)).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("--json").contains("SCENARIO.yaml");
         assertThat(cli.run(new String[] {}, System.in)).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("(price | estimate)");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("(price | estimate | savings)");
     }
 
     // Sonnet 4.5 before: 120,000 calls a month × (3,000 input at $3/1M + 400 output at $15/1M) = $1,080 + $720 = $1,800.
@@ -225,5 +225,26 @@ class CliTest {
             assertThat(new BigDecimal(line.get("delta_usd").asText()).signum() != 0).as(line.toString()).isEqualTo(haiku);
         }
         assertThat(new BigDecimal(diff.get("totals").get(0).get("delta_usd").asText())).isNegative();
+    }
+
+    @Test
+    void theSavingsAdvisorRunsOfflineOnAFileOfEvents() throws Exception {
+        // Nova Lite at the default tier: 1M input at $0.06/1M + 250K output at $0.24/1M = $0.12; batch (the guide: "halves the
+        // bill") and Flex: $0.06; Nova Lite has no smaller sibling in the card
+        String events = "{\"specversion\":\"1.0\",\"id\":\"n-1\",\"source\":\"summaries\",\"type\":\"bedrock.invocation\","
+                + "\"time\":\"2026-02-10T12:00:00Z\",\"data\":{\"modelId\":\"amazon.nova-lite-v1:0\","
+                + "\"usage\":{\"inputTokens\":1000000,\"outputTokens\":250000}}}\n";
+        assertThat(cli.run(new String[] {"savings", "--json", "-"}, new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)))).isZero();
+        JsonNode advice = JSON.readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(advice.get("recommendations")).hasSize(2);
+        for (JsonNode r : advice.get("recommendations")) {
+            assertThat(r.get("cost_now_usd").asText()).isEqualTo("0.12");
+            assertThat(r.get("saving_usd").asText()).isEqualTo("0.06");
+            assertThat(r.get("saving_per_month_usd").asText()).isEqualTo("1.8"); // one event: a day, projected to 30
+        }
+        assertThat(advice.get("skipped").toString()).contains("names no smaller model of the same family for Nova Lite");
+        out.reset();
+        assertThat(cli.run(new String[] {"savings", "-"}, new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)))).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("| summaries | amazon.nova-lite-v1:0 | batch | 0.12 | 0.06 | 0.06 | 1.80 |");
     }
 }
