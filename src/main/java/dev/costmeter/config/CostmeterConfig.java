@@ -56,6 +56,10 @@ public interface CostmeterConfig {
         /** Sources that tolerate batch latency (results within 24 h): their batch saving is stated as such. */
         Optional<java.util.Set<String>> nonInteractiveSources();
 
+        /** The cache hit rate (share of prompt tokens read from the cache) the prompt-caching strategy prices. */
+        @WithDefault("0.8")
+        java.math.BigDecimal targetCacheHitRate();
+
         /** How often the savings gauges are computed from this month's usage. */
         @WithDefault("PT5M")
         Duration refreshInterval();

@@ -4,6 +4,7 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.RateCard;
 import dev.costmeter.ratecard.RateCardCatalog;
+import dev.costmeter.storage.InteractionStore;
 import dev.costmeter.storage.SpendQuery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -29,6 +30,8 @@ public class SavingsService {
     RateCardCatalog catalog;
     @Inject
     CostmeterConfig config;
+    @Inject
+    InteractionStore interactions;
 
     /** The advice, and the card it priced the alternatives with. */
     public record Result(RateCard card, SavingsAdvisor.Advice advice) {
@@ -58,8 +61,12 @@ public class SavingsService {
             usage.add(new SavingsAdvisor.Usage(g.get("source"), g.get("model"), g.get("tier"), Dimension.byId(g.get("dimension")),
                     row.quantity(), row.costUsd()));
         }
+        List<SavingsAdvisor.AgentCalls> agents = interactions.callsBeyondP90(from, to, source == null || source.isBlank() ? null : source)
+                .stream().map(a -> new SavingsAdvisor.AgentCalls(a.source(), a.interactions(), a.p90Calls(), a.aboveP90(), a.costUsd(),
+                        a.costBeyondP90Usd())).toList();
         RateCard card = version.get().card();
-        return Optional.of(new Result(card, SavingsAdvisor.advise(usage, card, Duration.between(from, to),
-                config.savings().nonInteractiveSources().orElse(Set.of()))));
+        SavingsAdvisor.Assumptions assumptions = new SavingsAdvisor.Assumptions(config.savings().nonInteractiveSources().orElse(Set.of()),
+                config.savings().targetCacheHitRate());
+        return Optional.of(new Result(card, SavingsAdvisor.advise(usage, agents, card, Duration.between(from, to), assumptions)));
     }
 }

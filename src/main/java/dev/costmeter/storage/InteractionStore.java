@@ -74,6 +74,36 @@ public class InteractionStore {
         }
     }
 
+    /**
+     * Per source, its interactions whose last event is in [from, to): how many, the p90 of model
+     * calls, how many made more, their cost, and the cost of the calls beyond the p90 in those (each
+     * call at its interaction's average cost).
+     */
+    public record CallsBeyondP90(String source, long interactions, long p90Calls, long aboveP90, BigDecimal costUsd,
+                                 BigDecimal costBeyondP90Usd) {
+    }
+
+    public List<CallsBeyondP90> callsBeyondP90(Instant from, Instant to, String source) throws SQLException {
+        String where = " where last_event_time >= ? and last_event_time < ?" + (source == null ? "" : " and source = ?");
+        List<CallsBeyondP90> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("""
+                     with i as (select source, model_calls, cost_usd from interaction_spend""" + where + """
+                     ), p as (select source, percentile_disc(0.9) within group (order by model_calls) as p90 from i group by source)
+                     select i.source, count(*), p.p90, count(*) filter (where i.model_calls > p.p90), sum(i.cost_usd),
+                            coalesce(sum(i.cost_usd * (i.model_calls - p.p90) / i.model_calls) filter (where i.model_calls > p.p90), 0)
+                     from i join p using (source) group by i.source, p.p90 order by i.source""")) {
+            bind(s, from, to, source);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new CallsBeyondP90(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBigDecimal(5),
+                            rs.getBigDecimal(6).setScale(10, java.math.RoundingMode.HALF_UP).stripTrailingZeros()));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Deletes up to 10,000 reported interactions whose last event is older than the retention. */
     public int forgetReportedOlderThan(Duration retention) throws SQLException {
         try (Connection c = dataSource.getConnection();

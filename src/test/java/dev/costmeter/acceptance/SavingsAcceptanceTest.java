@@ -40,12 +40,16 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
         JsonPath savings = given().get("/api/v1/savings?source=" + source + "&" + DAY).then().statusCode(200).extract().jsonPath();
         assertThat(savings.getString("rateCardVersion")).isEqualTo("2026-02");
         List<Map<String, String>> recommendations = savings.getList("recommendations");
-        assertThat(recommendations).extracting(r -> r.get("strategy")).containsExactly("smaller-model", "batch", "flex");
+        assertThat(recommendations).extracting(r -> r.get("strategy")).containsExactly("smaller-model", "batch", "flex", "prompt-caching");
         // Claude Haiku 4.5: $0.15 + $0.50 + $0.015 = $0.665, saving $1.33 a day, $39.90 a 30-day month; batch and Flex: half
         assertThat(recommendations.get(0)).containsEntry("costNowUsd", "1.995").containsEntry("costAlternativeUsd", "0.665")
                 .containsEntry("savingUsd", "1.33").containsEntry("savingPerMonthUsd", "39.9");
         assertThat(recommendations.get(1)).containsEntry("costAlternativeUsd", "0.9975").containsEntry("savingUsd", "0.9975")
                 .containsEntry("savingPerMonthUsd", "29.93");
+        // prompt caching at an 80% hit rate: of the 300,000 prompt tokens 240,000 read ($0.072) and 60,000 uncached ($0.18)
+        // instead of $0.495 now (150,000 of each)
+        assertThat(recommendations.get(3)).containsEntry("costNowUsd", "0.495").containsEntry("costAlternativeUsd", "0.252")
+                .containsEntry("savingUsd", "0.243");
         // not additive: the best strategy per source and model
         assertThat(savings.getString("totalSavingUsd")).isEqualTo("1.33");
         assertThat(savings.getList("skipped", Map.class)).isEmpty();
@@ -55,6 +59,9 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
                 .extract().jsonPath();
         assertThat(none.getList("recommendations")).isEmpty();
         assertThat(none.getString("totalSavingUsd")).isEqualTo("0");
+        assertThat(none.getString("skipped[0].reason")).isEqualTo("no spend in the range: nothing to re-price");
+        given().get("/api/v1/savings?from=2026-02-13T00:00:00Z&to=2026-02-13T00:00:00Z").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.containsString("must be before"));
         given().get("/api/v1/savings?sources=x").then().statusCode(400);
     }
 
@@ -69,5 +76,31 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
             assertThat(metrics.lines().filter(l -> l.startsWith("costmeter_savings_available_usd{") && l.contains("strategy=\"smaller-model\""))
                     .map(l -> new BigDecimal(l.substring(l.lastIndexOf(' ') + 1))).filter(v -> v.signum() > 0)).isNotEmpty();
         });
+    }
+
+    @Test
+    void agentInteractionsAboveTheP90AreCappedThere() {
+        String source = "savings-agents-" + System.nanoTime();
+        // ten interactions on 13 February: nine of 2 calls, one of 12; each call 1,000 input + 100 output of Sonnet 4.5 = $0.0045
+        for (int i = 0; i < 10; i++) {
+            int calls = i == 9 ? 12 : 2;
+            for (int call = 0; call < calls; call++) {
+                kafka.send(USAGE, null, "{\"specversion\":\"1.0\",\"id\":\"" + source + "-" + i + "-" + call + "\",\"source\":\""
+                        + source + "\",\"type\":\"bedrock.invocation\",\"time\":\"2026-02-13T10:" + (10 + i) + ":" + (10 + call)
+                        + "Z\",\"data\":{\"modelId\":\"" + SONNET_45 + "\",\"interactionId\":\"" + source + "-" + i + "\","
+                        + "\"usage\":{\"inputTokens\":1000,\"outputTokens\":100}}}");
+            }
+        }
+        kafka.flush();
+        String range = "from=2026-02-13T00:00:00Z&to=2026-02-14T00:00:00Z";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new BigDecimal(given().get("/api/v1/spend?source=" + source
+                + "&" + range).then().statusCode(200).extract().jsonPath().getString("totalCostUsd"))).isEqualByComparingTo("0.135"));
+        // the p90 of calls is 2; the 12-call interaction ($0.054) capped at 2 calls saves 10/12 of it: $0.045
+        Map<String, String> capped = given().get("/api/v1/savings?source=" + source + "&" + range).then().statusCode(200).extract()
+                .jsonPath().<Map<String, String>>getList("recommendations").stream().filter(r -> r.get("strategy").equals("agent-calls"))
+                .findFirst().orElseThrow();
+        assertThat(capped).containsEntry("model", "(no model)").containsEntry("costNowUsd", "0.135").containsEntry("costAlternativeUsd", "0.09")
+                .containsEntry("savingUsd", "0.045").containsEntry("savingPerMonthUsd", "1.35");
+        assertThat(capped.get("assumption")).startsWith("1 of 10 interactions made more than 2 model calls (the p90)");
     }
 }

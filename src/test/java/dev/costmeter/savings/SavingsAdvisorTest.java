@@ -38,8 +38,13 @@ class SavingsAdvisorTest {
     void eachStrategyRepricesTheMeasuredTokens() {
         SavingsAdvisor.Advice advice = SavingsAdvisor.advise(day, CARD, Duration.ofDays(1), Set.of("report-job"));
         List<SavingsAdvisor.Recommendation> bot = advice.recommendations().stream().filter(r -> r.source().equals("support-bot")).toList();
-        // Haiku 4.5: $1 + $0.50 + $0.05 = $1.55, saving $3.10; batch and Flex: half of $4.65
-        assertThat(bot).extracting(SavingsAdvisor.Recommendation::strategy).containsExactly("smaller-model", "batch", "flex");
+        // Haiku 4.5: $1 + $0.50 + $0.05 = $1.55, saving $3.10; batch and Flex: half of $4.65; prompt caching at an 80% hit rate:
+        // of the 1.5M prompt tokens 1.2M read ($0.36) and 300K uncached ($0.90) instead of $3.15, saving $1.89
+        assertThat(bot).extracting(SavingsAdvisor.Recommendation::strategy).containsExactly("smaller-model", "batch", "flex", "prompt-caching");
+        assertThat(bot.get(3).costNowUsd()).isEqualByComparingTo("3.15");
+        assertThat(bot.get(3).costAlternativeUsd()).isEqualByComparingTo("1.26");
+        assertThat(bot.get(3).assumption()).isEqualTo("if 80% of the prompt tokens were cache reads (now 33.33% at the default tier), "
+                + "with the cache writes as measured");
         assertThat(bot.get(0).costNowUsd()).isEqualByComparingTo("4.65");
         assertThat(bot.get(0).costAlternativeUsd()).isEqualByComparingTo("1.55");
         assertThat(bot.get(0).savingUsd()).isEqualByComparingTo("3.10");
@@ -75,5 +80,77 @@ class SavingsAdvisorTest {
         assertThat(advice.skipped()).anyMatch(s -> s.strategy().equals("smaller-model")
                 && s.reason().equals("the rate card has no price for long_context_input_tokens under this alternative"));
         assertThat(advice.recommendations()).noneMatch(r -> r.strategy().equals("smaller-model"));
+    }
+
+    @Test
+    void provisionedThroughputVectorStoreGuardrailsAndAgents() {
+        String llama = "meta.llama2-13b-chat-v1";
+        List<SavingsAdvisor.Usage> usage = List.of(
+                // a day of Llama 2 13B on demand: 700M input at $0.75/1M = $525, above one model unit's 24 × $21.18 = $508.32
+                usage("batch-llm", llama, "default", Dimension.INPUT_TOKENS, "700000000", "525"),
+                // the OpenSearch floor, 2 OCUs × 24 h at $0.24, for 100 Knowledge Base queries
+                usage("kb", null, "default", Dimension.OPENSEARCH_SERVERLESS_OCU_HOURS, "48", "11.52"),
+                usage("kb", null, "default", Dimension.KB_GENERATE_QUERY_CALLS, "100", "0"),
+                // Guardrails: content filters $0.20, denied topics $0.10
+                usage("chat", null, "default", Dimension.GUARDRAIL_CONTENT_POLICY_UNITS, "1333.333", "0.2"),
+                usage("chat", null, "default", Dimension.GUARDRAIL_TOPIC_POLICY_UNITS, "666.666", "0.1"));
+        List<SavingsAdvisor.AgentCalls> agents = List.of(
+                new SavingsAdvisor.AgentCalls("agent-app", 10, 6, 1, new BigDecimal("1.00"), new BigDecimal("0.25")),
+                new SavingsAdvisor.AgentCalls("steady-agent", 10, 6, 0, new BigDecimal("1.00"), BigDecimal.ZERO));
+        SavingsAdvisor.Advice advice = SavingsAdvisor.advise(usage, agents, CARD, Duration.ofDays(1), SavingsAdvisor.Assumptions.DEFAULT);
+
+        SavingsAdvisor.Recommendation pt = advice.recommendations().stream().filter(r -> r.strategy().equals("provisioned-throughput"))
+                .findFirst().orElseThrow();
+        assertThat(pt.source()).isEqualTo("(all sources)");
+        assertThat(pt.costAlternativeUsd()).isEqualByComparingTo("508.32");
+        assertThat(pt.savingUsd()).isEqualByComparingTo("16.68");
+        assertThat(advice.skipped()).anyMatch(s -> s.strategy().equals("vector-store")
+                && s.reason().startsWith("the OpenSearch Serverless floor cost 11.52 USD for 100 queries, 0.115200 USD each")
+                && s.reason().contains("no Amazon S3 Vectors price"));
+        SavingsAdvisor.Recommendation guard = advice.recommendations().stream().filter(r -> r.strategy().equals("guardrails"))
+                .findFirst().orElseThrow();
+        assertThat(guard.costNowUsd()).isEqualByComparingTo("0.3");
+        assertThat(guard.savingUsd()).isEqualByComparingTo("0.2");
+        assertThat(guard.assumption()).startsWith("if this source does not need content policy, the dearest of its Guardrails policies (66.67%");
+        SavingsAdvisor.Recommendation calls = advice.recommendations().stream().filter(r -> r.strategy().equals("agent-calls"))
+                .findFirst().orElseThrow();
+        assertThat(calls.savingUsd()).isEqualByComparingTo("0.25");
+        assertThat(calls.savingPerMonthUsd()).isEqualTo(new BigDecimal("7.50"));
+        assertThat(advice.skipped()).anyMatch(s -> s.source().equals("steady-agent") && s.strategy().equals("agent-calls"));
+
+        // a smaller day stays below the model unit: skipped with both hourly figures
+        SavingsAdvisor.Advice small = SavingsAdvisor.advise(List.of(usage("x", llama, "default", Dimension.INPUT_TOKENS, "1000000", "0.75")),
+                List.of(), CARD, Duration.ofDays(1), SavingsAdvisor.Assumptions.DEFAULT);
+        assertThat(small.skipped()).anyMatch(s -> s.strategy().equals("provisioned-throughput")
+                && s.reason().equals("on demand costs 0.03 USD an hour, below one model unit's 21.18 USD (1-month commitment)"));
+    }
+
+    @Test
+    void theGuidesCachingBreakevenShowsInTheMeasuredPattern() {
+        // The guide: with the 5-minute TTL, a context reused 2 or more times caches at a profit. 10,000 tokens of Sonnet 4.5
+        // context written once ($0.0375) and read once ($0.003) cost $0.0405 against $0.06 uncached: caching already saves.
+        // An 80% hit rate on that prompt (20,000 tokens: 16,000 read while 10,000 are written) would need more reuse of what is
+        // written than the usage can tell: skipped, saying so.
+        List<SavingsAdvisor.Usage> once = List.of(
+                usage("rag", SONNET_45, "default", Dimension.CACHE_WRITE_5M_INPUT_TOKENS, "10000", "0.0375"),
+                usage("rag", SONNET_45, "default", Dimension.CACHE_READ_INPUT_TOKENS, "10000", "0.003"));
+        SavingsAdvisor.Advice advice = SavingsAdvisor.advise(once, CARD, Duration.ofDays(1), Set.of());
+        assertThat(advice.recommendations()).noneMatch(r -> r.strategy().equals("prompt-caching"));
+        assertThat(advice.skipped()).anyMatch(s -> s.strategy().equals("prompt-caching") && s.reason().equals("at the default tier the cache writes are 50% of the prompt: a 80% hit rate would need more reuse of what is "
+                        + "written, which the usage cannot tell (hit rate now 50%)"));
+    }
+
+    @Test
+    void theGuidesBatchSummarizationHalvesOnDemand() {
+        // The guide's pipeline on demand: 50,000 documents a day for 30 days, 4,000 input + 1,000 output tokens each on Nova Lite:
+        // 6 billion input at $0.06/1M = $360 and 1.5 billion output at $0.24/1M = $360. Batch inference: half, $360 a month saved.
+        List<SavingsAdvisor.Usage> month = List.of(
+                usage("summaries", "amazon.nova-lite-v1:0", "default", Dimension.INPUT_TOKENS, "6000000000", "360"),
+                usage("summaries", "amazon.nova-lite-v1:0", "default", Dimension.OUTPUT_TOKENS, "1500000000", "360"));
+        SavingsAdvisor.Recommendation batch = SavingsAdvisor.advise(month, CARD, Duration.ofDays(30), Set.of("summaries")).recommendations()
+                .stream().filter(r -> r.strategy().equals("batch")).findFirst().orElseThrow();
+        assertThat(batch.costAlternativeUsd()).isEqualByComparingTo("360");
+        assertThat(batch.savingPerMonthUsd()).isEqualTo(new BigDecimal("360.00"));
+        assertThat(batch.assumption()).startsWith("the source is declared non-interactive");
     }
 }
