@@ -28,7 +28,8 @@ public class SavingsResource {
 
     /** A recommendation; money as decimal strings, exact except the monthly projection (to the cent). */
     public record Recommendation(String source, String model, String strategy, String costNowUsd, String costAlternativeUsd,
-                                 String savingUsd, String savingPerMonthUsd, String assumption) {
+                                 String savingUsd, String costNowPerMonthUsd, String costAlternativePerMonthUsd, String savingPerMonthUsd,
+                                 String assumption) {
     }
 
     public record Skipped(String source, String model, String strategy, String reason) {
@@ -48,7 +49,8 @@ public class SavingsResource {
         SavingsAdvisor.Advice advice = result.advice();
         List<Recommendation> recommendations = advice.recommendations().stream().map(r -> new Recommendation(r.source(), r.model(),
                 r.strategy(), Money.plain(r.costNowUsd()), Money.plain(r.costAlternativeUsd()), Money.plain(r.savingUsd()),
-                Money.plain(r.savingPerMonthUsd()), r.assumption())).toList();
+                Money.plain(r.costNowPerMonthUsd()), Money.plain(r.costAlternativePerMonthUsd()), Money.plain(r.savingPerMonthUsd()),
+                r.assumption())).toList();
         return new SavingsResponse(range.from().toString(), range.to().toString(), result.card().version(), Money.plain(result.bestTotalUsd()),
                 recommendations, advice.skipped().stream().map(s -> new Skipped(s.source(), s.model(), s.strategy(), s.reason())).toList());
     }

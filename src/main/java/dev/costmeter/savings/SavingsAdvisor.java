@@ -40,10 +40,12 @@ public final class SavingsAdvisor {
      *
      * @param costNowUsd         what the tokens concerned cost in the range (the ledger's figure)
      * @param costAlternativeUsd the same tokens under the alternative, exact
-     * @param savingPerMonthUsd  the saving projected to a 30-day month from the range, to the cent
+     * @param savingPerMonthUsd  the saving projected to a 30-day month from the range, to the cent (as are the two
+     *                           monthly costs)
      */
     public record Recommendation(String source, String model, String strategy, BigDecimal costNowUsd, BigDecimal costAlternativeUsd,
-                                 BigDecimal savingUsd, BigDecimal savingPerMonthUsd, String assumption) {
+                                 BigDecimal savingUsd, BigDecimal costNowPerMonthUsd, BigDecimal costAlternativePerMonthUsd,
+                                 BigDecimal savingPerMonthUsd, String assumption) {
     }
 
     /** A strategy that was not priced for a source and model, and why. */
@@ -217,6 +219,9 @@ public final class SavingsAdvisor {
             }
         }
         BigDecimal hours = BigDecimal.valueOf(Math.max(1, range.toSeconds())).divide(BigDecimal.valueOf(3_600), MathContext.DECIMAL64);
+        Set<String> sources = new java.util.HashSet<>();
+        usage.forEach(u -> sources.add(u.source()));
+        String who = sources.size() == 1 ? sources.iterator().next() : ALL_SOURCES; // a unit serves the whole account
         onDemand.forEach((model, cost) -> {
             RateCard.ModelRates rates = card.resolveModel(model);
             BigDecimal muHour = rates == null ? null : rates.unitPrice("default", Dimension.PROVISIONED_MU_HOURS_1_MONTH);
@@ -226,11 +231,11 @@ public final class SavingsAdvisor {
             BigDecimal reserved = muHour.multiply(hours);
             BigDecimal perHour = cost.divide(hours, 2, RoundingMode.HALF_UP);
             if (reserved.compareTo(cost) >= 0) {
-                skipped.add(new Skipped(ALL_SOURCES, model, PROVISIONED, "on demand costs " + perHour.toPlainString() + " USD an hour, "
+                skipped.add(new Skipped(who, model, PROVISIONED, "on demand costs " + perHour.toPlainString() + " USD an hour, "
                         + "below one model unit's " + muHour.toPlainString() + " USD (1-month commitment)"));
                 return;
             }
-            add(ALL_SOURCES, model, PROVISIONED, cost, reserved, toMonth, "one model unit at " + muHour.toPlainString()
+            add(who, model, PROVISIONED, cost, reserved, toMonth, "one model unit at " + muHour.toPlainString()
                     + " USD an hour (1-month commitment) carries the measured load; check its throughput before committing", out, skipped);
         });
     }
@@ -297,7 +302,8 @@ public final class SavingsAdvisor {
     private static Recommendation recommendation(String source, String model, String strategy, BigDecimal now, BigDecimal then,
                                                  BigDecimal toMonth, String assumption) {
         BigDecimal saving = now.subtract(then);
-        return new Recommendation(source, model, strategy, now, then, saving, saving.multiply(toMonth).setScale(2, RoundingMode.HALF_UP),
+        return new Recommendation(source, model, strategy, now, then, saving, now.multiply(toMonth).setScale(2, RoundingMode.HALF_UP),
+                then.multiply(toMonth).setScale(2, RoundingMode.HALF_UP), saving.multiply(toMonth).setScale(2, RoundingMode.HALF_UP),
                 assumption);
     }
 

@@ -295,6 +295,8 @@ public final class Cli {
                 m.put("cost_now_usd", Money.plain(r.costNowUsd()));
                 m.put("cost_alternative_usd", Money.plain(r.costAlternativeUsd()));
                 m.put("saving_usd", Money.plain(r.savingUsd()));
+                m.put("cost_now_per_month_usd", Money.plain(r.costNowPerMonthUsd()));
+                m.put("cost_alternative_per_month_usd", Money.plain(r.costAlternativePerMonthUsd()));
                 m.put("saving_per_month_usd", Money.plain(r.savingPerMonthUsd()));
                 m.put("assumption", r.assumption());
                 recommendations.add(m);
@@ -304,7 +306,7 @@ public final class Cli {
             out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         } else {
             out.println("### Savings available (rate card " + card.version() + ")\n");
-            out.println("| source | model | strategy | cost now | alternative | saving | per 30-day month | assumption |");
+            out.println("| source | model | strategy | cost now | alternative | saving | saving per 30-day month | assumption |");
             out.println("|---|---|---|---:|---:|---:|---:|---|");
             for (dev.costmeter.savings.SavingsAdvisor.Recommendation r : advice.recommendations()) {
                 out.println("| " + r.source() + " | " + r.model() + " | " + r.strategy() + " | " + dollars(r.costNowUsd()) + " | "

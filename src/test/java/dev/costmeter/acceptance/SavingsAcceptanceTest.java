@@ -43,7 +43,8 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(recommendations).extracting(r -> r.get("strategy")).containsExactly("smaller-model", "batch", "flex", "prompt-caching");
         // Claude Haiku 4.5: $0.15 + $0.50 + $0.015 = $0.665, saving $1.33 a day, $39.90 a 30-day month; batch and Flex: half
         assertThat(recommendations.get(0)).containsEntry("costNowUsd", "1.995").containsEntry("costAlternativeUsd", "0.665")
-                .containsEntry("savingUsd", "1.33").containsEntry("savingPerMonthUsd", "39.9");
+                .containsEntry("savingUsd", "1.33").containsEntry("savingPerMonthUsd", "39.9")
+                .containsEntry("costNowPerMonthUsd", "59.85").containsEntry("costAlternativePerMonthUsd", "19.95");
         assertThat(recommendations.get(1)).containsEntry("costAlternativeUsd", "0.9975").containsEntry("savingUsd", "0.9975")
                 .containsEntry("savingPerMonthUsd", "29.93");
         // prompt caching at an 80% hit rate: of the 300,000 prompt tokens 240,000 read ($0.072) and 60,000 uncached ($0.18)
@@ -102,5 +103,36 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(capped).containsEntry("model", "(no model)").containsEntry("costNowUsd", "0.135").containsEntry("costAlternativeUsd", "0.09")
                 .containsEntry("savingUsd", "0.045").containsEntry("savingPerMonthUsd", "1.35");
         assertThat(capped.get("assumption")).startsWith("1 of 10 interactions made more than 2 model calls (the p90)");
+    }
+
+    @Test
+    void provisionedThroughputGuardrailsAndTheVectorStoreFloor() {
+        String source = "savings-features-" + System.nanoTime();
+        String range = "from=2026-02-16T00:00:00Z&to=2026-02-17T00:00:00Z";
+        String envelope = "{\"specversion\":\"1.0\",\"id\":\"%s\",\"source\":\"" + source + "\",\"type\":\"%s\","
+                + "\"time\":\"2026-02-16T%s:00:00Z\",\"data\":%s}";
+        // a day of Llama 2 13B on demand: 700M input at $0.75/1M = $525
+        kafka.send(USAGE, null, envelope.formatted("f-llama", "bedrock.invocation", "01",
+                "{\"modelId\":\"meta.llama2-13b-chat-v1\",\"usage\":{\"inputTokens\":700000000}}"));
+        // the OpenSearch floor all day (2 OCUs × 24 h × $0.24 = $11.52) for 100 GenerateQuery calls ($0.20)
+        kafka.send(USAGE, null, envelope.formatted("f-ocu", "bedrock.kb.opensearch_serverless", "00", "{\"ocus\":2,\"hours\":24}"));
+        kafka.send(USAGE, null, envelope.formatted("f-kb", "bedrock.kb.generate_query", "02", "{\"calls\":100}"));
+        // Guardrails: 2,000 content-filter units ($0.30) and 1,000 denied-topic units ($0.15)
+        kafka.send(USAGE, null, envelope.formatted("f-guard", "bedrock.guardrail", "03",
+                "{\"usage\":{\"contentPolicyUnits\":2000,\"topicPolicyUnits\":1000}}"));
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new BigDecimal(given().get("/api/v1/spend?source=" + source
+                + "&" + range).then().statusCode(200).extract().jsonPath().getString("totalCostUsd"))).isEqualByComparingTo("537.17"));
+
+        JsonPath savings = given().get("/api/v1/savings?source=" + source + "&" + range).then().statusCode(200).extract().jsonPath();
+        List<Map<String, String>> recommendations = savings.getList("recommendations");
+        // one model unit a day: 24 × $21.18 = $508.32
+        assertThat(recommendations).filteredOn(r -> r.get("strategy").equals("provisioned-throughput")).singleElement()
+                .satisfies(r -> assertThat(r).containsEntry("costNowUsd", "525").containsEntry("costAlternativeUsd", "508.32")
+                        .containsEntry("savingUsd", "16.68"));
+        assertThat(recommendations).filteredOn(r -> r.get("strategy").equals("guardrails")).singleElement()
+                .satisfies(r -> assertThat(r).containsEntry("costNowUsd", "0.45").containsEntry("savingUsd", "0.3"));
+        assertThat(savings.getList("skipped", Map.class)).anyMatch(x -> x.get("strategy").equals("vector-store")
+                && x.get("reason").toString().startsWith("the OpenSearch Serverless floor cost 11.52 USD for 100 queries, 0.115200 USD each"));
     }
 }

@@ -101,7 +101,7 @@ class SavingsAdvisorTest {
 
         SavingsAdvisor.Recommendation pt = advice.recommendations().stream().filter(r -> r.strategy().equals("provisioned-throughput"))
                 .findFirst().orElseThrow();
-        assertThat(pt.source()).isEqualTo("(all sources)");
+        assertThat(pt.source()).isEqualTo("(all sources)"); // a model unit serves the account
         assertThat(pt.costAlternativeUsd()).isEqualByComparingTo("508.32");
         assertThat(pt.savingUsd()).isEqualByComparingTo("16.68");
         assertThat(advice.skipped()).anyMatch(s -> s.strategy().equals("vector-store")
