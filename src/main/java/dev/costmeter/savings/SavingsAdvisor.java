@@ -64,12 +64,17 @@ public final class SavingsAdvisor {
                              BigDecimal costBeyondP90Usd) {
     }
 
+    /** 5-minute cache writes of a source, model and tier in one aggregate bucket (a minute). */
+    public record CacheWrites(String source, String model, String tier, java.time.Instant bucketStart, BigDecimal tokens, BigDecimal costUsd) {
+    }
+
     /** What the strategies assume that the usage cannot tell. */
     public record Assumptions(Set<String> nonInteractiveSources, BigDecimal targetCacheHitRate) {
         public static final Assumptions DEFAULT = new Assumptions(Set.of(), new BigDecimal("0.8"));
     }
 
     static final String PROMPT_CACHING = "prompt-caching";
+    static final String CACHE_TTL = "cache-1h-ttl";
     static final String PROVISIONED = "provisioned-throughput";
     static final String VECTOR_STORE = "vector-store";
     static final String GUARDRAILS = "guardrails";
@@ -94,6 +99,14 @@ public final class SavingsAdvisor {
     }
 
     public static Advice advise(List<Usage> usage, List<AgentCalls> agents, RateCard card, Duration range, Assumptions assumptions) {
+        return advise(usage, agents, List.of(), card, range, assumptions);
+    }
+
+    /**
+     * @param writes5m the 5-minute cache writes minute by minute, in time order per source, model and tier
+     */
+    public static Advice advise(List<Usage> usage, List<AgentCalls> agents, List<CacheWrites> writes5m, RateCard card, Duration range,
+                                Assumptions assumptions) {
         Set<String> nonInteractive = assumptions.nonInteractiveSources();
         if (usage.stream().noneMatch(u -> u.costUsd().signum() > 0) && agents.isEmpty()) {
             return new Advice(List.of(), List.of(new Skipped(ALL_SOURCES, NO_MODEL, "all", "no spend in the range: nothing to re-price")));
@@ -132,6 +145,7 @@ public final class SavingsAdvisor {
                         toMonth, recommendations, skipped);
             }
         });
+        oneHourWrites(writes5m, card, toMonth, recommendations, skipped);
         provisioned(usage, card, range, toMonth, recommendations, skipped);
         vectorStore(usage, card, toMonth, recommendations, skipped);
         guardrails(usage, toMonth, recommendations);
@@ -206,6 +220,50 @@ public final class SavingsAdvisor {
                     .add(t[3].multiply(orZero(rates.unitPrice(tier, Dimension.CACHE_WRITE_1H_INPUT_TOKENS))));
             add(source, model, PROMPT_CACHING, t[4], then, toMonth, "if " + percent(target) + "% of the prompt tokens were cache reads (now "
                     + percent(hitRate) + "% at the " + tier + " tier), with the cache writes as measured", out, skipped);
+        });
+    }
+
+    /**
+     * The 5-minute/1-hour break-even from the measured pattern: if a source's 5-minute writes re-write
+     * the same prefix (a shared system prompt or document), a 1-hour TTL keeps it: the first write
+     * of each hour costs the 1-hour price, the writes after it within the hour become cache reads.
+     * Greedy hour windows over the minutes with writes.
+     */
+    private static void oneHourWrites(List<CacheWrites> writes, RateCard card, BigDecimal toMonth, List<Recommendation> out,
+                                      List<Skipped> skipped) {
+        Map<List<String>, List<CacheWrites>> byKey = new LinkedHashMap<>();
+        writes.forEach(w -> byKey.computeIfAbsent(List.of(w.source(), w.model(), w.tier()), k -> new ArrayList<>()).add(w));
+        byKey.forEach((key, minutes) -> {
+            String source = key.get(0);
+            String model = key.get(1);
+            String tier = key.get(2);
+            RateCard.ModelRates rates = card.resolveModel(model);
+            BigDecimal oneHour = rates == null ? null : rates.unitPrice(tier, Dimension.CACHE_WRITE_1H_INPUT_TOKENS);
+            BigDecimal read = rates == null ? null : rates.unitPrice(tier, Dimension.CACHE_READ_INPUT_TOKENS);
+            if (oneHour == null || read == null) {
+                skipped.add(new Skipped(source, model, CACHE_TTL, "the rate card has no 1-hour cache write price for this model"));
+                return;
+            }
+            BigDecimal now = BigDecimal.ZERO;
+            BigDecimal then = BigDecimal.ZERO;
+            java.time.Instant windowEnd = java.time.Instant.MIN;
+            int rewrites = 0;
+            for (CacheWrites w : minutes) {
+                now = now.add(w.costUsd());
+                if (!w.bucketStart().isBefore(windowEnd)) {
+                    then = then.add(w.tokens().multiply(oneHour)); // the hour's first write, kept for an hour
+                    windowEnd = w.bucketStart().plus(Duration.ofHours(1));
+                } else {
+                    then = then.add(w.tokens().multiply(read)); // re-written within the hour: read instead
+                    rewrites++;
+                }
+            }
+            if (rewrites == 0) {
+                skipped.add(new Skipped(source, model, CACHE_TTL, "no 5-minute cache writes recur within an hour at the " + tier + " tier"));
+                return;
+            }
+            add(source, model, CACHE_TTL, now, then, toMonth, "if the 5-minute cache writes at the " + tier + " tier re-write the same "
+                    + "prefix: a 1-hour TTL turns the " + rewrites + " re-writes within an hour of a first write into reads", out, skipped);
         });
     }
 

@@ -67,6 +67,9 @@ public class SavingsService {
         RateCard card = version.get().card();
         SavingsAdvisor.Assumptions assumptions = new SavingsAdvisor.Assumptions(config.savings().nonInteractiveSources().orElse(Set.of()),
                 config.savings().targetCacheHitRate());
-        return Optional.of(new Result(card, SavingsAdvisor.advise(usage, agents, card, Duration.between(from, to), assumptions)));
+        List<SavingsAdvisor.CacheWrites> writes = query.buckets(from, to, Dimension.CACHE_WRITE_5M_INPUT_TOKENS.id(), filters).stream()
+                .map(b -> new SavingsAdvisor.CacheWrites(b.source(), b.modelId(), b.serviceTier(), b.bucketStart(), b.quantity(), b.costUsd()))
+                .toList();
+        return Optional.of(new Result(card, SavingsAdvisor.advise(usage, agents, writes, card, Duration.between(from, to), assumptions)));
     }
 }

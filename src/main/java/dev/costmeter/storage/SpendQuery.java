@@ -175,4 +175,21 @@ public class SpendQuery {
         }
         return totals;
     }
+
+    /** Tokens of one dimension in one aggregate bucket, for one source, model and tier. */
+    public record BucketQuantity(String source, String modelId, String serviceTier, Instant bucketStart, BigDecimal quantity,
+                                 BigDecimal costUsd) {
+    }
+
+    /** One dimension's buckets in [from, to), in time order per source, model and tier. */
+    public List<BucketQuantity> buckets(Instant from, Instant to, String dimension, Map<String, String> filters) throws SQLException {
+        List<BucketQuantity> out = new ArrayList<>();
+        Map<String, String> withDimension = new LinkedHashMap<>(filters);
+        withDimension.put("dimension", dimension);
+        each("select source, model_id, service_tier, bucket_start, sum(quantity), sum(cost_usd) from spend_aggregate "
+                        + "where bucket_start >= ? and bucket_start < ?", " group by 1, 2, 3, 4 order by 1, 2, 3, 4", from, to, withDimension,
+                rs -> out.add(new BucketQuantity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant(),
+                        rs.getBigDecimal(5), rs.getBigDecimal(6))));
+        return out;
+    }
 }

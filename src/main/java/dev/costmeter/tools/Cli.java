@@ -244,6 +244,8 @@ public final class Cli {
         UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
         Pricer pricer = new Pricer();
         Map<List<String>, BigDecimal[]> sums = new LinkedHashMap<>();
+        java.util.TreeMap<List<String>, BigDecimal[]> writes5m = new java.util.TreeMap<>(java.util.Comparator.comparing((List<String> k) -> k.get(0))
+                .thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)).thenComparing(k -> k.get(3)));
         java.time.Instant first = null;
         java.time.Instant last = null;
         RateCard card = null;
@@ -265,6 +267,13 @@ public final class Cli {
                             line.dimension().id()), k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
                     sum[0] = sum[0].add(line.quantity());
                     sum[1] = sum[1].add(line.costUsd());
+                    if (line.dimension() == dev.costmeter.pricing.Dimension.CACHE_WRITE_5M_INPUT_TOKENS) {
+                        BigDecimal[] w = writes5m.computeIfAbsent(List.of(event.source(), priced.baseModelId(), event.serviceTier(),
+                                event.time().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toString()),
+                                k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+                        w[0] = w[0].add(line.quantity());
+                        w[1] = w[1].add(line.costUsd());
+                    }
                 }
             } catch (InvalidEventException e) {
                 bad++;
@@ -281,7 +290,11 @@ public final class Cli {
         List<dev.costmeter.savings.SavingsAdvisor.Usage> usage = new ArrayList<>();
         sums.forEach((k, v) -> usage.add(new dev.costmeter.savings.SavingsAdvisor.Usage(k.get(0), k.get(1), k.get(2),
                 dev.costmeter.pricing.Dimension.byId(k.get(3)), v[0], v[1])));
-        dev.costmeter.savings.SavingsAdvisor.Advice advice = dev.costmeter.savings.SavingsAdvisor.advise(usage, card, span, java.util.Set.of());
+        List<dev.costmeter.savings.SavingsAdvisor.CacheWrites> writes = new ArrayList<>();
+        writes5m.forEach((k, v) -> writes.add(new dev.costmeter.savings.SavingsAdvisor.CacheWrites(k.get(0), k.get(1), k.get(2),
+                java.time.Instant.parse(k.get(3)), v[0], v[1])));
+        dev.costmeter.savings.SavingsAdvisor.Advice advice = dev.costmeter.savings.SavingsAdvisor.advise(usage, List.of(), writes, card, span,
+                dev.costmeter.savings.SavingsAdvisor.Assumptions.DEFAULT);
         if (json) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("rate_card_version", card.version());

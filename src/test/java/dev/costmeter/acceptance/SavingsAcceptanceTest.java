@@ -135,4 +135,21 @@ class SavingsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(savings.getList("skipped", Map.class)).anyMatch(x -> x.get("strategy").equals("vector-store")
                 && x.get("reason").toString().startsWith("the OpenSearch Serverless floor cost 11.52 USD for 100 queries, 0.115200 USD each"));
     }
+
+    @Test
+    void fiveMinuteWritesThatRecurWithinAnHourArePricedAtTheOneHourTtl() {
+        String source = "savings-ttl-" + System.nanoTime();
+        for (String time : List.of("10:00", "10:10", "10:20", "11:30")) { // 10,000 tokens written with the 5-minute TTL each time
+            kafka.send(USAGE, null, invocation(source, "t-" + time, "2026-02-17T" + time + ":00Z", SONNET_45, "default", 0, 0, 0, 10_000, 0));
+        }
+        kafka.flush();
+        String range = "from=2026-02-17T00:00:00Z&to=2026-02-18T00:00:00Z";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new BigDecimal(given().get("/api/v1/spend?source=" + source
+                + "&" + range).then().statusCode(200).extract().jsonPath().getString("totalCostUsd"))).isEqualByComparingTo("0.15"));
+        Map<String, String> ttl = given().get("/api/v1/savings?source=" + source + "&" + range).then().statusCode(200).extract().jsonPath()
+                .<Map<String, String>>getList("recommendations").stream().filter(r -> r.get("strategy").equals("cache-1h-ttl"))
+                .findFirst().orElseThrow();
+        // 1-hour TTL: $0.06 + $0.003 + $0.003 + $0.06
+        assertThat(ttl).containsEntry("costNowUsd", "0.15").containsEntry("costAlternativeUsd", "0.126").containsEntry("savingUsd", "0.024");
+    }
 }

@@ -153,4 +153,24 @@ class SavingsAdvisorTest {
         assertThat(batch.savingPerMonthUsd()).isEqualTo(new BigDecimal("360.00"));
         assertThat(batch.assumption()).startsWith("the source is declared non-interactive");
     }
+
+    @Test
+    void aOneHourTtlPaysWhereFiveMinuteWritesRecurWithinTheHour() {
+        // 10,000 tokens of Sonnet 4.5 written with the 5-minute TTL at 10:00, 10:10, 10:20 and 11:30: 4 × $0.0375 = $0.15.
+        // With the 1-hour TTL: 10:00 at $6/1M ($0.06), 10:10 and 10:20 read at $0.30/1M ($0.003 each), 11:30 a new hour ($0.06)
+        List<SavingsAdvisor.CacheWrites> writes = java.util.stream.Stream.of("10:00", "10:10", "10:20", "11:30")
+                .map(t -> new SavingsAdvisor.CacheWrites("rag", SONNET_45, "default", java.time.Instant.parse("2026-02-10T" + t + ":00Z"),
+                        new BigDecimal("10000"), new BigDecimal("0.0375"))).toList();
+        SavingsAdvisor.Advice advice = SavingsAdvisor.advise(List.of(usage("rag", SONNET_45, "default",
+                Dimension.CACHE_WRITE_5M_INPUT_TOKENS, "40000", "0.15")), List.of(), writes, CARD, Duration.ofDays(1), SavingsAdvisor.Assumptions.DEFAULT);
+        SavingsAdvisor.Recommendation ttl = advice.recommendations().stream().filter(r -> r.strategy().equals("cache-1h-ttl"))
+                .findFirst().orElseThrow();
+        assertThat(ttl.costNowUsd()).isEqualByComparingTo("0.15");
+        assertThat(ttl.costAlternativeUsd()).isEqualByComparingTo("0.126");
+        assertThat(ttl.assumption()).contains("turns the 2 re-writes within an hour of a first write into reads");
+        // writes an hour and more apart: nothing to gain
+        SavingsAdvisor.Advice apart = SavingsAdvisor.advise(List.of(), List.of(), List.of(writes.get(0), writes.get(3)), CARD, Duration.ofDays(1),
+                SavingsAdvisor.Assumptions.DEFAULT);
+        assertThat(apart.recommendations()).isEmpty();
+    }
 }
