@@ -240,8 +240,7 @@ public final class Cli {
         if (text == null) {
             return 2;
         }
-        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
-        UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
+        UsageRecordDecoder decoder = offlineDecoder();
         Pricer pricer = new Pricer();
         Map<List<String>, BigDecimal[]> sums = new LinkedHashMap<>();
         java.util.TreeMap<List<String>, BigDecimal[]> writes5m = new java.util.TreeMap<>(java.util.Comparator.comparing((List<String> k) -> k.get(0))
@@ -398,8 +397,7 @@ public final class Cli {
         if (text == null) {
             return 2;
         }
-        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
-        UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
+        UsageRecordDecoder decoder = offlineDecoder();
         Pricer pricer = new Pricer();
         List<PricedEvent> before = new ArrayList<>();
         List<PricedEvent> after = new ArrayList<>();
@@ -440,6 +438,12 @@ public final class Cli {
         return 0;
     }
 
+    /** The service's decoder, with limits for files rather than a stream: any record size up to 1 MiB, any age. */
+    private static UsageRecordDecoder offlineDecoder() {
+        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
+        return new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
+    }
+
     private String readInput(String input, java.io.InputStream stdin) throws IOException {
         if ("-".equals(input)) {
             return new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
@@ -457,8 +461,7 @@ public final class Cli {
      * with the line they start on and the reason.
      */
     int price(RateCardTimeline timeline, String input, java.io.InputStream stdin) throws IOException {
-        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000L, Duration.ofDays(36_500));
-        UsageRecordDecoder decoder = new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults());
+        UsageRecordDecoder decoder = offlineDecoder();
         Pricer pricer = new Pricer();
         int bad = 0;
         int priced = 0;
