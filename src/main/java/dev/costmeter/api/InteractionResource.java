@@ -1,10 +1,9 @@
 package dev.costmeter.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.costmeter.storage.InteractionStore;
-import java.math.RoundingMode;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.security.Roles;
+import dev.costmeter.storage.InteractionStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -15,6 +14,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;

@@ -2,8 +2,8 @@ package dev.costmeter.api;
 
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.pricing.Money;
-import dev.costmeter.storage.SpendQuery;
 import dev.costmeter.security.Roles;
+import dev.costmeter.storage.SpendQuery;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

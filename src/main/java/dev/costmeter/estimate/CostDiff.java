@@ -8,10 +8,8 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What a change costs: two estimates (two scenarios, or one scenario under two rate cards), or a
@@ -47,30 +45,22 @@ public record CostDiff(String title, String before, String after, List<Line> lin
 
     /** Two monthly estimates, component by component and dimension by dimension. */
     public static CostDiff of(Estimator.Estimate before, Estimator.Estimate after, String beforeLabel, String afterLabel) {
-        Map<List<String>, Line> lines = new LinkedHashMap<>();
-        for (Estimator.ComponentCost c : before.components()) {
-            for (Line l : linesOf(c)) {
-                lines.put(List.of(l.item(), l.dimension()), l);
+        Sides lines = new Sides();
+        for (int side = 0; side < 2; side++) {
+            for (Estimator.ComponentCost c : (side == 0 ? before : after).components()) {
+                if (c.declared()) {
+                    lines.add(side, c.name(), "(declared)", BigDecimal.ZERO, c.monthlyUsd());
+                }
+                for (CostLine l : c.monthlyLines()) {
+                    lines.add(side, c.name(), l.dimension().id(), l.quantity(), l.costUsd());
+                }
             }
         }
-        for (Estimator.ComponentCost c : after.components()) {
-            for (Line l : linesOf(c)) {
-                Line was = lines.get(List.of(l.item(), l.dimension()));
-                lines.put(List.of(l.item(), l.dimension()), was == null
-                        ? new Line(l.item(), l.dimension(), BigDecimal.ZERO, l.beforeQuantity(), BigDecimal.ZERO, l.beforeUsd())
-                        : new Line(l.item(), l.dimension(), was.beforeQuantity(), l.beforeQuantity(), was.beforeUsd(), l.beforeUsd()));
-            }
-        }
-        // a line only before: its after is zero
-        Set<List<String>> inAfter = new LinkedHashSet<>();
-        after.components().forEach(c -> linesOf(c).forEach(l -> inAfter.add(List.of(l.item(), l.dimension()))));
-        lines.replaceAll((k, l) -> inAfter.contains(k) ? l : new Line(l.item(), l.dimension(), l.beforeQuantity(), BigDecimal.ZERO,
-                l.beforeUsd(), BigDecimal.ZERO));
         Map<String, BigDecimal[]> totals = new LinkedHashMap<>();
         before.totals().forEach(t -> totals.put(t.name(), new BigDecimal[] {t.monthlyUsd(), BigDecimal.ZERO}));
         after.totals().forEach(t -> totals.computeIfAbsent(t.name(), n -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO})[1] = t.monthlyUsd());
         String title = before.scenario().equals(after.scenario()) ? before.scenario() : before.scenario() + " → " + after.scenario();
-        return new CostDiff(title + " (a month)", beforeLabel, afterLabel, List.copyOf(lines.values()),
+        return new CostDiff(title + " (a month)", beforeLabel, afterLabel, lines.lines(),
                 totals.entrySet().stream().map(e -> new Total(e.getKey(), e.getValue()[0], e.getValue()[1])).toList());
     }
 
@@ -80,34 +70,34 @@ public record CostDiff(String title, String before, String after, List<Line> lin
      */
     public static CostDiff ofEvents(String title, String beforeLabel, String afterLabel, List<dev.costmeter.pricing.PricedEvent> before,
                                     List<dev.costmeter.pricing.PricedEvent> after) {
-        Map<List<String>, BigDecimal[]> sums = new LinkedHashMap<>(); // quantity before, after, cost before, after
+        Sides lines = new Sides();
         BigDecimal[] total = {BigDecimal.ZERO, BigDecimal.ZERO};
         for (int side = 0; side < 2; side++) {
             for (dev.costmeter.pricing.PricedEvent e : side == 0 ? before : after) {
-                String item = e.event().source() + " / " + e.baseModelId();
                 for (CostLine l : e.lines()) {
-                    BigDecimal[] s = sums.computeIfAbsent(List.of(item, l.dimension().id()),
-                            k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
-                    s[side] = s[side].add(l.quantity());
-                    s[2 + side] = s[2 + side].add(l.costUsd());
+                    lines.add(side, e.event().source() + " / " + e.baseModelId(), l.dimension().id(), l.quantity(), l.costUsd());
                 }
                 total[side] = total[side].add(e.totalUsd());
             }
         }
-        List<Line> lines = sums.entrySet().stream().map(x -> new Line(x.getKey().get(0), x.getKey().get(1), x.getValue()[0], x.getValue()[1],
-                x.getValue()[2], x.getValue()[3])).toList();
-        return new CostDiff(title, beforeLabel, afterLabel, lines, List.of(new Total("Total", total[0], total[1])));
+        return new CostDiff(title, beforeLabel, afterLabel, lines.lines(), List.of(new Total("Total", total[0], total[1])));
     }
 
-    private static List<Line> linesOf(Estimator.ComponentCost c) {
-        if (c.declared()) {
-            return List.of(new Line(c.name(), "(declared)", BigDecimal.ZERO, BigDecimal.ZERO, c.monthlyUsd(), BigDecimal.ZERO));
+    /** Quantities and costs per item and dimension, summed on each side (0 before, 1 after); zero where a side has none. */
+    private static final class Sides {
+        private final Map<List<String>, BigDecimal[]> sums = new LinkedHashMap<>(); // quantity before, after; cost before, after
+
+        void add(int side, String item, String dimension, BigDecimal quantity, BigDecimal costUsd) {
+            BigDecimal[] s = sums.computeIfAbsent(List.of(item, dimension),
+                    k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
+            s[side] = s[side].add(quantity);
+            s[2 + side] = s[2 + side].add(costUsd);
         }
-        List<Line> out = new ArrayList<>();
-        for (CostLine l : c.monthlyLines()) {
-            out.add(new Line(c.name(), l.dimension().id(), l.quantity(), BigDecimal.ZERO, l.costUsd(), BigDecimal.ZERO));
+
+        List<Line> lines() {
+            return sums.entrySet().stream().map(x -> new Line(x.getKey().get(0), x.getKey().get(1), x.getValue()[0], x.getValue()[1],
+                    x.getValue()[2], x.getValue()[3])).toList();
         }
-        return out;
     }
 
     /** Whether any total rises by more than {@code percent} (a total that was 0 and is not rises without bound). */

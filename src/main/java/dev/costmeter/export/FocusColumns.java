@@ -78,6 +78,10 @@ public final class FocusColumns {
             Map.entry("ap-southeast-4", "Asia Pacific (Melbourne)"), Map.entry("us-gov-west-1", "AWS GovCloud (US-West)"),
             Map.entry("us-gov-east-1", "AWS GovCloud (US-East)"));
 
+    /** Provisioned throughput with a term: the charges FOCUS calls "Committed" pricing. */
+    private static final java.util.Set<Dimension> COMMITTED = java.util.EnumSet.of(Dimension.PROVISIONED_MU_HOURS_1_MONTH,
+            Dimension.PROVISIONED_MU_HOURS_6_MONTH);
+
     /** Who the export is for: the billing account it reports as. */
     public record Account(String id, String name, String type) {
     }
@@ -100,7 +104,7 @@ public final class FocusColumns {
         String listCost = Money.plain(unitPrice.multiply(quantity));
         String cost = Money.plain(row.costUsd());
         String price = Money.plain(unitPrice);
-        boolean committed = row.dimension().startsWith("provisioned_mu_hours_") && !row.dimension().endsWith("no_commitment");
+        boolean committed = COMMITTED.contains(dimension);
         String skuId = "bedrock/" + row.modelId() + "/" + row.dimension();
         String tier = row.serviceTier().isEmpty() ? "default" : row.serviceTier();
 

@@ -1,10 +1,10 @@
 package dev.costmeter.health;
 
-import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;

@@ -1,10 +1,8 @@
 package dev.costmeter.ingest;
 
-import dev.costmeter.aggregation.PendingBatch;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.aggregation.BatchSummary;
-
+import dev.costmeter.aggregation.PendingBatch;
+import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.storage.SpendLedger;
@@ -12,6 +10,7 @@ import dev.costmeter.storage.StaleBatchException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.sql.SQLException;
 import java.util.Map;

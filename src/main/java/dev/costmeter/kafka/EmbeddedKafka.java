@@ -1,14 +1,13 @@
 package dev.costmeter.kafka;
 
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /**
  * A single-node KRaft broker for trying costmeter on a machine without Kafka:

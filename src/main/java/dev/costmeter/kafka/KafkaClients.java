@@ -1,8 +1,8 @@
 package dev.costmeter.kafka;
 
 import dev.costmeter.config.CostmeterConfig;
-import jakarta.enterprise.context.ApplicationScoped;
 import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,6 +1,5 @@
 package dev.costmeter.metrics;
 
-import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.budget.BudgetStore;
 import dev.costmeter.config.CostmeterConfig;
@@ -10,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;

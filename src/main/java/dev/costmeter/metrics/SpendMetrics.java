@@ -17,8 +17,8 @@ import jakarta.inject.Inject;
 import java.math.BigDecimal;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 

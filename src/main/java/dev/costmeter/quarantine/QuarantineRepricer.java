@@ -1,13 +1,13 @@
 package dev.costmeter.quarantine;
 
-import dev.costmeter.metering.RecordPricing;
 import dev.costmeter.aggregation.AggregateKey;
 import dev.costmeter.aggregation.AggregateSums;
 import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.config.CostmeterConfig;
-import dev.costmeter.decoding.RecordDecoders;
 import dev.costmeter.decoding.InvalidEventException;
+import dev.costmeter.decoding.RecordDecoders;
+import dev.costmeter.metering.RecordPricing;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.publish.PricedEventWriter;

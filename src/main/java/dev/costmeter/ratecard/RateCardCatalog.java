@@ -1,18 +1,18 @@
 package dev.costmeter.ratecard;
 
-import dev.costmeter.storage.RateCardRow;
-import jakarta.transaction.Transactional;
-import io.quarkus.scheduler.Scheduled;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.pricing.RateCard;
 import dev.costmeter.pricing.RateCardException;
 import dev.costmeter.pricing.RateCardLoader;
 import dev.costmeter.pricing.RateCardTimeline;
+import dev.costmeter.storage.RateCardRow;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

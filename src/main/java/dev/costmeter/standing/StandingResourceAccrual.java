@@ -1,7 +1,5 @@
 package dev.costmeter.standing;
 
-import dev.costmeter.storage.StandingResourceHours;
-import io.quarkus.scheduler.Scheduled;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,8 +7,10 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.decoding.CloudEventDecoder;
 import dev.costmeter.decoding.InvalidEventException;
 import dev.costmeter.kafka.KafkaClients;
+import dev.costmeter.storage.StandingResourceHours;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;

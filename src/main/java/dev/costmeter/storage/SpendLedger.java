@@ -2,8 +2,8 @@ package dev.costmeter.storage;
 
 import dev.costmeter.aggregation.AggregateKey;
 import dev.costmeter.aggregation.AggregateSums;
-import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.EventOutcome;
+import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.aggregation.SourcePartition;
 import dev.costmeter.pricing.PricingResult;

@@ -1,5 +1,6 @@
 package dev.costmeter.storage;
 
+import dev.costmeter.aggregation.EventOutcome;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -14,12 +15,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.NavigableMap;
-import java.util.TreeMap;
-import dev.costmeter.aggregation.EventOutcome;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /** Reads spend totals from the aggregates, grouped by any of {@link #GROUPABLE}. */
 @ApplicationScoped

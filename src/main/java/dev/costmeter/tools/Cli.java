@@ -3,13 +3,13 @@ package dev.costmeter.tools;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.costmeter.decoding.Attribution;
+import dev.costmeter.decoding.CloudEventDecoder;
+import dev.costmeter.decoding.InvalidEventException;
+import dev.costmeter.decoding.UsageRecordDecoder;
 import dev.costmeter.estimate.CostDiff;
 import dev.costmeter.estimate.Estimator;
 import dev.costmeter.estimate.Scenario;
-import dev.costmeter.decoding.Attribution;
-import dev.costmeter.decoding.UsageRecordDecoder;
-import dev.costmeter.decoding.CloudEventDecoder;
-import dev.costmeter.decoding.InvalidEventException;
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.pricing.PricedEvent;
@@ -21,6 +21,11 @@ import dev.costmeter.pricing.RateCardLoader;
 import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.ratecard.RateCardCatalog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,12 +41,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The offline commands: no Kafka, no PostgreSQL, the same decoder and pricer as the service.

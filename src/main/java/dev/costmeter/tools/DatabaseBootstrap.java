@@ -1,5 +1,8 @@
 package dev.costmeter.tools;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -7,9 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /**
  * Creates costmeter's PostgreSQL database if it does not exist yet (Flyway then creates the

@@ -1,9 +1,9 @@
 package dev.costmeter.acceptance;
 
+import dev.costmeter.decoding.CloudEventDecoder;
 import dev.costmeter.pricing.Pricer;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCard;
-import dev.costmeter.decoding.CloudEventDecoder;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 
 import static org.assertj.core.api.Assertions.assertThat;
 

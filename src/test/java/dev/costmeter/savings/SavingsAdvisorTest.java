@@ -20,6 +20,11 @@ class SavingsAdvisorTest {
     static final String NOVA_PRO = "amazon.nova-pro-v1:0";
     static final String TITAN_EMBED = "amazon.titan-embed-text-v2:0";
 
+    /** The advice's one recommendation of a strategy. */
+    static SavingsAdvisor.Recommendation only(SavingsAdvisor.Advice advice, String strategy) {
+        return advice.recommendations().stream().filter(r -> r.strategy().equals(strategy)).findFirst().orElseThrow();
+    }
+
     static SavingsAdvisor.Usage usage(String source, String model, String tier, Dimension d, String quantity, String cost) {
         return new SavingsAdvisor.Usage(source, model, tier, d, new BigDecimal(quantity), new BigDecimal(cost));
     }
@@ -99,21 +104,18 @@ class SavingsAdvisorTest {
                 new SavingsAdvisor.AgentCalls("steady-agent", 10, 6, 0, new BigDecimal("1.00"), BigDecimal.ZERO));
         SavingsAdvisor.Advice advice = SavingsAdvisor.advise(usage, agents, CARD, Duration.ofDays(1), SavingsAdvisor.Assumptions.DEFAULT);
 
-        SavingsAdvisor.Recommendation pt = advice.recommendations().stream().filter(r -> r.strategy().equals("provisioned-throughput"))
-                .findFirst().orElseThrow();
+        SavingsAdvisor.Recommendation pt = only(advice, "provisioned-throughput");
         assertThat(pt.source()).isEqualTo("(all sources)"); // a model unit serves the account
         assertThat(pt.costAlternativeUsd()).isEqualByComparingTo("508.32");
         assertThat(pt.savingUsd()).isEqualByComparingTo("16.68");
         assertThat(advice.skipped()).anyMatch(s -> s.strategy().equals("vector-store")
                 && s.reason().startsWith("the OpenSearch Serverless floor cost 11.52 USD for 100 queries, 0.115200 USD each")
                 && s.reason().contains("no Amazon S3 Vectors price"));
-        SavingsAdvisor.Recommendation guard = advice.recommendations().stream().filter(r -> r.strategy().equals("guardrails"))
-                .findFirst().orElseThrow();
+        SavingsAdvisor.Recommendation guard = only(advice, "guardrails");
         assertThat(guard.costNowUsd()).isEqualByComparingTo("0.3");
         assertThat(guard.savingUsd()).isEqualByComparingTo("0.2");
         assertThat(guard.assumption()).startsWith("if this source does not need content policy, the dearest of its Guardrails policies (66.67%");
-        SavingsAdvisor.Recommendation calls = advice.recommendations().stream().filter(r -> r.strategy().equals("agent-calls"))
-                .findFirst().orElseThrow();
+        SavingsAdvisor.Recommendation calls = only(advice, "agent-calls");
         assertThat(calls.savingUsd()).isEqualByComparingTo("0.25");
         assertThat(calls.savingPerMonthUsd()).isEqualTo(new BigDecimal("7.50"));
         assertThat(advice.skipped()).anyMatch(s -> s.source().equals("steady-agent") && s.strategy().equals("agent-calls"));
@@ -147,8 +149,7 @@ class SavingsAdvisorTest {
         List<SavingsAdvisor.Usage> month = List.of(
                 usage("summaries", "amazon.nova-lite-v1:0", "default", Dimension.INPUT_TOKENS, "6000000000", "360"),
                 usage("summaries", "amazon.nova-lite-v1:0", "default", Dimension.OUTPUT_TOKENS, "1500000000", "360"));
-        SavingsAdvisor.Recommendation batch = SavingsAdvisor.advise(month, CARD, Duration.ofDays(30), Set.of("summaries")).recommendations()
-                .stream().filter(r -> r.strategy().equals("batch")).findFirst().orElseThrow();
+        SavingsAdvisor.Recommendation batch = only(SavingsAdvisor.advise(month, CARD, Duration.ofDays(30), Set.of("summaries")), "batch");
         assertThat(batch.costAlternativeUsd()).isEqualByComparingTo("360");
         assertThat(batch.savingPerMonthUsd()).isEqualTo(new BigDecimal("360.00"));
         assertThat(batch.assumption()).startsWith("the source is declared non-interactive");
@@ -163,8 +164,7 @@ class SavingsAdvisorTest {
                         new BigDecimal("10000"), new BigDecimal("0.0375"))).toList();
         SavingsAdvisor.Advice advice = SavingsAdvisor.advise(List.of(usage("rag", SONNET_45, "default",
                 Dimension.CACHE_WRITE_5M_INPUT_TOKENS, "40000", "0.15")), List.of(), writes, CARD, Duration.ofDays(1), SavingsAdvisor.Assumptions.DEFAULT);
-        SavingsAdvisor.Recommendation ttl = advice.recommendations().stream().filter(r -> r.strategy().equals("cache-1h-ttl"))
-                .findFirst().orElseThrow();
+        SavingsAdvisor.Recommendation ttl = only(advice, "cache-1h-ttl");
         assertThat(ttl.costNowUsd()).isEqualByComparingTo("0.15");
         assertThat(ttl.costAlternativeUsd()).isEqualByComparingTo("0.126");
         assertThat(ttl.assumption()).contains("turns the 2 re-writes within an hour of a first write into reads");

@@ -1,8 +1,8 @@
 package dev.costmeter.testing;
 
+import dev.costmeter.tools.DatabaseBootstrap;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import dev.costmeter.tools.DatabaseBootstrap;
 import java.util.Map;
 
 /**
