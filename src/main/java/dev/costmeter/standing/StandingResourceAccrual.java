@@ -58,6 +58,8 @@ public class StandingResourceAccrual {
     private final Map<String, Resource> resources = new LinkedHashMap<>();
     private KafkaProducer<byte[], byte[]> producer;
     private volatile boolean started;
+    /** The last completed hour this instance has accrued every resource through: until the next hour completes, a tick costs nothing. */
+    private volatile Instant accruedThrough;
 
     /** One declared resource, its data validated at startup. */
     record Resource(String name, String type, String source, ObjectNode hourData, Instant since) {
@@ -101,23 +103,31 @@ public class StandingResourceAccrual {
         }
     }
 
-    @Scheduled(identity = "standing-resources", delayed = "1s", every = "60s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    /**
+     * Every 10 seconds, so an hour is published within seconds of completing and a tick skipped while
+     * the service starts is made up at once; between hours a tick touches neither PostgreSQL nor Kafka.
+     */
+    @Scheduled(identity = "standing-resources", delayed = "1s", every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void accrueQuietly() {
-        if (!started) {
+        if (!started || lastCompletedHour(clock.instant()).equals(accruedThrough)) {
             return;
         }
         try {
             accrue();
         } catch (Exception e) {
-            LOG.warn("could not accrue standing resources; will try again in a minute", e);
+            LOG.warn("could not accrue standing resources; will try again in 10 seconds", e);
         }
+    }
+
+    private static Instant lastCompletedHour(Instant now) {
+        return now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
     }
 
     /** Publishes every completed hour not yet published, for every resource. */
     public void accrue() throws Exception {
         Instant now = clock.instant();
-        Instant lastCompleted = now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
+        Instant lastCompleted = lastCompletedHour(now);
         for (Resource resource : resources.values()) {
             Instant first = firstHour(resource, now);
             Instant backfillLimit = now.minus(MAX_BACKFILL).truncatedTo(ChronoUnit.HOURS);
@@ -126,6 +136,7 @@ public class StandingResourceAccrual {
                 publishOnce(resource, hour);
             }
         }
+        accruedThrough = lastCompleted;
     }
 
     /** The configured start, else the first hour ever accrued, else (a new resource) the current hour. */

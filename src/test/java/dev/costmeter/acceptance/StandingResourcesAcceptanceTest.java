@@ -63,7 +63,7 @@ class StandingResourcesAcceptanceTest {
                         .getString("totalCostUsd"))).isEqualByComparingTo("1.44"));
 
         Map<String, Long> before = MeteringAcceptanceTest.outcomes();
-        accrual.accrue(); // again, as every minute and on every instance: nothing new is due
+        accrual.accrue(); // again, as every tick and on every instance: nothing new is due
         Thread.sleep(1500);
         assertThat(MeteringAcceptanceTest.outcomes()).isEqualTo(before);
 
