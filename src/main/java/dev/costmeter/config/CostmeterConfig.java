@@ -52,6 +52,26 @@ public interface CostmeterConfig {
     /** The savings advisor. */
     Savings savings();
 
+    /** Reconciliation with the AWS bill. */
+    Reconciliation reconciliation();
+
+    interface Reconciliation {
+        /**
+         * The largest cost difference of one key (a day × region × model × token type × tier) that still
+         * matches: CUR 2.0 line items carry costs rounded to 10 decimal places and a day's key sums
+         * thousands of them; a cent absorbs that and still shows a price that is 0.1% off on $10.
+         */
+        @WithDefault("0.01")
+        java.math.BigDecimal toleranceUsd();
+
+        /** Days before the bill's newest day that AWS may not have billed completely (it bills 24 to 48 hours late). */
+        @WithDefault("2")
+        int billingLagDays();
+
+        /** Where uploaded bills are kept while they are read (deleted afterwards); the system's temporary directory when unset. */
+        Optional<String> workDirectory();
+    }
+
     interface Savings {
         /** Sources that tolerate batch latency (results within 24 h): their batch saving is stated as such. */
         Optional<java.util.Set<String>> nonInteractiveSources();

@@ -25,6 +25,9 @@ import java.util.Set;
  *                            null where the card has no price (an event using it is quarantined)
  * @param minimumPerHour      floors on time-based dimensions, in units per hour of the event's
  *                            period (OpenSearch Serverless bills at least 2 OCUs), by ordinal
+ * @param usageTypeModels     the name AWS gives each model in its bill's usage types (Nova Lite is
+ *                            {@code NovaLite} in {@code USE1-NovaLite-input-tokens}), by model id: how a
+ *                            bill line is matched to the model costmeter priced
  */
 public record RateCard(
         String version,
@@ -37,7 +40,18 @@ public record RateCard(
         List<String> crossRegionPrefixes,
         List<String> regionNamingPrefixes,
         BigDecimal[] accountPrices,
-        BigDecimal[] minimumPerHour) {
+        BigDecimal[] minimumPerHour,
+        Map<String, String> usageTypeModels) {
+
+    /** @return the model id AWS's usage types call {@code name}, or null when the card maps no model to it */
+    public String modelOfUsageTypeName(String name) {
+        for (Map.Entry<String, String> entry : usageTypeModels.entrySet()) {
+            if (entry.getValue().equals(name)) {
+                return entry.getKey();
+            }
+        }
+        return null;
+    }
 
     /**
      * The model an id is priced as: the id itself or an alias, else the id without a

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads a rate card file (YAML, see {@code src/main/resources/ratecards/}) and checks it: every
@@ -47,7 +48,8 @@ public final class RateCardLoader {
             Map<String, LongContextEntry> longContextRules,
             Map<String, String> charges,
             Map<String, MinimumEntry> minimums,
-            List<ModelEntry> models) {
+            List<ModelEntry> models,
+            Map<String, String> usageTypeModels) {
     }
 
     /** A token dimension is priced as a multiple of the model's input or output price. */
@@ -237,9 +239,33 @@ public final class RateCardLoader {
                 problems.add("regionNamingPrefixes", "'" + prefix + "' is not one of crossRegionPrefixes");
             }
         }
+        Map<String, String> usageTypeModels = usageTypeModels(file, models, problems);
         problems.throwIfAny(file.version());
         return new RateCard(file.version(), effectiveFrom, file.currency(), file.regions().get(0),
-                Set.copyOf(file.regions()), Map.copyOf(models), Map.copyOf(tiers), prefixes, regionNaming, accountPrices, minimums);
+                Set.copyOf(file.regions()), Map.copyOf(models), Map.copyOf(tiers), prefixes, regionNaming, accountPrices, minimums,
+                usageTypeModels);
+    }
+
+    private static final Pattern USAGE_TYPE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.]*(-[A-Za-z0-9.]+)*");
+
+    /** Model id → its name in AWS usage types: each a model of this card, each name once, none ending in a token-type word. */
+    private static Map<String, String> usageTypeModels(RateCardFile file, Map<String, RateCard.ModelRates> models, Problems problems) {
+        if (file.usageTypeModels() == null) {
+            return Map.of();
+        }
+        Map<String, String> byName = new HashMap<>();
+        file.usageTypeModels().forEach((modelId, name) -> {
+            String at = "usageTypeModels." + modelId;
+            RateCard.ModelRates rates = models.get(modelId);
+            if (rates == null || !rates.modelId().equals(modelId)) {
+                problems.add(at, "is not a model id of this card");
+            } else if (name == null || !USAGE_TYPE_NAME.matcher(name).matches()) {
+                problems.add(at, "must be the model's name in usage types, letters, digits, dots and single hyphens (e.g. NovaLite)");
+            } else if (byName.putIfAbsent(name, modelId) != null) {
+                problems.add(at, "'" + name + "' is already the name of " + byName.get(name));
+            }
+        });
+        return Map.copyOf(file.usageTypeModels());
     }
 
     private static Map<Dimension, TokenDimensionRule> tokenDimensionRules(RateCardFile file, Problems problems) {
