@@ -1,5 +1,6 @@
 package dev.costmeter.api;
 
+import dev.costmeter.pricing.Money;
 import dev.costmeter.reconcile.BillReader;
 import dev.costmeter.reconcile.ReconciliationService;
 import dev.costmeter.security.Roles;
@@ -44,8 +45,8 @@ public class ReconciliationResource {
                           String billedCostUsd, String meteredCostUsd, String differenceUsd, boolean draftRateCard) {
         static RunView of(ReconciliationRunRow row) {
             return new RunView(row.id, row.runAt.toString(), row.runBy, row.billFile, row.billFormat, row.fromDay.toString(),
-                    row.toDay.toString(), row.billedCostUsd.toPlainString(), row.meteredCostUsd.toPlainString(),
-                    row.billedCostUsd.subtract(row.meteredCostUsd).toPlainString(), row.draftRateCard != null);
+                    row.toDay.toString(), Money.plain(row.billedCostUsd), Money.plain(row.meteredCostUsd),
+                    Money.plain(row.billedCostUsd.subtract(row.meteredCostUsd)), row.draftRateCard != null);
         }
     }
 

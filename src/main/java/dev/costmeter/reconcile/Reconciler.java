@@ -206,7 +206,7 @@ public final class Reconciler {
             classification = Classification.NOT_METERED;
             long waiting = quarantined.getOrDefault(key.day(), Map.of()).getOrDefault(key.modelId(), 0L);
             explanation = waiting > 0
-                    ? waiting + " events of this model on this day are in the quarantine, not yet priced (GET /api/v1/quarantine)"
+                    ? waiting + " events of this model on this day are in the quarantine, not yet priced (GET /api/v1/unpriced)"
                     : "no events: an application that does not publish its usage of this model, or publishes it under another region or tier";
         } else if (side.billedQuantity.compareTo(side.meteredQuantity) != 0) {
             classification = Classification.QUANTITY_DIFFERS;

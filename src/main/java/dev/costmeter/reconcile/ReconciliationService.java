@@ -12,6 +12,7 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.decoding.Attribution;
 import dev.costmeter.decoding.RecordDecoders;
 import dev.costmeter.pricing.Dimension;
+import dev.costmeter.pricing.Money;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.ReconciliationRows;
 import dev.costmeter.storage.ReconciliationRunRow;
@@ -46,7 +47,7 @@ public class ReconciliationService {
             .addModule(new SimpleModule().addSerializer(BigDecimal.class, new JsonSerializer<>() {
                 @Override
                 public void serialize(BigDecimal value, JsonGenerator json, SerializerProvider provider) throws IOException {
-                    json.writeString(value.toPlainString());
+                    json.writeString(Money.plain(value));
                 }
             }))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
