@@ -1,5 +1,6 @@
 package dev.costmeter.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.reconcile.BillReader;
 import dev.costmeter.reconcile.ReconciliationService;
@@ -58,7 +59,7 @@ public class ReconciliationResource {
                               @QueryParam("to") String to, InputStream body, @Context SecurityContext security) throws Exception {
         LocalDate first = day("from", from);
         LocalDate end = day("to", to);
-        java.nio.file.Path bill;
+        java.nio.file.Path bill; // a file on this machine (jakarta.ws.rs.Path names the resource)
         String name;
         boolean uploaded = path == null;
         if (uploaded) {
@@ -114,7 +115,7 @@ public class ReconciliationResource {
         try {
             return "{\"run\":" + ReconciliationService.JSON.writeValueAsString(RunView.of(row)) + ",\"summary\":" + row.summary
                     + ",\"report\":" + row.report + "}";
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -4,6 +4,7 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.storage.FocusRows;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.duckdb.DuckDBDriver;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -14,10 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * costmeter's costs as a FOCUS 1.2 dataset in CSV (RFC 4180, a header row, UTF-8, an empty field for
@@ -70,7 +71,7 @@ public class FocusExport {
                 types.append('\'').append(column).append("': '").append(FocusColumns.parquetType(column)).append('\'');
             }
             types.append('}');
-            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement()) {
+            try (Connection duck = new DuckDBDriver().connect("jdbc:duckdb:", new Properties()); Statement statement = duck.createStatement()) {
                 statement.execute("COPY (SELECT * FROM read_csv('" + csv + "', header = true, delim = ',', quote = '\"', escape = '\"', "
                         + "nullstr = '', columns = " + types + ")) TO '" + parquet + "' (FORMAT parquet, COMPRESSION zstd)");
             }

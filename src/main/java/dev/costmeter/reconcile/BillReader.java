@@ -1,12 +1,13 @@
 package dev.costmeter.reconcile;
 
+import org.duckdb.DuckDBDriver;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -123,7 +125,7 @@ public final class BillReader {
      */
     public static Bill read(Path file, String name, String currency) throws BadBill {
         String source = sourceOf(file, name);
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+        try (Connection duck = new DuckDBDriver().connect("jdbc:duckdb:", new Properties()); Statement sql = duck.createStatement()) {
             sql.execute("SET TimeZone = 'UTC'");
             sql.execute("CREATE VIEW bill AS SELECT * FROM " + source);
             Set<String> columns = new LinkedHashSet<>();

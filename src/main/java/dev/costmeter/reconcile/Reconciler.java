@@ -5,6 +5,7 @@ import dev.costmeter.pricing.RateCard;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -13,7 +14,10 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -104,7 +108,7 @@ public final class Reconciler {
      * @param metered       costmeter's token aggregates over the same days
      * @param quarantined   events waiting in the quarantine, by UTC day and model id
      */
-    public static Report reconcile(BillReader.Bill bill, Function<java.time.Instant, RateCard> cards, Function<String, String> sourceOf,
+    public static Report reconcile(BillReader.Bill bill, Function<Instant, RateCard> cards, Function<String, String> sourceOf,
                                    List<MeteredRow> metered, Map<LocalDate, Map<String, Long>> quarantined, Options options) {
         boolean bySource = bill.hasPrincipals();
         Map<Key, Side> sides = new TreeMap<>();
@@ -175,7 +179,7 @@ public final class Reconciler {
         BigDecimal billedCost = BigDecimal.ZERO;
         BigDecimal meteredQuantity = BigDecimal.ZERO;
         BigDecimal meteredCost = BigDecimal.ZERO;
-        final java.util.Set<String> usageTypes = new java.util.TreeSet<>();
+        final Set<String> usageTypes = new TreeSet<>();
         boolean metered;
         String unmapped;
 
@@ -236,7 +240,7 @@ public final class Reconciler {
     }
 
     /** For input and output tokens, the Standard-tier base price per 1M tokens the bill implies (cache prices follow from input). */
-    private static java.util.Optional<PriceCorrection> correction(Key key, Difference difference, RateCard card) {
+    private static Optional<PriceCorrection> correction(Key key, Difference difference, RateCard card) {
         String price = switch (key.dimension()) {
             case "input_tokens" -> "input";
             case "output_tokens" -> "output";
@@ -245,12 +249,12 @@ public final class Reconciler {
         BigDecimal factor = card.serviceTiers().get(key.tier());
         if (price == null || difference.billedUnitPrice() == null || difference.cardUnitPrice() == null || factor == null
                 || factor.signum() == 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         BigDecimal billed = difference.billedUnitPrice().divide(factor, UNIT_PRICE).multiply(PER_MILLION).round(new MathContext(10))
                 .stripTrailingZeros();
         BigDecimal current = difference.cardUnitPrice().divide(factor, UNIT_PRICE).multiply(PER_MILLION).stripTrailingZeros();
-        return java.util.Optional.of(new PriceCorrection(card.version(), key.modelId(), price, current, billed));
+        return Optional.of(new PriceCorrection(card.version(), key.modelId(), price, current, billed));
     }
 
     private static String plain(BigDecimal value) {

@@ -99,6 +99,13 @@ class DashboardValuesIT {
                 + "\"time\":\"" + Instant.now() + "\",\"data\":{\"modelId\":\"anthropic.claude-opus-4-6-v1\",\"usage\":{\"inputTokens\":100000,\"outputTokens\":0}}}";
         publishWave(2, List.of(newcomer.formatted(1), newcomer.formatted(2), newcomer.formatted(3), "not json", "{\"nope\":1}"));
         until("wave 2 read", Duration.ofSeconds(90), () -> read() >= published);
+        // today's bill so far: one Nova Lite input line; everything else metered today is not billed yet
+        String billDay = LocalDate.now(ZoneOffset.UTC) + "T00:00:00Z";
+        HttpResponse<String> reconciled = service.postAsAdmin("/api/v1/reconciliations?file=today.csv", ("line_item_usage_start_date,"
+                + "line_item_product_code,line_item_usage_type,line_item_usage_amount,line_item_unblended_cost,line_item_currency_code,"
+                + "product_region_code,line_item_line_item_type\n" + billDay + ",AmazonBedrock,USE1-NovaLite-input-tokens,1000,0.00006,USD,"
+                + "us-east-1,Usage\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(reconciled.statusCode()).as(reconciled.body()).isEqualTo(201);
         Thread.sleep(6000); // the gauges refresh (1 s), interactions go idle (2 s) and are observed, Prometheus scrapes (1 s)
 
         Instant now = Instant.now();
@@ -126,6 +133,18 @@ class DashboardValuesIT {
         Instant month = LocalDate.ofInstant(now, ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         assertPanel(panels.get("costmeter-spend").get("Spend today (UTC)"), null, Map.of("", total(spend(today, now.plusSeconds(60), null))));
         assertPanel(panels.get("costmeter-spend").get("Spend this month"), null, Map.of("", total(spend(month, now.plusSeconds(60), null))));
+
+        JsonNode reconciliation = JSON.readTree(reconciled.body()).get("summary");
+        assertThat(new BigDecimal(reconciliation.get("meteredCostUsd").asText())).isPositive();
+        assertPanel(panels.get("costmeter-spend").get("Metered vs billed, last reconciliation"), "side",
+                Map.of("billed", new BigDecimal(reconciliation.get("billedCostUsd").asText()),
+                        "metered", new BigDecimal(reconciliation.get("meteredCostUsd").asText())));
+        Map<String, BigDecimal> byClassification = new TreeMap<>();
+        reconciliation.get("byClassification").fields().forEachRemaining(c -> byClassification.put(c.getKey().toLowerCase(java.util.Locale.ROOT),
+                new BigDecimal(c.getValue().get("costDifference").asText())));
+        assertThat(byClassification.get("not_billed_yet")).isNegative();
+        assertPanel(panels.get("costmeter-spend").get("Billed minus metered by classification, last reconciliation"), "classification",
+                byClassification);
 
         Map<String, BigDecimal> outcomes = new TreeMap<>();
         sql("select outcome, events from event_outcome_total where outcome in ('invalid', 'conflict', 'unpriced')")

@@ -1,5 +1,7 @@
 package dev.costmeter.reconcile;
 
+import org.duckdb.DuckDBDriver;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,10 +9,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -72,7 +74,7 @@ public final class BillFixtures {
 
     /** Runs one statement in an in-process DuckDB (to build a fixture). */
     public static void duck(String statement) {
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+        try (Connection duck = new DuckDBDriver().connect("jdbc:duckdb:", new Properties()); Statement sql = duck.createStatement()) {
             sql.execute("SET TimeZone = 'UTC'");
             sql.execute(statement);
         } catch (Exception e) {
