@@ -38,10 +38,21 @@ public class FocusExport {
         CostmeterConfig.Focus focus = config.focus();
         FocusColumns columns = new FocusColumns(new FocusColumns.Account(focus.billingAccountId(), focus.billingAccountName().orElse(null),
                 focus.billingAccountType()));
+        return writeCsv(out, columns, granularity, sink -> rows.stream(from, to, granularity, sink));
+    }
+
+    /** Where the rows come from: the ledger's cursor, for the service or the benchmark. */
+    @FunctionalInterface
+    public interface RowSource {
+        void stream(FocusRows.RowSink sink) throws Exception;
+    }
+
+    /** @return how many rows were written */
+    public static long writeCsv(OutputStream out, FocusColumns columns, FocusRows.Granularity granularity, RowSource rows) throws Exception {
         Writer csv = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
         line(csv, FocusColumns.ALL);
         long[] written = {0};
-        rows.stream(from, to, granularity, row -> {
+        rows.stream(row -> {
             line(csv, columns.values(row, granularity));
             written[0]++;
         });

@@ -46,26 +46,31 @@ public class FocusRows {
     /** Every row of the buckets that start in [from, to), in order of period and then of the other fields. */
     public void stream(Instant from, Instant to, Granularity granularity, RowSink sink) throws Exception {
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false); // a cursor: rows arrive 10,000 at a time
-            try (PreparedStatement select = c.prepareStatement("""
-                    select date_trunc(?, bucket_start, 'UTC'), source, subject, model_id, region, service_tier, dimension,
-                           rate_card_version, sum(quantity), sum(cost_usd)
-                    from spend_aggregate where bucket_start >= ? and bucket_start < ?
-                    group by 1, 2, 3, 4, 5, 6, 7, 8 order by 1, 2, 3, 4, 5, 6, 7, 8""")) {
-                select.setFetchSize(10_000);
-                select.setString(1, granularity.unit);
-                select.setTimestamp(2, Timestamp.from(from));
-                select.setTimestamp(3, Timestamp.from(to));
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        sink.accept(new Row(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3), rs.getString(4),
-                                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getBigDecimal(9),
-                                rs.getBigDecimal(10)));
-                    }
+            stream(c, from, to, granularity, sink);
+        }
+    }
+
+    /** The same on a connection of the caller's (the benchmark's); its auto-commit is turned off for the cursor. */
+    public static void stream(Connection c, Instant from, Instant to, Granularity granularity, RowSink sink) throws Exception {
+        c.setAutoCommit(false); // a cursor: rows arrive 10,000 at a time
+        try (PreparedStatement select = c.prepareStatement("""
+                select date_trunc(?, bucket_start, 'UTC'), source, subject, model_id, region, service_tier, dimension,
+                       rate_card_version, sum(quantity), sum(cost_usd)
+                from spend_aggregate where bucket_start >= ? and bucket_start < ?
+                group by 1, 2, 3, 4, 5, 6, 7, 8 order by 1, 2, 3, 4, 5, 6, 7, 8""")) {
+            select.setFetchSize(10_000);
+            select.setString(1, granularity.unit);
+            select.setTimestamp(2, Timestamp.from(from));
+            select.setTimestamp(3, Timestamp.from(to));
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    sink.accept(new Row(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getBigDecimal(9),
+                            rs.getBigDecimal(10)));
                 }
-            } finally {
-                c.rollback();
             }
+        } finally {
+            c.rollback();
         }
     }
 }

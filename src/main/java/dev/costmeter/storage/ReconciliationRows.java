@@ -32,10 +32,16 @@ public class ReconciliationRows {
 
     /** The aggregates of the given dimensions in the days [from, to), summed per day, source, region, model, tier and dimension. */
     public List<DaySum> metered(LocalDate from, LocalDate to, Collection<Dimension> dimensions) throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            return metered(c, from, to, dimensions);
+        }
+    }
+
+    /** The same on a connection of the caller's (the benchmark's). */
+    public static List<DaySum> metered(Connection c, LocalDate from, LocalDate to, Collection<Dimension> dimensions) throws Exception {
         String[] tokenDimensions = dimensions.stream().map(Dimension::id).toArray(String[]::new);
         List<DaySum> rows = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("""
+        try (PreparedStatement select = c.prepareStatement("""
                      select (bucket_start at time zone 'UTC')::date, source, region, model_id, service_tier, dimension,
                             sum(quantity), sum(cost_usd)
                      from spend_aggregate where bucket_start >= ? and bucket_start < ? and dimension = any (?)
@@ -55,9 +61,15 @@ public class ReconciliationRows {
 
     /** Events waiting in the quarantine with a time in [from, to), by UTC day and model id as the event named it. */
     public Map<LocalDate, Map<String, Long>> quarantined(LocalDate from, LocalDate to) throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            return quarantined(c, from, to);
+        }
+    }
+
+    /** The same on a connection of the caller's (the benchmark's). */
+    public static Map<LocalDate, Map<String, Long>> quarantined(Connection c, LocalDate from, LocalDate to) throws Exception {
         Map<LocalDate, Map<String, Long>> counts = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("""
+        try (PreparedStatement select = c.prepareStatement("""
                      select (event_time at time zone 'UTC')::date, model_id, count(*) from unpriced_event
                      where event_time >= ? and event_time < ? group by 1, 2""")) {
             select.setTimestamp(1, Timestamp.from(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
