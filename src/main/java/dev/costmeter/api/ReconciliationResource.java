@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.reconcile.BillReader;
 import dev.costmeter.reconcile.ReconciliationService;
+import dev.costmeter.reconcile.ReportText;
 import dev.costmeter.security.Roles;
 import dev.costmeter.storage.ReconciliationRunRow;
 import jakarta.annotation.security.RolesAllowed;
@@ -11,6 +12,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -54,9 +56,10 @@ public class ReconciliationResource {
     @POST
     @RolesAllowed(Roles.ADMIN)
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, "text/csv", "application/gzip", "application/vnd.apache.parquet", MediaType.WILDCARD})
-    @Produces(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
     public Response reconcile(@QueryParam("file") String file, @QueryParam("path") String path, @QueryParam("from") String from,
-                              @QueryParam("to") String to, InputStream body, @Context SecurityContext security) throws Exception {
+                              @QueryParam("to") String to, InputStream body, @Context SecurityContext security,
+                              @HeaderParam("Accept") String accept) throws Exception {
         LocalDate first = day("from", from);
         LocalDate end = day("to", to);
         java.nio.file.Path bill; // a file on this machine (jakarta.ws.rs.Path names the resource)
@@ -80,6 +83,9 @@ public class ReconciliationResource {
         }
         try {
             ReconciliationService.Run run = service.reconcile(bill, name, first, end, security.getUserPrincipal().getName());
+            if (wantsText(accept)) {
+                return Response.status(201).entity(ReportText.render(run)).type(MediaType.TEXT_PLAIN).build();
+            }
             ReconciliationRunRow row = service.run(run.id()).orElseThrow();
             return Response.status(201).entity(view(row)).type(MediaType.APPLICATION_JSON).build();
         } catch (BillReader.BadBill | ReconciliationService.BadRange e) {
@@ -104,10 +110,19 @@ public class ReconciliationResource {
     @GET
     @Path("/{id}")
     @RolesAllowed(Roles.VIEWER)
-    @Produces(MediaType.APPLICATION_JSON)
-    public Response run(@PathParam("id") long id) {
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    public Response run(@PathParam("id") long id, @HeaderParam("Accept") String accept) throws Exception {
+        if (wantsText(accept)) {
+            return Response.ok(ReportText.render(service.readRun(id).orElseThrow(() -> new ApiException(404, "no reconciliation run " + id))),
+                    MediaType.TEXT_PLAIN).build();
+        }
         ReconciliationRunRow row = service.run(id).orElseThrow(() -> new ApiException(404, "no reconciliation run " + id));
         return Response.ok(view(row), MediaType.APPLICATION_JSON).build();
+    }
+
+    /** Text when the client asks for it first (the launcher, a terminal), else JSON. */
+    private static boolean wantsText(String accept) {
+        return accept != null && accept.strip().startsWith(MediaType.TEXT_PLAIN);
     }
 
     /** A run as kept: who, when, which file, the summary and every key's comparison (amounts as decimal strings). */

@@ -146,6 +146,17 @@ public class ReconciliationService {
         return QuarkusTransaction.requiringNew().call(() -> ReconciliationRunRow.<ReconciliationRunRow>findByIdOptional(id));
     }
 
+    /** A kept run, read back whole (for the text report). */
+    public Optional<Run> readRun(long id) throws Exception {
+        Optional<ReconciliationRunRow> found = run(id);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        ReconciliationRunRow row = found.get();
+        return Optional.of(new Run(row.id, row.runAt, row.runBy, row.billFile, row.billFormat, row.fromDay, row.toDay,
+                JSON.readValue(row.summary, Summary.class), JSON.readValue(row.report, Reconciler.Report.class), row.draftRateCard));
+    }
+
     /** The newest run's summary, read back as it was written (for the gauges after a restart). */
     public Optional<Summary> lastSummary() throws Exception {
         List<ReconciliationRunRow> last = runs(1);

@@ -115,6 +115,15 @@ class ReconciliationAcceptanceTest extends KafkaAcceptanceTest {
                 .body(containsString("name: \"Claude Haiku 4.5\",  input: \"0.8\",  output: \"5.00\""));
         given().get("/api/v1/reconciliations/" + lastRun).then().statusCode(200).body("run.id", org.hamcrest.Matchers.equalTo((int) lastRun));
         given().get("/api/v1/reconciliations/999999").then().statusCode(404).body("error", startsWith("no reconciliation run"));
+        // as text, for a terminal (what ./costmeter reconcile prints): the classes, then every key that does not match
+        String text = given().accept("text/plain").get("/api/v1/reconciliations/" + lastRun).then().statusCode(200).extract().asString();
+        assertThat(text).contains("billed 2.483126 USD, metered 2.78036 USD, billed - metered -0.297234 USD")
+                .containsPattern("price differs\\s+1\\s+1.6\\s+2\\s+-0.4")
+                .contains("2026-07-20 us-east-1 " + HAIKU + " input_tokens default: price differs")
+                .contains("1 events of this model on this day are in the quarantine")
+                .contains("2026-07-22 us-east-1 " + NOVA_LITE + " output_tokens default: not billed yet")
+                .doesNotContain(NOVA_LITE + " input_tokens default: matched")
+                .contains("draft-rate-card");
 
         // the last run's classifications on /q/metrics: billed and metered per classification
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
