@@ -38,7 +38,7 @@ public class RateCardResource {
     /** A version: when it takes effect, where it came from, what it covers; {@code definition} (its YAML) when asked for one. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record VersionView(String version, String effectiveFrom, boolean active, String origin, String publishedAt, String publishedBy,
-                              List<String> regions, int modelIds, String definition) {
+                              String corrects, List<String> regions, int modelIds, String definition) {
     }
 
     public record VersionsResponse(String active, List<VersionView> versions) {
@@ -80,12 +80,12 @@ public class RateCardResource {
     @POST
     @RolesAllowed(Roles.ADMIN)
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
-    public Response publish(String definition, @Context SecurityContext security) throws SQLException {
+    public Response publish(String definition, @QueryParam("reason") String reason, @Context SecurityContext security) throws SQLException {
         if (definition == null || definition.isBlank()) {
             throw new ApiException(400, "the request body must be a rate card in YAML");
         }
         try {
-            RateCardCatalog.Version published = catalog.publish(definition, security.getUserPrincipal().getName());
+            RateCardCatalog.Version published = catalog.publish(definition, security.getUserPrincipal().getName(), reason);
             return Response.created(URI.create("/api/v1/rate-cards/" + published.card().version()))
                     .entity(view(published, null, true)).build();
         } catch (RateCardCatalog.PublishRefused e) {
@@ -105,7 +105,7 @@ public class RateCardResource {
     private static VersionView view(RateCardCatalog.Version v, String active, boolean withDefinition) {
         RateCard card = v.card();
         return new VersionView(card.version(), card.effectiveFrom().toString(), card.version().equals(active), v.origin(),
-                v.publishedAt() == null ? null : v.publishedAt().toString(), v.publishedBy(), List.copyOf(card.regions()),
+                v.publishedAt() == null ? null : v.publishedAt().toString(), v.publishedBy(), card.corrects(), List.copyOf(card.regions()),
                 card.models().size(), withDefinition ? v.definition() : null);
     }
 }

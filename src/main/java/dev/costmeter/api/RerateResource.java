@@ -1,10 +1,13 @@
 package dev.costmeter.api;
 
+import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.ratecard.RateCardCatalog;
+import dev.costmeter.rerate.RerateService;
 import dev.costmeter.rerate.Rerating;
 import dev.costmeter.security.Roles;
+import dev.costmeter.storage.RerateLedger;
 import dev.costmeter.storage.SpendQuery;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -13,12 +16,17 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -26,18 +34,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
- * Re-rating history under another rate card: {@code POST /api/v1/rerates} (admin) answers the dry
- * run — what the aggregates of the range would cost under the target card, per source, model and
- * dimension, exactly, as JSON or (Accept: text/csv) CSV for a spreadsheet. Nothing is changed.
- * Applying a re-rate (dryRun false) is refused: this version computes the diff only.
+ * Re-rating history under another rate card. {@code POST /api/v1/rerates} (admin) answers the dry
+ * run by default — what the aggregates of the range would cost under the target card, per source,
+ * model and dimension, exactly, as JSON or (Accept: text/csv) CSV for a spreadsheet, changing
+ * nothing — and with {@code dryRun: false} and an {@code id} applies it (see {@link RerateService}).
+ * {@code GET /api/v1/rerates} lists the applied re-rates that overlap a range, {@code GET /{id}} shows one.
  */
 @Path("/api/v1/rerates")
 public class RerateResource {
 
-    /** The longest range one re-rate may cover. */
-    static final Duration MAX_RANGE = Duration.ofDays(93);
+    /** The target meaning "the card in effect at the range's time" (the range must lie within one card's period). */
+    static final String IN_EFFECT = "inEffect";
 
     @Inject
     SpendQuery query;
@@ -45,18 +55,43 @@ public class RerateResource {
     RateCardCatalog catalog;
     @Inject
     Validator validator;
+    @Inject
+    RerateService rerates;
+    @Inject
+    RerateLedger ledger;
+    @Inject
+    CostmeterConfig config;
 
     /** A re-rate request: the range (both ends), the target card version, optional filters, why. */
     public record RerateRequest(
             @NotNull(message = "required, e.g. \"2026-02-01T00:00:00Z\"") String from,
             @NotNull(message = "required, e.g. \"2026-03-01T00:00:00Z\"") String to,
-            @NotNull(message = "required: the rate card version to re-rate to") String targetVersion,
+            @NotNull(message = "required: the rate card version to re-rate to, or \"inEffect\"") String targetVersion,
             String source,
             String model,
             Boolean dryRun,
             @NotNull(message = "required: why the history is re-rated")
             @Pattern(regexp = "(?s).*\\S.*", message = "must say why the history is re-rated")
-            @Size(max = 1000, message = "at most 1000 characters") String reason) {
+            @Size(max = 1000, message = "at most 1000 characters") String reason,
+            @Pattern(regexp = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", message = "must be a UUID")
+            String id) {
+    }
+
+    /** An applied re-rate: the adjustment record, and whether this request applied it or found it applied before. */
+    public record AppliedView(String id, boolean alreadyApplied, String appliedAt, String appliedBy, String reason, String from, String to,
+                              String targetVersion, String source, String model, long aggregates, String oldTotalUsd, String newTotalUsd,
+                              String deltaUsd, List<AppliedLineView> lines) {
+        static AppliedView of(RerateLedger.Applied a, boolean already) {
+            return new AppliedView(a.id().toString(), already, a.appliedAt().toString(), a.appliedBy(), a.reason(), a.from().toString(),
+                    a.to().toString(), a.targetVersion(), a.source(), a.model(), a.aggregates(), Money.plain(a.oldTotalUsd()),
+                    Money.plain(a.newTotalUsd()), Money.plain(a.deltaUsd()), a.lines().stream().map(l -> new AppliedLineView(l.source(),
+                            l.modelId(), l.dimension(), l.fromVersion(), Money.plain(l.quantity()), Money.plain(l.oldCostUsd()),
+                            Money.plain(l.newCostUsd()), Money.plain(l.deltaUsd()))).toList());
+        }
+    }
+
+    public record AppliedLineView(String source, String model, String dimension, String fromVersion, String quantity, String oldCostUsd,
+                                  String newCostUsd, String deltaUsd) {
     }
 
     public record LineView(String source, String model, String dimension, String quantity, String oldCostUsd, String newCostUsd,
@@ -71,7 +106,7 @@ public class RerateResource {
     @RolesAllowed(Roles.ADMIN)
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, "text/csv"})
-    public Response rerate(RerateRequest body, @HeaderParam("Accept") String accept) throws SQLException {
+    public Response rerate(RerateRequest body, @HeaderParam("Accept") String accept, @Context SecurityContext security) throws Exception {
         if (body == null) {
             throw new ApiException(400, "the request body must be a JSON object");
         }
@@ -80,14 +115,24 @@ public class RerateResource {
             throw new ApiException(422, String.join("; ", problems));
         }
         TimeRange range = TimeRange.of(body.from(), body.to());
-        if (Duration.between(range.from(), range.to()).compareTo(MAX_RANGE) > 0) {
-            throw new ApiException(422, "the range is longer than " + MAX_RANGE.toDays() + " days: re-rate it in parts");
+        Duration maxRange = config.rerate().maxRange();
+        if (Duration.between(range.from(), range.to()).compareTo(maxRange) > 0) {
+            throw new ApiException(422, "the range is longer than " + maxRange.toDays() + " days (costmeter.rerate.max-range): re-rate it in parts");
         }
+        RateCardCatalog.Version target = target(InputText.require("targetVersion", body.targetVersion(), 200), range);
         if (Boolean.FALSE.equals(body.dryRun())) {
-            throw new ApiException(422, "applying a re-rate is not available in this version: send dryRun true (the default) for its diff");
+            if (body.id() == null) {
+                throw new ApiException(422, "id: required to apply a re-rate: a UUID you choose, so that a retry applies it once");
+            }
+            try {
+                RerateLedger.Outcome outcome = rerates.apply(new RerateService.Request(UUID.fromString(body.id()), range.from(), range.to(),
+                        target.card().version(), body.source(), body.model(), body.reason().strip()), security.getUserPrincipal().getName());
+                return Response.status(outcome.alreadyApplied() ? 200 : 201).entity(AppliedView.of(outcome.applied(), outcome.alreadyApplied()))
+                        .type(MediaType.APPLICATION_JSON).build();
+            } catch (RerateService.Refused e) {
+                throw new ApiException(e.status(), e.getMessage());
+            }
         }
-        RateCardCatalog.Version target = catalog.version(InputText.require("targetVersion", body.targetVersion(), 200))
-                .orElseThrow(() -> new ApiException(422, "targetVersion: no rate card version '" + InputText.printable(body.targetVersion()) + "'"));
         Map<String, String> filters = new LinkedHashMap<>();
         if (body.source() != null) {
             filters.put("source", InputText.require("source", body.source(), 1000));
@@ -123,6 +168,45 @@ public class RerateResource {
                 diff.lines().stream().map(l -> new LineView(l.source(), l.model(), l.dimension(), Money.plain(l.quantity()),
                         Money.plain(l.oldCostUsd()), Money.plain(l.newCostUsd()), Money.plain(l.deltaUsd()))).toList()),
                 MediaType.APPLICATION_JSON).build();
+    }
+
+    @GET
+    @RolesAllowed(Roles.VIEWER)
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<AppliedView> applied(@QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("source") String source)
+            throws SQLException {
+        TimeRange range = TimeRange.of(from, to);
+        return ledger.overlapping(range.from(), range.to(), source, 1000).stream().map(a -> AppliedView.of(a, true)).toList();
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed(Roles.VIEWER)
+    @Produces(MediaType.APPLICATION_JSON)
+    public AppliedView one(@PathParam("id") String id) throws SQLException {
+        UUID uuid;
+        try {
+            uuid = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "id must be a UUID");
+        }
+        return ledger.find(uuid).map(a -> AppliedView.of(a, true)).orElseThrow(() -> new ApiException(404, "no applied re-rate " + id));
+    }
+
+    /** A version, or "inEffect": the card in effect over the whole range (refused when the range spans two). */
+    private RateCardCatalog.Version target(String version, TimeRange range) {
+        if (!IN_EFFECT.equals(version)) {
+            return catalog.version(version)
+                    .orElseThrow(() -> new ApiException(422, "targetVersion: no rate card version '" + InputText.printable(version) + "'"));
+        }
+        RateCardCatalog.Version first = catalog.inEffectAt(range.from())
+                .orElseThrow(() -> new ApiException(422, "targetVersion inEffect: no rate card is in effect at " + range.from()));
+        RateCardCatalog.Version last = catalog.inEffectAt(range.to().minusNanos(1)).orElseThrow();
+        if (!first.card().version().equals(last.card().version())) {
+            throw new ApiException(422, "targetVersion inEffect: the range spans rate cards " + first.card().version() + " and "
+                    + last.card().version() + "; re-rate each card's period on its own");
+        }
+        return first;
     }
 
     private static String csvField(String v) {

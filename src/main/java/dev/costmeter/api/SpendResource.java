@@ -1,8 +1,10 @@
 package dev.costmeter.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.security.Roles;
+import dev.costmeter.storage.RerateLedger;
 import dev.costmeter.storage.SpendQuery;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -30,6 +32,8 @@ public class SpendResource {
 
     @Inject
     SpendQuery query;
+    @Inject
+    RerateLedger rerates;
 
 
     /**
@@ -44,7 +48,13 @@ public class SpendResource {
      * {@code costUsd}, and (when grouped by dimension) {@code quantity} and {@code events}.
      */
     public record SpendResponse(String from, String to, List<String> groupBy, Map<String, String> filters, String currency,
-                                String totalCostUsd, List<Map<String, Object>> groups) {
+                                String totalCostUsd, List<Map<String, Object>> groups,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) List<AdjustmentView> adjustments) {
+    }
+
+    /** An applied re-rate that overlaps the range: its effect is already in the totals; this says it happened and why. */
+    public record AdjustmentView(String id, String appliedAt, String appliedBy, String reason, String from, String to, String targetVersion,
+                                 String deltaUsd) {
     }
 
     /** Every record read has exactly one outcome: read = priced + duplicate + invalid + unpriced + conflict. */
@@ -58,7 +68,7 @@ public class SpendResource {
                                      @QueryParam("groupBy") String groupBy,
                                      @QueryParam("source") String source, @QueryParam("subject") String subject,
                                      @QueryParam("model") String model, @QueryParam("dimension") String dimension,
-                                     @QueryParam("tier") String tier) throws SQLException {
+                                     @QueryParam("tier") String tier, @QueryParam("adjustments") boolean adjustments) throws SQLException {
         TimeRange range = TimeRange.of(from, to);
         Instant start = range.from();
         Instant end = range.to();
@@ -93,7 +103,17 @@ public class SpendResource {
             rows.add(out);
             total = total.add(row.costUsd());
         }
-        return new SpendResponse(start.toString(), end.toString(), groups, filters, "USD", Money.plain(total), rows);
+        List<AdjustmentView> applied = null;
+        if (adjustments) {
+            applied = new ArrayList<>();
+            for (RerateLedger.Applied a : rerates.overlapping(start, end, source, 1000)) {
+                BigDecimal delta = a.lines().stream().filter(l -> source == null || l.source().equals(source))
+                        .map(RerateLedger.Line::deltaUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+                applied.add(new AdjustmentView(a.id().toString(), a.appliedAt().toString(), a.appliedBy(), a.reason(), a.from().toString(),
+                        a.to().toString(), a.targetVersion(), Money.plain(delta)));
+            }
+        }
+        return new SpendResponse(start.toString(), end.toString(), groups, filters, "USD", Money.plain(total), rows, applied);
     }
 
     /** Pipeline conservation: every record read has exactly one outcome. */

@@ -55,6 +55,22 @@ public interface CostmeterConfig {
     /** Reconciliation with the AWS bill. */
     Reconciliation reconciliation();
 
+    /** Re-rating history under another rate card. */
+    Rerate rerate();
+
+    interface Rerate {
+        /** The longest range one re-rate may cover. */
+        @WithDefault("P93D")
+        Duration maxRange();
+
+        /**
+         * How long after a range ends its events may still arrive: a range is re-rated only once it
+         * ended this long ago and every usage record published before then is metered.
+         */
+        @WithDefault("PT1H")
+        Duration settleTime();
+    }
+
     interface Reconciliation {
         /**
          * The largest cost difference of one key (a day × region × model × token type × tier) that still

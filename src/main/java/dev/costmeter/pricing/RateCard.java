@@ -28,6 +28,8 @@ import java.util.Set;
  * @param usageTypeModels     the name AWS gives each model in its bill's usage types (Nova Lite is
  *                            {@code NovaLite} in {@code USE1-NovaLite-input-tokens}), by model id: how a
  *                            bill line is matched to the model costmeter priced
+ * @param corrects            the version this card corrects (it takes that version's place from its own
+ *                            effectiveFrom on), or null
  */
 public record RateCard(
         String version,
@@ -41,7 +43,8 @@ public record RateCard(
         List<String> regionNamingPrefixes,
         BigDecimal[] accountPrices,
         BigDecimal[] minimumPerHour,
-        Map<String, String> usageTypeModels) {
+        Map<String, String> usageTypeModels,
+        String corrects) {
 
     /** @return the model id AWS's usage types call {@code name}, or null when the card maps no model to it */
     public String modelOfUsageTypeName(String name) {

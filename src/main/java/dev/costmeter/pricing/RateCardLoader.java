@@ -49,7 +49,8 @@ public final class RateCardLoader {
             Map<String, String> charges,
             Map<String, MinimumEntry> minimums,
             List<ModelEntry> models,
-            Map<String, String> usageTypeModels) {
+            Map<String, String> usageTypeModels,
+            String corrects) {
     }
 
     /** A token dimension is priced as a multiple of the model's input or output price. */
@@ -243,7 +244,7 @@ public final class RateCardLoader {
         problems.throwIfAny(file.version());
         return new RateCard(file.version(), effectiveFrom, file.currency(), file.regions().get(0),
                 Set.copyOf(file.regions()), Map.copyOf(models), Map.copyOf(tiers), prefixes, regionNaming, accountPrices, minimums,
-                usageTypeModels);
+                usageTypeModels, file.corrects() == null || file.corrects().isBlank() ? null : file.corrects().strip());
     }
 
     private static final Pattern USAGE_TYPE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.]*(-[A-Za-z0-9.]+)*");

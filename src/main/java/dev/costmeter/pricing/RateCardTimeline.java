@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * All published rate card versions, ordered by when they take effect. An event is priced with the
- * card in effect at the event's own time, so late events and price changes come out right.
+ * card in effect at the event's own time, so late events and price changes come out right. A
+ * correction that takes effect at the very instant of the card it corrects takes that card's place
+ * (the corrected card stays a version, for the aggregates priced with it, but is never in effect).
  */
 public final class RateCardTimeline {
 
@@ -15,6 +17,7 @@ public final class RateCardTimeline {
 
     public RateCardTimeline(List<RateCard> cards) {
         List<RateCard> sorted = new ArrayList<>(cards);
+        sorted.removeIf(card -> cards.stream().anyMatch(c -> card.version().equals(c.corrects()) && c.effectiveFrom().equals(card.effectiveFrom())));
         sorted.sort(Comparator.comparing(RateCard::effectiveFrom));
         for (int i = 1; i < sorted.size(); i++) {
             if (sorted.get(i).effectiveFrom().equals(sorted.get(i - 1).effectiveFrom())) {

@@ -117,8 +117,18 @@ public class RateCardCatalog {
     }
 
     /** Validates and stores a new version; every instance picks it up on its next refresh. */
+    public Version publish(String definition, String publishedBy) throws PublishRefused {
+        return publish(definition, publishedBy, null);
+    }
+
+    /**
+     * Validates and stores a new version. A correction ({@code corrects:} in the card) needs a reason
+     * and takes effect within the period of the card it corrects, in its place from then on; it may
+     * change prices that events were already priced with, because history is not touched by
+     * publishing it (a re-rate does that, reviewed).
+     */
     @Transactional(rollbackOn = Exception.class)
-    public synchronized Version publish(String definition, String publishedBy) throws PublishRefused {
+    public synchronized Version publish(String definition, String publishedBy, String reason) throws PublishRefused {
         RateCard card;
         try {
             card = RateCardLoader.parse(definition);
@@ -143,11 +153,16 @@ public class RateCardCatalog {
         }
         List<RateCard> cards = timeline.cards();
         RateCard latest = cards.isEmpty() ? null : cards.get(cards.size() - 1);
-        if (latest != null && !card.effectiveFrom().isAfter(latest.effectiveFrom())) {
+        if (card.corrects() != null) {
+            refuseUnlessACorrection(card, reason);
+        } else if (reason != null && !reason.isBlank()) {
+            throw new PublishRefused(422, "reason is for corrections: this card corrects no version (add corrects: VERSION to correct one)",
+                    List.of("reason: only with corrects"));
+        } else if (latest != null && !card.effectiveFrom().isAfter(latest.effectiveFrom())) {
             throw new PublishRefused(409, "effectiveFrom " + card.effectiveFrom() + " must be after that of the latest version "
                     + latest.version() + " (" + latest.effectiveFrom() + "): versions take effect in order", List.of());
         }
-        if (latest != null && card.effectiveFrom().isBefore(clock.instant())) {
+        if (card.corrects() == null && latest != null && card.effectiveFrom().isBefore(clock.instant())) {
             List<String> changes = card.changesFrom(latest);
             if (!changes.isEmpty()) {
                 throw new PublishRefused(409, "effectiveFrom " + card.effectiveFrom() + " is in the past and the card changes prices of "
@@ -161,6 +176,8 @@ public class RateCardCatalog {
         row.effectiveFrom = card.effectiveFrom();
         row.definition = definition;
         row.publishedBy = publishedBy;
+        row.corrects = card.corrects();
+        row.reason = card.corrects() == null ? null : reason.strip();
         try {
             row.persistAndFlush();
         } catch (jakarta.persistence.PersistenceException e) {
@@ -173,6 +190,31 @@ public class RateCardCatalog {
         refresh();
         LOG.infof("rate card %s published by %s, in effect from %s", card.version(), publishedBy, card.effectiveFrom());
         return versions.get(card.version());
+    }
+
+    /** A correction names a version in effect at the correction's own instant, says why, and stays within that version's period. */
+    private void refuseUnlessACorrection(RateCard card, String reason) throws PublishRefused {
+        if (reason == null || reason.isBlank()) {
+            throw new PublishRefused(422, "a correction needs a reason: say why " + card.corrects() + " is corrected (?reason=…)",
+                    List.of("reason: required"));
+        }
+        if (reason.length() > 1000) {
+            throw new PublishRefused(422, "reason: at most 1000 characters", List.of("reason: too long"));
+        }
+        Version corrected = versions.get(card.corrects());
+        if (corrected == null) {
+            throw new PublishRefused(422, "corrects: there is no rate card version '" + card.corrects() + "'", List.of("corrects: unknown"));
+        }
+        if (card.effectiveFrom().isBefore(corrected.card().effectiveFrom())) {
+            throw new PublishRefused(422, "effectiveFrom " + card.effectiveFrom() + " is before that of " + card.corrects() + " ("
+                    + corrected.card().effectiveFrom() + "): a correction takes effect within the period of the card it corrects",
+                    List.of("effectiveFrom: before the corrected card's"));
+        }
+        RateCard inEffect = timeline.cardAt(card.effectiveFrom());
+        if (inEffect == null || !inEffect.version().equals(card.corrects())) {
+            throw new PublishRefused(409, card.corrects() + " is not the card in effect at " + card.effectiveFrom() + " ("
+                    + (inEffect == null ? "none is" : inEffect.version() + " is") + "): correct the card in effect there", List.of());
+        }
     }
 
     @Scheduled(identity = "rate-card-refresh", every = "${costmeter.rate-cards.refresh-interval:PT10S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,

@@ -35,8 +35,12 @@ public final class Rerating {
         }
     }
 
-    /** The diff, or the reasons it cannot be computed exactly. */
-    public record Diff(String targetVersion, List<Line> lines, BigDecimal oldTotalUsd, BigDecimal newTotalUsd, List<String> problems) {
+    /**
+     * The diff, or the reasons it cannot be computed exactly; {@code newCosts} holds each aggregate's
+     * cost under the target card, in the order the aggregates were given (null where it has a problem).
+     */
+    public record Diff(String targetVersion, List<Line> lines, BigDecimal oldTotalUsd, BigDecimal newTotalUsd, List<String> problems,
+                       List<BigDecimal> newCosts) {
         public BigDecimal deltaUsd() {
             return newTotalUsd.subtract(oldTotalUsd);
         }
@@ -53,7 +57,9 @@ public final class Rerating {
         Set<String> problems = new LinkedHashSet<>();
         BigDecimal oldTotal = BigDecimal.ZERO;
         BigDecimal newTotal = BigDecimal.ZERO;
+        List<BigDecimal> newCosts = new ArrayList<>(aggregates.size());
         for (Aggregate a : aggregates) {
+            newCosts.add(null);
             String where = a.model() + " " + a.dimension().id() + " (" + a.tier() + ")";
             RateCard.ModelRates model = a.dimension().needsModel() ? target.resolveModel(a.model()) : null;
             if (a.dimension().needsModel() && model == null) {
@@ -82,6 +88,7 @@ public final class Rerating {
                 continue;
             }
             BigDecimal newCost = a.quantity().multiply(price);
+            newCosts.set(newCosts.size() - 1, newCost);
             BigDecimal[] line = lines.computeIfAbsent(List.of(a.source(), a.model(), a.dimension().id()),
                     k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
             line[0] = line[0].add(a.quantity());
@@ -92,7 +99,7 @@ public final class Rerating {
         }
         List<Line> out = new ArrayList<>();
         lines.forEach((k, v) -> out.add(new Line(k.get(0), k.get(1), k.get(2), v[0], v[1], v[2])));
-        return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems));
+        return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems), java.util.Collections.unmodifiableList(newCosts));
     }
 
     /** Same threshold and the same whole-request choice (the multiplier is a price, and re-rates). */

@@ -24,6 +24,10 @@ public class RateCardRow extends PanacheEntityBase {
     public Instant publishedAt;
     @Column(name = "published_by")
     public String publishedBy;
+    /** The version this card corrects, or null. */
+    public String corrects;
+    /** Why a correction was published (required for one). */
+    public String reason;
 
     public static List<RateCardRow> inEffectiveOrder() {
         return list("order by effectiveFrom");

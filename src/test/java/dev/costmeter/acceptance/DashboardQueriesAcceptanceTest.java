@@ -56,6 +56,15 @@ class DashboardQueriesAcceptanceTest extends KafkaAcceptanceTest {
                 Thread.sleep(4000); // scraped, and the interactions go idle (2 s in tests) and are observed
             }
 
+            // A reconciliation, for the panels that show the last one: today's bill so far, one line
+            String bill = "line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_usage_amount,"
+                    + "line_item_unblended_cost,line_item_currency_code,product_region_code,line_item_line_item_type\n"
+                    + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + "T00:00:00Z,AmazonBedrock,USE1-NovaLite-input-tokens,1000,0.00006,USD,"
+                    + "us-east-1,Usage\n";
+            given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD).contentType("application/octet-stream")
+                    .body(bill.getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/reconciliations?file=today.csv")
+                    .then().statusCode(201);
+
             List<String> empty = new ArrayList<>();
             for (String[] query : DashboardJsonTest.queries()) {
                 String expr = query[1].replace("$source", ".*").replace("$budget", ".*");

@@ -1,0 +1,237 @@
+package dev.costmeter.rerate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.costmeter.aggregation.SourcePartition;
+import dev.costmeter.config.CostmeterConfig;
+import dev.costmeter.kafka.KafkaClients;
+import dev.costmeter.pricing.Dimension;
+import dev.costmeter.pricing.Money;
+import dev.costmeter.ratecard.RateCardCatalog;
+import dev.costmeter.storage.RerateLedger;
+import dev.costmeter.storage.SpendLedger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies a re-rate: the range's aggregates move to the target card with their exact new costs, an
+ * append-only adjustment keeps who, when, why, which cards and every per-key delta, and a
+ * {@code costmeter.adjusted} CloudEvent per key delta goes to the priced topic — in one PostgreSQL
+ * transaction that commits only once Kafka has acknowledged the events. Applying the same re-rate
+ * (the same id) again changes nothing. Refused while another re-rate is applied, and while usage
+ * records published before the range settled are not yet metered.
+ */
+@ApplicationScoped
+public class RerateService {
+
+    private static final Logger LOG = Logger.getLogger(RerateService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String ADJUSTED_TYPE = "costmeter.adjusted";
+
+    @Inject
+    CostmeterConfig config;
+    @Inject
+    RateCardCatalog catalog;
+    @Inject
+    RerateLedger ledger;
+    @Inject
+    SpendLedger offsets;
+    @Inject
+    KafkaClients kafka;
+    @Inject
+    MeterRegistry registry;
+
+    private KafkaProducer<byte[], byte[]> producer;
+
+    /** A re-rate that may not be applied now, with the HTTP status that says why. */
+    public static final class Refused extends Exception {
+        private final int status;
+
+        public Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    /** What to re-rate. {@code source} and {@code model} may be null (every one). */
+    public record Request(UUID id, Instant from, Instant to, String targetVersion, String source, String model, String reason) {
+    }
+
+    public RerateLedger.Outcome apply(Request request, String appliedBy) throws Exception {
+        Duration settle = config.rerate().settleTime();
+        Instant settledAt = request.to().plus(settle);
+        if (settledAt.isAfter(Instant.now())) {
+            throw new Refused(409, "the range ends at " + request.to() + ": its events may still arrive until " + settledAt
+                    + " (costmeter.rerate.settle-time " + settle + "); re-rate it after that");
+        }
+        RateCardCatalog.Version target = catalog.version(request.targetVersion())
+                .orElseThrow(() -> new Refused(422, "targetVersion: no rate card version '" + request.targetVersion() + "'"));
+        long pending = pendingBefore(settledAt);
+        if (pending > 0) {
+            throw new Refused(409, pending + " usage records published before " + settledAt + " are not metered yet: a re-rate now would "
+                    + "miss them; try again once the ingest has caught up");
+        }
+        RerateLedger.Outcome outcome;
+        try {
+            outcome = ledger.apply(request.id(), appliedBy, request.reason(), request.from(), request.to(), target.card().version(),
+                    request.source(), request.model(), rows -> plan(rows, target), this::publish);
+        } catch (RerateLedger.Busy e) {
+            throw new Refused(409, e.getMessage());
+        }
+        if (!outcome.alreadyApplied()) {
+            for (RerateLedger.Line line : outcome.applied().lines()) {
+                BigDecimal delta = line.deltaUsd();
+                if (delta.signum() != 0) {
+                    adjustment(delta.signum() > 0 ? "increase" : "decrease").increment(delta.abs().doubleValue());
+                }
+            }
+            LOG.infof("re-rate %s applied by %s: %s to %s under %s, %d aggregates, %s USD", request.id(), appliedBy, request.from(),
+                    request.to(), target.card().version(), outcome.applied().aggregates(), Money.plain(outcome.applied().deltaUsd()));
+        }
+        return outcome;
+    }
+
+    /** Counters never go down: increases and decreases are their own series. */
+    private Counter adjustment(String direction) {
+        return Counter.builder("costmeter.cost.adjustment").baseUnit("usd").tag("direction", direction)
+                .description("Re-rated cost, by direction: what applied re-rates added to or took from the aggregates").register(registry);
+    }
+
+    private RerateLedger.Plan plan(List<RerateLedger.Row> rows, RateCardCatalog.Version target) throws Refused {
+        List<Rerating.Aggregate> aggregates = new ArrayList<>(rows.size());
+        for (RerateLedger.Row r : rows) {
+            aggregates.add(new Rerating.Aggregate(r.source(), r.modelId(), r.tier(), Dimension.byId(r.dimension()), r.version(), r.quantity(),
+                    r.costUsd()));
+        }
+        Rerating.Diff diff = Rerating.diff(aggregates, target.card(), v -> catalog.version(v).map(RateCardCatalog.Version::card).orElse(null));
+        if (!diff.problems().isEmpty()) {
+            throw new Refused(422, "the range cannot be re-rated exactly to " + target.card().version() + ": "
+                    + String.join("; ", diff.problems().subList(0, Math.min(20, diff.problems().size()))));
+        }
+        Map<List<String>, BigDecimal[]> lines = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            RerateLedger.Row r = rows.get(i);
+            BigDecimal[] line = lines.computeIfAbsent(List.of(r.source(), r.modelId(), r.dimension(), r.version()),
+                    k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
+            line[0] = line[0].add(r.quantity());
+            line[1] = line[1].add(r.costUsd());
+            line[2] = line[2].add(diff.newCosts().get(i));
+        }
+        List<RerateLedger.Line> out = new ArrayList<>();
+        lines.forEach((k, v) -> out.add(new RerateLedger.Line(k.get(0), k.get(1), k.get(2), k.get(3), v[0], v[1], v[2])));
+        return new RerateLedger.Plan(diff.newCosts(), out, diff.oldTotalUsd(), diff.newTotalUsd());
+    }
+
+    /** One costmeter.adjusted CloudEvent per key delta, acknowledged by Kafka before the transaction commits. */
+    private void publish(RerateLedger.Applied applied) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (RerateLedger.Line line : applied.lines()) {
+            ObjectNode event = JSON.createObjectNode();
+            event.put("specversion", "1.0");
+            event.put("id", applied.id() + "/" + line.source() + "/" + line.modelId() + "/" + line.dimension() + "/" + line.fromVersion());
+            event.put("source", "costmeter/rerates/" + applied.id());
+            event.put("type", ADJUSTED_TYPE);
+            event.put("subject", line.source());
+            event.put("time", applied.appliedAt().toString());
+            event.put("datacontenttype", "application/json");
+            ObjectNode data = event.putObject("data");
+            data.put("rerateId", applied.id().toString());
+            data.put("reason", applied.reason());
+            data.put("appliedBy", applied.appliedBy());
+            data.put("from", applied.from().toString());
+            data.put("to", applied.to().toString());
+            data.put("source", line.source());
+            data.put("modelId", line.modelId());
+            data.put("dimension", line.dimension());
+            data.put("fromRateCardVersion", line.fromVersion());
+            data.put("toRateCardVersion", applied.targetVersion());
+            data.put("quantity", Money.plain(line.quantity()));
+            data.put("oldCostUsd", Money.plain(line.oldCostUsd()));
+            data.put("newCostUsd", Money.plain(line.newCostUsd()));
+            data.put("deltaUsd", Money.plain(line.deltaUsd()));
+            sent.add(producer().send(new ProducerRecord<>(config.topics().priced(), line.source().getBytes(StandardCharsets.UTF_8),
+                    JSON.writeValueAsBytes(event))));
+        }
+        for (Future<RecordMetadata> ack : sent) {
+            ack.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private synchronized KafkaProducer<byte[], byte[]> producer() {
+        if (producer == null) {
+            producer = kafka.outputProducer();
+        }
+        return producer;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        synchronized (this) {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    /**
+     * Usage records published before {@code instant} that the ingest has not committed to PostgreSQL:
+     * for each partition of the usage topic, from the offset stored in PostgreSQL to the first record
+     * published at or after {@code instant} (the end of the partition when there is none).
+     */
+    long pendingBefore(Instant instant) throws Exception {
+        try (Admin admin = Admin.create(kafka.adminProperties())) {
+            String topic = config.topics().usage();
+            List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, OffsetSpec> at = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                at.put(tp, OffsetSpec.forTimestamp(instant.toEpochMilli()));
+                earliest.put(tp, OffsetSpec.earliest());
+                latest.put(tp, OffsetSpec.latest());
+            }
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> atTime = admin.listOffsets(at).all().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> first = admin.listOffsets(earliest).all().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+            Map<SourcePartition, Long> stored = offsets.committedOffsets(config.ingest().consumerGroup(),
+                    partitions.stream().map(tp -> new SourcePartition(tp.topic(), tp.partition())).toList());
+            long pending = 0;
+            for (TopicPartition tp : partitions) {
+                long boundary = atTime.get(tp).offset() < 0 ? end.get(tp).offset() : atTime.get(tp).offset();
+                Long committed = stored.get(new SourcePartition(tp.topic(), tp.partition()));
+                long from = committed == null ? first.get(tp).offset() : committed;
+                pending += Math.max(0, boundary - from);
+            }
+            return pending;
+        }
+    }
+}
