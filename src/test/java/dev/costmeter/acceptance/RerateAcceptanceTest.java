@@ -275,6 +275,21 @@ class RerateAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(given().get("/api/v1/rerates?" + day + "&source=" + source).then().statusCode(200).extract().jsonPath().getList("id")).isEmpty();
     }
 
+    @Test
+    void aCorrectionCardIsCheckedBeforeItIsPublished() throws Exception {
+        String card = correctionCard().replace(CORRECTION, "refused-" + System.nanoTime());
+        admin().contentType("application/yaml").body(card.replace("corrects: \"2026-02\"", "corrects: \"no-such-card\""))
+                .post("/api/v1/rate-cards?reason=x").then().statusCode(422).body("error", org.hamcrest.Matchers.startsWith("corrects: there is no rate card version"));
+        admin().contentType("application/yaml").body(card.replace("effectiveFrom: \"2026-03-01T00:00:00Z\"", "effectiveFrom: \"2026-01-31T00:00:00Z\""))
+                .post("/api/v1/rate-cards?reason=x").then().statusCode(422).body("error", org.hamcrest.Matchers.containsString("before that of 2026-02"));
+        admin().contentType("application/yaml").body(card.replace("corrects: \"2026-02\"\n", "")).post("/api/v1/rate-cards?reason=x")
+                .then().statusCode(422).body("error", org.hamcrest.Matchers.startsWith("reason is for corrections"));
+        // the card in effect in 2027 is the local haiku-corrected one, not 2026-02: correct that one instead
+        admin().contentType("application/yaml").body(card.replace("effectiveFrom: \"2026-03-01T00:00:00Z\"", "effectiveFrom: \"2027-07-01T00:00:00Z\""))
+                .post("/api/v1/rate-cards?reason=x").then().statusCode(409)
+                .body("error", org.hamcrest.Matchers.startsWith("2026-02 is not the card in effect at 2027-07-01T00:00:00Z (" + VERSION + " is)"));
+    }
+
     private static io.restassured.specification.RequestSpecification admin() {
         return given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD);
     }

@@ -69,4 +69,33 @@ class ReratingTest {
                 Map.of("2026-02", original)::get);
         assertThat(unknown.problems()).containsExactly("acme.gone: not in rate card 2026-02");
     }
+
+    @Test
+    void aCorrectionAtTheSameInstantTakesTheCorrectedCardsPlaceAndALaterOneFollowsIt() throws IOException {
+        RateCard original = RateCardLoader.parse(bundled());
+        RateCard sameInstant = variant("2026-02-fix", "version: \"2026-02-fix\"", "version: \"2026-02-fix\"\ncorrects: \"2026-02\"");
+        RateCard fromMarch = RateCardLoader.parse(bundled().replace("version: \"2026-02\"", "version: \"2026-02-march\"\ncorrects: \"2026-02\"")
+                .replace("effectiveFrom: \"2026-02-01T00:00:00Z\"", "effectiveFrom: \"2026-03-01T00:00:00Z\""));
+        assertThat(sameInstant.corrects()).isEqualTo("2026-02");
+        assertThat(original.corrects()).isNull();
+
+        dev.costmeter.pricing.RateCardTimeline replaced = new dev.costmeter.pricing.RateCardTimeline(List.of(original, sameInstant));
+        assertThat(replaced.cards()).extracting(RateCard::version).containsExactly("2026-02-fix");
+        assertThat(replaced.cardAt(java.time.Instant.parse("2026-02-10T00:00:00Z")).version()).isEqualTo("2026-02-fix");
+
+        dev.costmeter.pricing.RateCardTimeline followed = new dev.costmeter.pricing.RateCardTimeline(List.of(original, fromMarch));
+        assertThat(followed.cardAt(java.time.Instant.parse("2026-02-10T00:00:00Z")).version()).isEqualTo("2026-02");
+        assertThat(followed.cardAt(java.time.Instant.parse("2026-03-10T00:00:00Z")).version()).isEqualTo("2026-02-march");
+    }
+
+    @Test
+    void theNewCostOfEachAggregateComesBackInItsOrder() throws IOException {
+        RateCard cheaper = variant("haiku-cut", "name: \"Claude Haiku 4.5\",  input: \"1.00\"", "name: \"Claude Haiku 4.5\",  input: \"0.80\"");
+        RateCard original = RateCardLoader.parse(bundled());
+        Rerating.Diff diff = Rerating.diff(List.of(aggregate(HAIKU_45, Dimension.INPUT_TOKENS, "1000", "0.001"),
+                aggregate(HAIKU_45, Dimension.OUTPUT_TOKENS, "10", "0.00005"), aggregate(HAIKU_45, Dimension.INPUT_TOKENS, "3", "0.000003")),
+                cheaper, v -> Map.of("2026-02", original).get(v));
+        assertThat(diff.newCosts()).usingElementComparator(BigDecimal::compareTo).containsExactly(new BigDecimal("0.0008"), new BigDecimal("0.00005"), new BigDecimal("0.0000024"));
+        assertThat(diff.newTotalUsd()).isEqualByComparingTo("0.0008524");
+    }
 }
