@@ -31,9 +31,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -103,7 +104,7 @@ public class RerateService {
         RerateLedger.Outcome outcome;
         try {
             outcome = ledger.apply(request.id(), appliedBy, request.reason(), request.from(), request.to(), target.card().version(),
-                    request.source(), request.model(), rows -> plan(rows, target), this::publish);
+                    request.source(), request.model(), combinations -> prices(combinations, target), this::publish);
         } catch (RerateLedger.Busy e) {
             throw new Refused(409, e.getMessage());
         }
@@ -126,29 +127,20 @@ public class RerateService {
                 .description("Re-rated cost, by direction: what applied re-rates added to or took from the aggregates").register(registry);
     }
 
-    private RerateLedger.Plan plan(List<RerateLedger.Row> rows, RateCardCatalog.Version target) throws Refused {
-        List<Rerating.Aggregate> aggregates = new ArrayList<>(rows.size());
-        for (RerateLedger.Row r : rows) {
-            aggregates.add(new Rerating.Aggregate(r.source(), r.modelId(), r.tier(), Dimension.byId(r.dimension()), r.version(), r.quantity(),
-                    r.costUsd()));
+    /** The target's unit price for each combination the range holds; refused when one has none or its quantity would change. */
+    private List<BigDecimal> prices(List<RerateLedger.Combination> combinations, RateCardCatalog.Version target) throws Refused {
+        Set<String> problems = new LinkedHashSet<>();
+        List<BigDecimal> prices = new ArrayList<>(combinations.size());
+        for (RerateLedger.Combination k : combinations) {
+            prices.add(Rerating.unitPrice(new Rerating.Aggregate("", k.modelId(), k.tier(), Dimension.byId(k.dimension()), k.version(),
+                    k.quantity(), k.costUsd()), target.card(), v -> catalog.version(v).map(RateCardCatalog.Version::card).orElse(null), problems));
         }
-        Rerating.Diff diff = Rerating.diff(aggregates, target.card(), v -> catalog.version(v).map(RateCardCatalog.Version::card).orElse(null));
-        if (!diff.problems().isEmpty()) {
+        if (!problems.isEmpty()) {
+            List<String> shown = new ArrayList<>(problems);
             throw new Refused(422, "the range cannot be re-rated exactly to " + target.card().version() + ": "
-                    + String.join("; ", diff.problems().subList(0, Math.min(20, diff.problems().size()))));
+                    + String.join("; ", shown.subList(0, Math.min(20, shown.size()))));
         }
-        Map<List<String>, BigDecimal[]> lines = new LinkedHashMap<>();
-        for (int i = 0; i < rows.size(); i++) {
-            RerateLedger.Row r = rows.get(i);
-            BigDecimal[] line = lines.computeIfAbsent(List.of(r.source(), r.modelId(), r.dimension(), r.version()),
-                    k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
-            line[0] = line[0].add(r.quantity());
-            line[1] = line[1].add(r.costUsd());
-            line[2] = line[2].add(diff.newCosts().get(i));
-        }
-        List<RerateLedger.Line> out = new ArrayList<>();
-        lines.forEach((k, v) -> out.add(new RerateLedger.Line(k.get(0), k.get(1), k.get(2), k.get(3), v[0], v[1], v[2])));
-        return new RerateLedger.Plan(diff.newCosts(), out, diff.oldTotalUsd(), diff.newTotalUsd());
+        return prices;
     }
 
     /** One costmeter.adjusted CloudEvent per key delta, acknowledged by Kafka before the transaction commits. */

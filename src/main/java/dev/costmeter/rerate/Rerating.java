@@ -5,6 +5,7 @@ import dev.costmeter.pricing.RateCard;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,31 +61,8 @@ public final class Rerating {
         List<BigDecimal> newCosts = new ArrayList<>(aggregates.size());
         for (Aggregate a : aggregates) {
             newCosts.add(null);
-            String where = a.model() + " " + a.dimension().id() + " (" + a.tier() + ")";
-            RateCard.ModelRates model = a.dimension().needsModel() ? target.resolveModel(a.model()) : null;
-            if (a.dimension().needsModel() && model == null) {
-                problems.add(a.model() + ": not in rate card " + target.version());
-                continue;
-            }
-            BigDecimal price = a.dimension().pricedBy() == Dimension.PricedBy.ACCOUNT ? target.accountPrice(a.dimension())
-                    : model.unitPrice(a.tier(), a.dimension());
+            BigDecimal price = unitPrice(a, target, cards, problems);
             if (price == null) {
-                problems.add(where + ": rate card " + target.version() + " has no price for it");
-                continue;
-            }
-            RateCard original = cards.apply(a.rateCardVersion());
-            if (original == null) {
-                problems.add(where + ": priced with rate card " + a.rateCardVersion() + ", which is not known");
-                continue;
-            }
-            if (!Objects.equals(original.minimumPerHour(a.dimension()), target.minimumPerHour(a.dimension()))) {
-                problems.add(a.dimension().id() + ": rate card " + target.version() + " changes its hourly minimum, which changes the billed "
-                        + "quantity: aggregates cannot be re-rated exactly");
-                continue;
-            }
-            if (a.dimension().needsModel() && !sameLongContext(original.resolveModel(a.model()), model)) {
-                problems.add(a.model() + ": rate card " + target.version() + " changes its long-context rule, which moves tokens between "
-                        + "dimensions: aggregates cannot be re-rated exactly");
                 continue;
             }
             BigDecimal newCost = a.quantity().multiply(price);
@@ -99,7 +77,42 @@ public final class Rerating {
         }
         List<Line> out = new ArrayList<>();
         lines.forEach((k, v) -> out.add(new Line(k.get(0), k.get(1), k.get(2), v[0], v[1], v[2])));
-        return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems), java.util.Collections.unmodifiableList(newCosts));
+        return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems), Collections.unmodifiableList(newCosts));
+    }
+
+    /**
+     * The target card's unit price for an aggregate, or null with the reason added to {@code problems}
+     * (no price, or a rule that changes the billed quantity).
+     */
+    public static BigDecimal unitPrice(Aggregate a, RateCard target, Function<String, RateCard> cards, Set<String> problems) {
+        String where = a.model() + " " + a.dimension().id() + " (" + a.tier() + ")";
+        RateCard.ModelRates model = a.dimension().needsModel() ? target.resolveModel(a.model()) : null;
+        if (a.dimension().needsModel() && model == null) {
+            problems.add(a.model() + ": not in rate card " + target.version());
+            return null;
+        }
+        BigDecimal price = a.dimension().pricedBy() == Dimension.PricedBy.ACCOUNT ? target.accountPrice(a.dimension())
+                : model.unitPrice(a.tier(), a.dimension());
+        if (price == null) {
+            problems.add(where + ": rate card " + target.version() + " has no price for it");
+            return null;
+        }
+        RateCard original = cards.apply(a.rateCardVersion());
+        if (original == null) {
+            problems.add(where + ": priced with rate card " + a.rateCardVersion() + ", which is not known");
+            return null;
+        }
+        if (!Objects.equals(original.minimumPerHour(a.dimension()), target.minimumPerHour(a.dimension()))) {
+            problems.add(a.dimension().id() + ": rate card " + target.version() + " changes its hourly minimum, which changes the billed "
+                    + "quantity: aggregates cannot be re-rated exactly");
+            return null;
+        }
+        if (a.dimension().needsModel() && !sameLongContext(original.resolveModel(a.model()), model)) {
+            problems.add(a.model() + ": rate card " + target.version() + " changes its long-context rule, which moves tokens between "
+                    + "dimensions: aggregates cannot be re-rated exactly");
+            return null;
+        }
+        return price;
     }
 
     /** Same threshold and the same whole-request choice (the multiplier is a price, and re-rates). */

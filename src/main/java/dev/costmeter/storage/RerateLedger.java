@@ -5,32 +5,30 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Applied re-rates (tables {@code rerate} and {@code rerate_line}, append-only) and the one
- * transaction that applies one: the range's aggregates are locked, re-priced by the caller's plan,
- * moved to the target card's version with their new costs, and the adjustment is recorded with
- * every per-key delta — all or nothing. One re-rate is applied at a time (an advisory lock).
+ * transaction that applies one: the range's aggregates are moved to the target card's version with
+ * their quantities × the target's unit prices, and the adjustment is recorded with every per-key
+ * delta — all or nothing. One re-rate is applied at a time (an advisory lock).
  */
 @ApplicationScoped
 public class RerateLedger {
 
-    /** One aggregate row as stored. */
-    public record Row(Instant bucketStart, String source, String subject, String modelId, String region, String tier, String dimension,
-                      String version, BigDecimal quantity, BigDecimal costUsd, long events) {
+    /** What a range holds of one model × tier × dimension × card version: the unit of a price. */
+    public record Combination(String modelId, String tier, String dimension, String version, BigDecimal quantity, BigDecimal costUsd,
+                              long aggregates) {
     }
 
     /** A per-key delta: source × model × dimension × the card it was priced with. */
@@ -49,13 +47,10 @@ public class RerateLedger {
         }
     }
 
-    /** What the caller's plan makes of the locked rows: each row's new cost (same order) and the per-key lines. */
-    public record Plan(List<BigDecimal> newCosts, List<Line> lines, BigDecimal oldTotalUsd, BigDecimal newTotalUsd) {
-    }
-
+    /** The caller's prices: the target card's unit price for each combination (refusing, by throwing, what it cannot price exactly). */
     @FunctionalInterface
-    public interface Planner {
-        Plan plan(List<Row> rows) throws Exception;
+    public interface Pricing {
+        List<BigDecimal> unitPrices(List<Combination> combinations) throws Exception;
     }
 
     /** Runs inside the transaction, after every write and before the commit (publishing the adjustment events). */
@@ -81,39 +76,148 @@ public class RerateLedger {
     AgroalDataSource dataSource;
 
     public Outcome apply(UUID id, String appliedBy, String reason, Instant from, Instant to, String targetVersion, String source, String model,
-                         Planner planner, BeforeCommit beforeCommit) throws Exception {
+                         Pricing pricing, BeforeCommit beforeCommit) throws Exception {
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement lock = c.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
-                    lock.setLong(1, LOCK_KEY);
-                    try (ResultSet rs = lock.executeQuery()) {
-                        rs.next();
-                        if (!rs.getBoolean(1)) {
-                            throw new Busy();
-                        }
+            return apply(c, id, appliedBy, reason, from, to, targetVersion, source, model, pricing, beforeCommit);
+        }
+    }
+
+    /**
+     * The same on a connection of the caller's (the benchmark's), in one transaction. Set-based: the
+     * range's rows never leave PostgreSQL; the target's unit prices go in as a small table and
+     * PostgreSQL multiplies exactly (NUMERIC).
+     */
+    public static Outcome apply(Connection c, UUID id, String appliedBy, String reason, Instant from, Instant to, String targetVersion,
+                                String source, String model, Pricing pricing, BeforeCommit beforeCommit) throws Exception {
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement lock = c.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
+                lock.setLong(1, LOCK_KEY);
+                try (ResultSet rs = lock.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new Busy();
                     }
                 }
-                Optional<Applied> before = find(c, id);
-                if (before.isPresent()) {
-                    c.rollback();
-                    return new Outcome(before.get(), true);
-                }
-                List<Row> rows = lockRows(c, from, to, targetVersion, source, model);
-                Plan plan = planner.plan(rows);
-                Instant appliedAt = Instant.now();
-                Applied applied = new Applied(id, appliedAt, appliedBy, reason, from, to, targetVersion, source, model, rows.size(),
-                        plan.oldTotalUsd(), plan.newTotalUsd(), plan.lines());
-                record(c, applied);
-                move(c, rows, plan.newCosts(), targetVersion);
-                beforeCommit.run(applied);
-                c.commit();
-                return new Outcome(applied, false);
-            } catch (Exception e) {
+            }
+            Optional<Applied> before = find(c, id);
+            if (before.isPresent()) {
                 c.rollback();
-                throw e;
+                return new Outcome(before.get(), true);
+            }
+            List<Combination> combinations = combinations(c, from, to, targetVersion, source, model);
+            List<BigDecimal> prices = pricing.unitPrices(combinations);
+            BigDecimal oldTotal = BigDecimal.ZERO;
+            BigDecimal newTotal = BigDecimal.ZERO;
+            long aggregates = 0;
+            try (Statement ddl = c.createStatement()) {
+                ddl.execute("create temporary table rerate_price (model_id text, service_tier text, dimension text, rate_card_version text, "
+                        + "unit_price numeric, primary key (model_id, service_tier, dimension, rate_card_version)) on commit drop");
+            }
+            try (PreparedStatement insert = c.prepareStatement("insert into rerate_price values (?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < combinations.size(); i++) {
+                    Combination k = combinations.get(i);
+                    insert.setString(1, k.modelId());
+                    insert.setString(2, k.tier());
+                    insert.setString(3, k.dimension());
+                    insert.setString(4, k.version());
+                    insert.setBigDecimal(5, prices.get(i));
+                    insert.addBatch();
+                    oldTotal = oldTotal.add(k.costUsd());
+                    newTotal = newTotal.add(k.quantity().multiply(prices.get(i)));
+                    aggregates += k.aggregates();
+                }
+                insert.executeBatch();
+            }
+            Instant appliedAt = Instant.now();
+            try (PreparedStatement insert = c.prepareStatement("""
+                    insert into rerate (id, applied_at, applied_by, reason, from_time, to_time, target_version, source_filter, model_filter,
+                                        aggregates, old_total_usd, new_total_usd)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                insert.setObject(1, id);
+                insert.setTimestamp(2, Timestamp.from(appliedAt));
+                insert.setString(3, appliedBy);
+                insert.setString(4, reason);
+                insert.setTimestamp(5, Timestamp.from(from));
+                insert.setTimestamp(6, Timestamp.from(to));
+                insert.setString(7, targetVersion);
+                insert.setString(8, source);
+                insert.setString(9, model);
+                insert.setLong(10, aggregates);
+                insert.setBigDecimal(11, oldTotal);
+                insert.setBigDecimal(12, newTotal);
+                insert.executeUpdate();
+            }
+            try (PreparedStatement lines = c.prepareStatement("""
+                    insert into rerate_line (rerate_id, source, model_id, dimension, from_version, quantity, old_cost_usd, new_cost_usd)
+                    select ?, a.source, a.model_id, a.dimension, a.rate_card_version, sum(a.quantity), sum(a.cost_usd), sum(a.quantity * p.unit_price)
+                    from spend_aggregate a join rerate_price p on p.model_id = a.model_id and p.service_tier = a.service_tier
+                         and p.dimension = a.dimension and p.rate_card_version = a.rate_card_version
+                    where """ + RANGE + " group by 2, 3, 4, 5")) {
+                lines.setObject(1, id);
+                bindRange(lines, 2, from, to, targetVersion, source, model);
+                lines.executeUpdate();
+            }
+            try (PreparedStatement move = c.prepareStatement("""
+                    with moved as (
+                        delete from spend_aggregate a using rerate_price p
+                        where p.model_id = a.model_id and p.service_tier = a.service_tier and p.dimension = a.dimension
+                          and p.rate_card_version = a.rate_card_version and """ + RANGE + """
+                        returning a.bucket_start, a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension, a.quantity,
+                                  a.quantity * p.unit_price as cost_usd, a.events)
+                    insert into spend_aggregate (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version,
+                                                 quantity, cost_usd, events)
+                    select bucket_start, source, subject, model_id, region, service_tier, dimension, ?, sum(quantity), sum(cost_usd), sum(events)
+                    from moved group by 1, 2, 3, 4, 5, 6, 7
+                    on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version) do update
+                    set quantity = spend_aggregate.quantity + excluded.quantity, cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
+                        events = spend_aggregate.events + excluded.events""")) {
+                int next = bindRange(move, 1, from, to, targetVersion, source, model);
+                move.setString(next, targetVersion);
+                move.executeUpdate();
+            }
+            Applied applied = find(c, id).orElseThrow();
+            beforeCommit.run(applied);
+            c.commit();
+            return new Outcome(applied, false);
+        } catch (Exception e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    /** The rows a re-rate covers ({@code a} is spend_aggregate); bound by {@link #bindRange}. */
+    private static final String RANGE = " a.bucket_start >= ? and a.bucket_start < ? and a.rate_card_version <> ? "
+            + "and (?::text is null or a.source = ?) and (?::text is null or a.model_id = ?)";
+
+    /** @return the next parameter index */
+    private static int bindRange(PreparedStatement statement, int at, Instant from, Instant to, String targetVersion, String source,
+                                 String model) throws SQLException {
+        statement.setTimestamp(at, Timestamp.from(from));
+        statement.setTimestamp(at + 1, Timestamp.from(to));
+        statement.setString(at + 2, targetVersion);
+        statement.setString(at + 3, source);
+        statement.setString(at + 4, source);
+        statement.setString(at + 5, model);
+        statement.setString(at + 6, model);
+        return at + 7;
+    }
+
+    /** The range's rows not yet at the target version, summed per model × tier × dimension × version. */
+    private static List<Combination> combinations(Connection c, Instant from, Instant to, String targetVersion, String source, String model)
+            throws SQLException {
+        List<Combination> found = new ArrayList<>();
+        try (PreparedStatement select = c.prepareStatement("select a.model_id, a.service_tier, a.dimension, a.rate_card_version, sum(a.quantity), "
+                + "sum(a.cost_usd), count(*) from spend_aggregate a where" + RANGE + " group by 1, 2, 3, 4 order by 1, 2, 3, 4")) {
+            bindRange(select, 1, from, to, targetVersion, source, model);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new Combination(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBigDecimal(5),
+                            rs.getBigDecimal(6), rs.getLong(7)));
+                }
             }
         }
+        return found;
     }
 
     public Optional<Applied> find(UUID id) throws SQLException {
@@ -171,152 +275,6 @@ public class RerateLedger {
                         rs.getTimestamp(5).toInstant(), rs.getString(6), rs.getString(7), rs.getString(8), rs.getLong(9), rs.getBigDecimal(10),
                         rs.getBigDecimal(11), found));
             }
-        }
-    }
-
-    /** The range's aggregates not yet at the target version, locked until the transaction ends. */
-    private static List<Row> lockRows(Connection c, Instant from, Instant to, String targetVersion, String source, String model) throws SQLException {
-        List<Row> rows = new ArrayList<>();
-        try (PreparedStatement select = c.prepareStatement("""
-                select bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version, quantity, cost_usd, events
-                from spend_aggregate
-                where bucket_start >= ? and bucket_start < ? and rate_card_version <> ?
-                  and (?::text is null or source = ?) and (?::text is null or model_id = ?)
-                order by bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version
-                for update""")) {
-            select.setFetchSize(10_000);
-            select.setTimestamp(1, Timestamp.from(from));
-            select.setTimestamp(2, Timestamp.from(to));
-            select.setString(3, targetVersion);
-            select.setString(4, source);
-            select.setString(5, source);
-            select.setString(6, model);
-            select.setString(7, model);
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(new Row(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getString(8), rs.getBigDecimal(9), rs.getBigDecimal(10), rs.getLong(11)));
-                }
-            }
-        }
-        return rows;
-    }
-
-    private static void record(Connection c, Applied a) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement("""
-                insert into rerate (id, applied_at, applied_by, reason, from_time, to_time, target_version, source_filter, model_filter,
-                                    aggregates, old_total_usd, new_total_usd)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-            insert.setObject(1, a.id());
-            insert.setTimestamp(2, Timestamp.from(a.appliedAt()));
-            insert.setString(3, a.appliedBy());
-            insert.setString(4, a.reason());
-            insert.setTimestamp(5, Timestamp.from(a.from()));
-            insert.setTimestamp(6, Timestamp.from(a.to()));
-            insert.setString(7, a.targetVersion());
-            insert.setString(8, a.source());
-            insert.setString(9, a.model());
-            insert.setLong(10, a.aggregates());
-            insert.setBigDecimal(11, a.oldTotalUsd());
-            insert.setBigDecimal(12, a.newTotalUsd());
-            insert.executeUpdate();
-        }
-        try (PreparedStatement lines = c.prepareStatement("""
-                insert into rerate_line (rerate_id, source, model_id, dimension, from_version, quantity, old_cost_usd, new_cost_usd)
-                select ?, * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::numeric[], ?::numeric[])""")) {
-            int n = a.lines().size();
-            String[] sources = new String[n], models = new String[n], dimensions = new String[n], versions = new String[n];
-            BigDecimal[] quantities = new BigDecimal[n], olds = new BigDecimal[n], news = new BigDecimal[n];
-            for (int i = 0; i < n; i++) {
-                Line l = a.lines().get(i);
-                sources[i] = l.source();
-                models[i] = l.modelId();
-                dimensions[i] = l.dimension();
-                versions[i] = l.fromVersion();
-                quantities[i] = l.quantity();
-                olds[i] = l.oldCostUsd();
-                news[i] = l.newCostUsd();
-            }
-            lines.setObject(1, a.id());
-            lines.setArray(2, c.createArrayOf("text", sources));
-            lines.setArray(3, c.createArrayOf("text", models));
-            lines.setArray(4, c.createArrayOf("text", dimensions));
-            lines.setArray(5, c.createArrayOf("text", versions));
-            lines.setArray(6, c.createArrayOf("numeric", quantities));
-            lines.setArray(7, c.createArrayOf("numeric", olds));
-            lines.setArray(8, c.createArrayOf("numeric", news));
-            lines.executeUpdate();
-        }
-    }
-
-    /** Deletes the rows and adds them, with their new costs, to the target version's rows (merged first: one row per key). */
-    private static void move(Connection c, List<Row> rows, List<BigDecimal> newCosts, String targetVersion) throws SQLException {
-        if (rows.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement delete = c.prepareStatement("""
-                delete from spend_aggregate a using unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-                    as k(bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version)
-                where a.bucket_start = k.bucket_start and a.source = k.source and a.subject = k.subject and a.model_id = k.model_id
-                  and a.region = k.region and a.service_tier = k.service_tier and a.dimension = k.dimension
-                  and a.rate_card_version = k.rate_card_version""")) {
-            bindKeys(c, delete, rows, null);
-            delete.executeUpdate();
-        }
-        Map<List<Object>, Row> merged = new LinkedHashMap<>();
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            Row moved = new Row(r.bucketStart(), r.source(), r.subject(), r.modelId(), r.region(), r.tier(), r.dimension(), targetVersion,
-                    r.quantity(), newCosts.get(i), r.events());
-            merged.merge(List.of(r.bucketStart(), r.source(), r.subject(), r.modelId(), r.region(), r.tier(), r.dimension()), moved,
-                    (a, b) -> new Row(a.bucketStart(), a.source(), a.subject(), a.modelId(), a.region(), a.tier(), a.dimension(), targetVersion,
-                            a.quantity().add(b.quantity()), a.costUsd().add(b.costUsd()), a.events() + b.events()));
-        }
-        List<Row> targets = new ArrayList<>(merged.values());
-        try (PreparedStatement upsert = c.prepareStatement("""
-                insert into spend_aggregate (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version,
-                                             quantity, cost_usd, events)
-                select * from unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::numeric[], ?::numeric[], ?::bigint[])
-                on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version) do update
-                set quantity = spend_aggregate.quantity + excluded.quantity, cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
-                    events = spend_aggregate.events + excluded.events""")) {
-            bindKeys(c, upsert, targets, targetVersion);
-            int n = targets.size();
-            BigDecimal[] quantities = new BigDecimal[n], costs = new BigDecimal[n];
-            Long[] events = new Long[n];
-            for (int i = 0; i < n; i++) {
-                quantities[i] = targets.get(i).quantity();
-                costs[i] = targets.get(i).costUsd();
-                events[i] = targets.get(i).events();
-            }
-            upsert.setArray(9, c.createArrayOf("numeric", quantities));
-            upsert.setArray(10, c.createArrayOf("numeric", costs));
-            upsert.setArray(11, c.createArrayOf("bigint", events));
-            upsert.executeUpdate();
-        }
-    }
-
-    /** Binds the eight key arrays (parameters 1–8); the version is each row's own, or {@code version} for all. */
-    private static void bindKeys(Connection c, PreparedStatement statement, List<Row> rows, String version) throws SQLException {
-        int n = rows.size();
-        Timestamp[] buckets = new Timestamp[n];
-        String[][] text = new String[7][n];
-        for (int i = 0; i < n; i++) {
-            Row r = rows.get(i);
-            buckets[i] = Timestamp.from(r.bucketStart());
-            text[0][i] = r.source();
-            text[1][i] = r.subject();
-            text[2][i] = r.modelId();
-            text[3][i] = r.region();
-            text[4][i] = r.tier();
-            text[5][i] = r.dimension();
-            text[6][i] = version == null ? r.version() : version;
-        }
-        Array bucketArray = c.createArrayOf("timestamptz", buckets);
-        statement.setArray(1, bucketArray);
-        for (int k = 0; k < 7; k++) {
-            statement.setArray(k + 2, c.createArrayOf("text", text[k]));
         }
     }
 }
