@@ -127,12 +127,15 @@ public class RerateService {
                 .description("Re-rated cost, by direction: what applied re-rates added to or took from the aggregates").register(registry);
     }
 
-    /** The target's unit price for each combination the range holds; refused when one has none or its quantity would change. */
+    /**
+     * The target's unit price for each combination the range holds (null where it is the price its
+     * own card charged); refused when one has none or its quantity would change.
+     */
     private List<BigDecimal> prices(List<RerateLedger.Combination> combinations, RateCardCatalog.Version target) throws Refused {
         Set<String> problems = new LinkedHashSet<>();
         List<BigDecimal> prices = new ArrayList<>(combinations.size());
         for (RerateLedger.Combination k : combinations) {
-            prices.add(Rerating.unitPrice(new Rerating.Aggregate("", k.modelId(), k.tier(), Dimension.byId(k.dimension()), k.version(),
+            prices.add(Rerating.changedUnitPrice(new Rerating.Aggregate("", k.modelId(), k.tier(), Dimension.byId(k.dimension()), k.version(),
                     k.quantity(), k.costUsd()), target.card(), v -> catalog.version(v).map(RateCardCatalog.Version::card).orElse(null), problems));
         }
         if (!problems.isEmpty()) {

@@ -115,6 +115,20 @@ public final class Rerating {
         return price;
     }
 
+    /**
+     * As {@link #unitPrice}, but null when the target charges what the aggregate's own card charged
+     * (nothing to rewrite); a problem is still a problem.
+     */
+    public static BigDecimal changedUnitPrice(Aggregate a, RateCard target, Function<String, RateCard> cards, Set<String> problems) {
+        BigDecimal price = unitPrice(a, target, cards, problems);
+        if (price == null) {
+            return null;
+        }
+        RateCard own = cards.apply(a.rateCardVersion());
+        BigDecimal charged = unitPrice(a, own, cards, new LinkedHashSet<>());
+        return charged != null && charged.compareTo(price) == 0 ? null : price;
+    }
+
     /** Same threshold and the same whole-request choice (the multiplier is a price, and re-rates). */
     private static boolean sameLongContext(RateCard.ModelRates original, RateCard.ModelRates target) {
         RateCard.LongContextRule a = original == null ? null : original.longContext();

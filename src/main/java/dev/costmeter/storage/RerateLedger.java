@@ -19,9 +19,10 @@ import java.util.UUID;
 
 /**
  * Applied re-rates (tables {@code rerate} and {@code rerate_line}, append-only) and the one
- * transaction that applies one: the range's aggregates are moved to the target card's version with
- * their quantities × the target's unit prices, and the adjustment is recorded with every per-key
- * delta — all or nothing. One re-rate is applied at a time (an advisory lock).
+ * transaction that applies one: the range's aggregates whose price the target card changes are moved
+ * to its version with their quantities × its unit prices (the others already cost what the target
+ * says and are left alone: a re-rate rewrites only what changes), and the adjustment is recorded with
+ * every per-key delta — all or nothing. One re-rate is applied at a time (an advisory lock).
  */
 @ApplicationScoped
 public class RerateLedger {
@@ -47,7 +48,11 @@ public class RerateLedger {
         }
     }
 
-    /** The caller's prices: the target card's unit price for each combination (refusing, by throwing, what it cannot price exactly). */
+    /**
+     * The caller's prices: the target card's unit price for each combination, or null for one whose
+     * price the target does not change (its rows are left as they are); refusing, by throwing, what
+     * it cannot price exactly.
+     */
     @FunctionalInterface
     public interface Pricing {
         List<BigDecimal> unitPrices(List<Combination> combinations) throws Exception;
@@ -117,6 +122,11 @@ public class RerateLedger {
             try (PreparedStatement insert = c.prepareStatement("insert into rerate_price values (?, ?, ?, ?, ?)")) {
                 for (int i = 0; i < combinations.size(); i++) {
                     Combination k = combinations.get(i);
+                    if (prices.get(i) == null) { // the target prices it as its card did: nothing to rewrite
+                        oldTotal = oldTotal.add(k.costUsd());
+                        newTotal = newTotal.add(k.costUsd());
+                        continue;
+                    }
                     insert.setString(1, k.modelId());
                     insert.setString(2, k.tier());
                     insert.setString(3, k.dimension());
