@@ -96,7 +96,12 @@ public class RerateService {
         }
         RateCardCatalog.Version target = catalog.version(request.targetVersion())
                 .orElseThrow(() -> new Refused(422, "targetVersion: no rate card version '" + request.targetVersion() + "'"));
-        long pending = pendingBefore(settledAt);
+        long pending;
+        try {
+            pending = pendingBefore(settledAt);
+        } catch (Exception e) {
+            throw new Refused(503, "cannot measure the ingest backlog in Kafka (" + e.getMessage() + "): nothing changed; try again");
+        }
         if (pending > 0) {
             throw new Refused(409, pending + " usage records published before " + settledAt + " are not metered yet: a re-rate now would "
                     + "miss them; try again once the ingest has caught up");
@@ -173,11 +178,21 @@ public class RerateService {
             data.put("oldCostUsd", Money.plain(line.oldCostUsd()));
             data.put("newCostUsd", Money.plain(line.newCostUsd()));
             data.put("deltaUsd", Money.plain(line.deltaUsd()));
-            sent.add(producer().send(new ProducerRecord<>(config.topics().priced(), line.source().getBytes(StandardCharsets.UTF_8),
-                    JSON.writeValueAsBytes(event))));
+            try {
+                sent.add(producer().send(new ProducerRecord<>(config.topics().priced(), line.source().getBytes(StandardCharsets.UTF_8),
+                        JSON.writeValueAsBytes(event))));
+            } catch (Exception e) {
+                throw new Refused(503, "Kafka would not take the costmeter.adjusted events (" + e + "): the re-rate was rolled back and "
+                        + "nothing changed; retry with the same id");
+            }
         }
-        for (Future<RecordMetadata> ack : sent) {
-            ack.get(30, TimeUnit.SECONDS);
+        try {
+            for (Future<RecordMetadata> ack : sent) {
+                ack.get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new Refused(503, "Kafka did not acknowledge the costmeter.adjusted events (" + e + "): the re-rate was rolled back and "
+                    + "nothing changed; retry with the same id");
         }
     }
 
