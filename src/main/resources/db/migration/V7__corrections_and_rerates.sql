@@ -13,7 +13,7 @@ create table rerate (
     reason          text        not null,
     from_time       timestamptz not null,
     to_time         timestamptz not null,
-    target_version  text        not null,
+    target_version  text        not null,     -- a version, or "inEffect" (each card's period to its own card)
     source_filter   text,
     model_filter    text,
     aggregates      bigint      not null,     -- aggregate rows re-rated
@@ -21,17 +21,18 @@ create table rerate (
     new_total_usd   numeric     not null
 );
 
--- ...and every per-key delta (source × model × dimension × the card it was priced with).
+-- ...and every per-key delta (source × model × dimension × the card it was priced with × the card it is priced with now).
 create table rerate_line (
     rerate_id       uuid        not null references rerate (id),
     source          text        not null,
     model_id        text        not null,
     dimension       text        not null,
     from_version    text        not null,
+    to_version      text        not null,
     quantity        numeric     not null,
     old_cost_usd    numeric     not null,
     new_cost_usd    numeric     not null,
-    primary key (rerate_id, source, model_id, dimension, from_version)
+    primary key (rerate_id, source, model_id, dimension, from_version, to_version)
 );
 
 create function refuse_change() returns trigger language plpgsql as $$

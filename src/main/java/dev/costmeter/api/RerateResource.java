@@ -3,6 +3,7 @@ package dev.costmeter.api;
 import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Money;
+import dev.costmeter.pricing.RateCard;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.rerate.RerateService;
 import dev.costmeter.rerate.Rerating;
@@ -46,9 +47,6 @@ import java.util.UUID;
 @Path("/api/v1/rerates")
 public class RerateResource {
 
-    /** The target meaning "the card in effect at the range's time" (the range must lie within one card's period). */
-    static final String IN_EFFECT = "inEffect";
-
     @Inject
     SpendQuery query;
     @Inject
@@ -85,13 +83,13 @@ public class RerateResource {
             return new AppliedView(a.id().toString(), already, a.appliedAt().toString(), a.appliedBy(), a.reason(), a.from().toString(),
                     a.to().toString(), a.targetVersion(), a.source(), a.model(), a.aggregates(), Money.plain(a.oldTotalUsd()),
                     Money.plain(a.newTotalUsd()), Money.plain(a.deltaUsd()), a.lines().stream().map(l -> new AppliedLineView(l.source(),
-                            l.modelId(), l.dimension(), l.fromVersion(), Money.plain(l.quantity()), Money.plain(l.oldCostUsd()),
+                            l.modelId(), l.dimension(), l.fromVersion(), l.toVersion(), Money.plain(l.quantity()), Money.plain(l.oldCostUsd()),
                             Money.plain(l.newCostUsd()), Money.plain(l.deltaUsd()))).toList());
         }
     }
 
-    public record AppliedLineView(String source, String model, String dimension, String fromVersion, String quantity, String oldCostUsd,
-                                  String newCostUsd, String deltaUsd) {
+    public record AppliedLineView(String source, String model, String dimension, String fromVersion, String toVersion, String quantity,
+                                  String oldCostUsd, String newCostUsd, String deltaUsd) {
     }
 
     public record LineView(String source, String model, String dimension, String quantity, String oldCostUsd, String newCostUsd,
@@ -119,14 +117,20 @@ public class RerateResource {
         if (Duration.between(range.from(), range.to()).compareTo(maxRange) > 0) {
             throw new ApiException(422, "the range is longer than " + maxRange.toDays() + " days (costmeter.rerate.max-range): re-rate it in parts");
         }
-        RateCardCatalog.Version target = target(InputText.require("targetVersion", body.targetVersion(), 200), range);
+        String target = InputText.require("targetVersion", body.targetVersion(), 200);
+        List<RerateLedger.Segment> segments;
+        try {
+            segments = rerates.segments(range.from(), range.to(), target);
+        } catch (RerateService.Refused e) {
+            throw new ApiException(e.status(), e.getMessage());
+        }
         if (Boolean.FALSE.equals(body.dryRun())) {
             if (body.id() == null) {
                 throw new ApiException(422, "id: required to apply a re-rate: a UUID you choose, so that a retry applies it once");
             }
             try {
                 RerateLedger.Outcome outcome = rerates.apply(new RerateService.Request(UUID.fromString(body.id()), range.from(), range.to(),
-                        target.card().version(), body.source(), body.model(), body.reason().strip()), security.getUserPrincipal().getName());
+                        target, body.source(), body.model(), body.reason().strip()), security.getUserPrincipal().getName());
                 return Response.status(outcome.alreadyApplied() ? 200 : 201).entity(AppliedView.of(outcome.applied(), outcome.alreadyApplied()))
                         .type(MediaType.APPLICATION_JSON).build();
             } catch (RerateService.Refused e) {
@@ -140,16 +144,21 @@ public class RerateResource {
         if (body.model() != null) {
             filters.put("model", InputText.require("model", body.model(), 1000));
         }
-        List<Rerating.Aggregate> aggregates = new ArrayList<>();
-        for (SpendQuery.Row row : query.totals(range.from(), range.to(), List.of("source", "model", "tier", "dimension", "rateCardVersion"),
-                filters)) {
-            Map<String, String> g = row.group();
-            aggregates.add(new Rerating.Aggregate(g.get("source"), g.get("model"), g.get("tier"), Dimension.byId(g.get("dimension")),
-                    g.get("rateCardVersion"), row.quantity(), row.costUsd()));
+        List<Rerating.Diff> parts = new ArrayList<>();
+        for (RerateLedger.Segment segment : segments) {
+            List<Rerating.Aggregate> aggregates = new ArrayList<>();
+            for (SpendQuery.Row row : query.totals(segment.from(), segment.to(), List.of("source", "model", "tier", "dimension", "rateCardVersion"),
+                    filters)) {
+                Map<String, String> g = row.group();
+                aggregates.add(new Rerating.Aggregate(g.get("source"), g.get("model"), g.get("tier"), Dimension.byId(g.get("dimension")),
+                        g.get("rateCardVersion"), row.quantity(), row.costUsd()));
+            }
+            RateCard card = catalog.version(segment.targetVersion()).orElseThrow().card();
+            parts.add(Rerating.diff(aggregates, card, v -> catalog.version(v).map(RateCardCatalog.Version::card).orElse(null)));
         }
-        Rerating.Diff diff = Rerating.diff(aggregates, target.card(), v -> catalog.version(v).map(RateCardCatalog.Version::card).orElse(null));
+        Rerating.Diff diff = Rerating.merge(target, parts);
         if (!diff.problems().isEmpty()) {
-            throw new ApiException(422, "the range cannot be re-rated exactly to " + target.card().version() + ": "
+            throw new ApiException(422, "the range cannot be re-rated exactly to " + target + ": "
                     + String.join("; ", diff.problems().subList(0, Math.min(20, diff.problems().size()))));
         }
         if (accept != null && accept.contains("text/csv")) {
@@ -163,7 +172,7 @@ public class RerateResource {
                     .append(Money.plain(diff.deltaUsd())).append("\r\n");
             return Response.ok(csv.toString(), "text/csv; charset=UTF-8").build();
         }
-        return Response.ok(new RerateDiff(range.from().toString(), range.to().toString(), target.card().version(), body.reason(), true,
+        return Response.ok(new RerateDiff(range.from().toString(), range.to().toString(), target, body.reason(), true,
                 Money.plain(diff.oldTotalUsd()), Money.plain(diff.newTotalUsd()), Money.plain(diff.deltaUsd()),
                 diff.lines().stream().map(l -> new LineView(l.source(), l.model(), l.dimension(), Money.plain(l.quantity()),
                         Money.plain(l.oldCostUsd()), Money.plain(l.newCostUsd()), Money.plain(l.deltaUsd()))).toList()),
@@ -191,22 +200,6 @@ public class RerateResource {
             throw new ApiException(400, "id must be a UUID");
         }
         return ledger.find(uuid).map(a -> AppliedView.of(a, true)).orElseThrow(() -> new ApiException(404, "no applied re-rate " + id));
-    }
-
-    /** A version, or "inEffect": the card in effect over the whole range (refused when the range spans two). */
-    private RateCardCatalog.Version target(String version, TimeRange range) {
-        if (!IN_EFFECT.equals(version)) {
-            return catalog.version(version)
-                    .orElseThrow(() -> new ApiException(422, "targetVersion: no rate card version '" + InputText.printable(version) + "'"));
-        }
-        RateCardCatalog.Version first = catalog.inEffectAt(range.from())
-                .orElseThrow(() -> new ApiException(422, "targetVersion inEffect: no rate card is in effect at " + range.from()));
-        RateCardCatalog.Version last = catalog.inEffectAt(range.to().minusNanos(1)).orElseThrow();
-        if (!first.card().version().equals(last.card().version())) {
-            throw new ApiException(422, "targetVersion inEffect: the range spans rate cards " + first.card().version() + " and "
-                    + last.card().version() + "; re-rate each card's period on its own");
-        }
-        return first;
     }
 
     private static String csvField(String v) {

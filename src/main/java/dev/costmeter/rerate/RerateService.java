@@ -7,6 +7,8 @@ import dev.costmeter.config.CostmeterConfig;
 import dev.costmeter.kafka.KafkaClients;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Money;
+import dev.costmeter.pricing.RateCard;
+import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.RerateLedger;
 import dev.costmeter.storage.SpendLedger;
@@ -83,8 +85,37 @@ public class RerateService {
         }
     }
 
-    /** What to re-rate. {@code source} and {@code model} may be null (every one). */
+    /** What to re-rate. {@code source} and {@code model} may be null (every one); {@code targetVersion} a version or {@link #IN_EFFECT}. */
     public record Request(UUID id, Instant from, Instant to, String targetVersion, String source, String model, String reason) {
+    }
+
+    /** The target meaning "the card now in effect at each aggregate's time". */
+    public static final String IN_EFFECT = "inEffect";
+
+    /**
+     * The parts of [from, to) and the card each is re-rated to: the whole range to one version, or, for
+     * {@link #IN_EFFECT}, each card's period within the range to that card.
+     */
+    public List<RerateLedger.Segment> segments(Instant from, Instant to, String targetVersion) throws Refused {
+        if (!IN_EFFECT.equals(targetVersion)) {
+            RateCardCatalog.Version target = catalog.version(targetVersion)
+                    .orElseThrow(() -> new Refused(422, "targetVersion: no rate card version '" + targetVersion + "'"));
+            return List.of(new RerateLedger.Segment(from, to, target.card().version()));
+        }
+        RateCardTimeline timeline = catalog.timeline();
+        if (timeline.cardAt(from) == null) {
+            throw new Refused(422, "targetVersion inEffect: no rate card is in effect at " + from);
+        }
+        List<RerateLedger.Segment> segments = new ArrayList<>();
+        Instant start = from;
+        for (RateCard card : timeline.cards()) {
+            if (card.effectiveFrom().isAfter(start) && card.effectiveFrom().isBefore(to)) {
+                segments.add(new RerateLedger.Segment(start, card.effectiveFrom(), timeline.cardAt(start).version()));
+                start = card.effectiveFrom();
+            }
+        }
+        segments.add(new RerateLedger.Segment(start, to, timeline.cardAt(start).version()));
+        return segments;
     }
 
     public RerateLedger.Outcome apply(Request request, String appliedBy) throws Exception {
@@ -94,8 +125,7 @@ public class RerateService {
             throw new Refused(409, "the range ends at " + request.to() + ": its events may still arrive until " + settledAt
                     + " (costmeter.rerate.settle-time " + settle + "); re-rate it after that");
         }
-        RateCardCatalog.Version target = catalog.version(request.targetVersion())
-                .orElseThrow(() -> new Refused(422, "targetVersion: no rate card version '" + request.targetVersion() + "'"));
+        List<RerateLedger.Segment> segments = segments(request.from(), request.to(), request.targetVersion());
         long pending;
         try {
             pending = pendingBefore(settledAt);
@@ -108,8 +138,9 @@ public class RerateService {
         }
         RerateLedger.Outcome outcome;
         try {
-            outcome = ledger.apply(request.id(), appliedBy, request.reason(), request.from(), request.to(), target.card().version(),
-                    request.source(), request.model(), combinations -> prices(combinations, target), this::publish);
+            outcome = ledger.apply(request.id(), appliedBy, request.reason(), request.targetVersion(), segments, request.source(),
+                    request.model(), (segment, combinations) -> prices(combinations, catalog.version(segment.targetVersion()).orElseThrow()),
+                    this::publish);
         } catch (RerateLedger.Busy e) {
             throw new Refused(409, e.getMessage());
         }
@@ -121,7 +152,7 @@ public class RerateService {
                 }
             }
             LOG.infof("re-rate %s applied by %s: %s to %s under %s, %d aggregates, %s USD", request.id(), appliedBy, request.from(),
-                    request.to(), target.card().version(), outcome.applied().aggregates(), Money.plain(outcome.applied().deltaUsd()));
+                    request.to(), request.targetVersion(), outcome.applied().aggregates(), Money.plain(outcome.applied().deltaUsd()));
         }
         return outcome;
     }
@@ -157,7 +188,8 @@ public class RerateService {
         for (RerateLedger.Line line : applied.lines()) {
             ObjectNode event = JSON.createObjectNode();
             event.put("specversion", "1.0");
-            event.put("id", applied.id() + "/" + line.source() + "/" + line.modelId() + "/" + line.dimension() + "/" + line.fromVersion());
+            event.put("id", applied.id() + "/" + line.source() + "/" + line.modelId() + "/" + line.dimension() + "/" + line.fromVersion() + "/"
+                    + line.toVersion());
             event.put("source", "costmeter/rerates/" + applied.id());
             event.put("type", ADJUSTED_TYPE);
             event.put("subject", line.source());
@@ -173,7 +205,7 @@ public class RerateService {
             data.put("modelId", line.modelId());
             data.put("dimension", line.dimension());
             data.put("fromRateCardVersion", line.fromVersion());
-            data.put("toRateCardVersion", applied.targetVersion());
+            data.put("toRateCardVersion", line.toVersion());
             data.put("quantity", Money.plain(line.quantity()));
             data.put("oldCostUsd", Money.plain(line.oldCostUsd()));
             data.put("newCostUsd", Money.plain(line.newCostUsd()));

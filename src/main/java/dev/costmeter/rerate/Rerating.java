@@ -80,6 +80,29 @@ public final class Rerating {
         return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems), Collections.unmodifiableList(newCosts));
     }
 
+    /** Several parts' diffs (each card's period of a range) as one: lines summed per source, model and dimension. */
+    public static Diff merge(String target, List<Diff> parts) {
+        Map<List<String>, BigDecimal[]> lines = new LinkedHashMap<>();
+        Set<String> problems = new LinkedHashSet<>();
+        BigDecimal oldTotal = BigDecimal.ZERO;
+        BigDecimal newTotal = BigDecimal.ZERO;
+        for (Diff part : parts) {
+            for (Line l : part.lines()) {
+                BigDecimal[] sums = lines.computeIfAbsent(List.of(l.source(), l.model(), l.dimension()),
+                        k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
+                sums[0] = sums[0].add(l.quantity());
+                sums[1] = sums[1].add(l.oldCostUsd());
+                sums[2] = sums[2].add(l.newCostUsd());
+            }
+            problems.addAll(part.problems());
+            oldTotal = oldTotal.add(part.oldTotalUsd());
+            newTotal = newTotal.add(part.newTotalUsd());
+        }
+        List<Line> out = new ArrayList<>();
+        lines.forEach((k, v) -> out.add(new Line(k.get(0), k.get(1), k.get(2), v[0], v[1], v[2])));
+        return new Diff(target, out, oldTotal, newTotal, List.copyOf(problems), List.of());
+    }
+
     /**
      * The target card's unit price for an aggregate, or null with the reason added to {@code problems}
      * (no price, or a rule that changes the billed quantity).

@@ -33,8 +33,8 @@ public class RerateLedger {
     }
 
     /** A per-key delta: source × model × dimension × the card it was priced with. */
-    public record Line(String source, String modelId, String dimension, String fromVersion, BigDecimal quantity, BigDecimal oldCostUsd,
-                       BigDecimal newCostUsd) {
+    public record Line(String source, String modelId, String dimension, String fromVersion, String toVersion, BigDecimal quantity,
+                       BigDecimal oldCostUsd, BigDecimal newCostUsd) {
         public BigDecimal deltaUsd() {
             return newCostUsd.subtract(oldCostUsd);
         }
@@ -55,7 +55,11 @@ public class RerateLedger {
      */
     @FunctionalInterface
     public interface Pricing {
-        List<BigDecimal> unitPrices(List<Combination> combinations) throws Exception;
+        List<BigDecimal> unitPrices(Segment segment, List<Combination> combinations) throws Exception;
+    }
+
+    /** A part of the range re-rated to one card: the whole range, or each card's period for "the card in effect". */
+    public record Segment(Instant from, Instant to, String targetVersion) {
     }
 
     /** Runs inside the transaction, after every write and before the commit (publishing the adjustment events). */
@@ -80,10 +84,10 @@ public class RerateLedger {
     @Inject
     AgroalDataSource dataSource;
 
-    public Outcome apply(UUID id, String appliedBy, String reason, Instant from, Instant to, String targetVersion, String source, String model,
+    public Outcome apply(UUID id, String appliedBy, String reason, String target, List<Segment> segments, String source, String model,
                          Pricing pricing, BeforeCommit beforeCommit) throws Exception {
         try (Connection c = dataSource.getConnection()) {
-            return apply(c, id, appliedBy, reason, from, to, targetVersion, source, model, pricing, beforeCommit);
+            return apply(c, id, appliedBy, reason, target, segments, source, model, pricing, beforeCommit);
         }
     }
 
@@ -92,8 +96,10 @@ public class RerateLedger {
      * range's rows never leave PostgreSQL; the target's unit prices go in as a small table and
      * PostgreSQL multiplies exactly (NUMERIC).
      */
-    public static Outcome apply(Connection c, UUID id, String appliedBy, String reason, Instant from, Instant to, String targetVersion,
+    public static Outcome apply(Connection c, UUID id, String appliedBy, String reason, String target, List<Segment> segments,
                                 String source, String model, Pricing pricing, BeforeCommit beforeCommit) throws Exception {
+        Instant from = segments.get(0).from();
+        Instant to = segments.get(segments.size() - 1).to();
         c.setAutoCommit(false);
         try {
             try (PreparedStatement lock = c.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
@@ -110,32 +116,36 @@ public class RerateLedger {
                 c.rollback();
                 return new Outcome(before.get(), true);
             }
-            List<Combination> combinations = combinations(c, from, to, targetVersion, source, model);
-            List<BigDecimal> prices = pricing.unitPrices(combinations);
+            try (Statement ddl = c.createStatement()) {
+                ddl.execute("create temporary table rerate_price (model_id text, service_tier text, dimension text, rate_card_version text, "
+                        + "from_time timestamptz, to_time timestamptz, target_version text, unit_price numeric) on commit drop");
+            }
             BigDecimal oldTotal = BigDecimal.ZERO;
             BigDecimal newTotal = BigDecimal.ZERO;
             long aggregates = 0;
-            try (Statement ddl = c.createStatement()) {
-                ddl.execute("create temporary table rerate_price (model_id text, service_tier text, dimension text, rate_card_version text, "
-                        + "unit_price numeric, primary key (model_id, service_tier, dimension, rate_card_version)) on commit drop");
-            }
-            try (PreparedStatement insert = c.prepareStatement("insert into rerate_price values (?, ?, ?, ?, ?)")) {
-                for (int i = 0; i < combinations.size(); i++) {
-                    Combination k = combinations.get(i);
-                    if (prices.get(i) == null) { // the target prices it as its card did: nothing to rewrite
+            try (PreparedStatement insert = c.prepareStatement("insert into rerate_price values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (Segment segment : segments) {
+                    List<Combination> combinations = combinations(c, segment, source, model);
+                    List<BigDecimal> prices = pricing.unitPrices(segment, combinations);
+                    for (int i = 0; i < combinations.size(); i++) {
+                        Combination k = combinations.get(i);
                         oldTotal = oldTotal.add(k.costUsd());
-                        newTotal = newTotal.add(k.costUsd());
-                        continue;
+                        if (prices.get(i) == null) { // the target prices it as its card did: nothing to rewrite
+                            newTotal = newTotal.add(k.costUsd());
+                            continue;
+                        }
+                        insert.setString(1, k.modelId());
+                        insert.setString(2, k.tier());
+                        insert.setString(3, k.dimension());
+                        insert.setString(4, k.version());
+                        insert.setTimestamp(5, Timestamp.from(segment.from()));
+                        insert.setTimestamp(6, Timestamp.from(segment.to()));
+                        insert.setString(7, segment.targetVersion());
+                        insert.setBigDecimal(8, prices.get(i));
+                        insert.addBatch();
+                        newTotal = newTotal.add(k.quantity().multiply(prices.get(i)));
+                        aggregates += k.aggregates();
                     }
-                    insert.setString(1, k.modelId());
-                    insert.setString(2, k.tier());
-                    insert.setString(3, k.dimension());
-                    insert.setString(4, k.version());
-                    insert.setBigDecimal(5, prices.get(i));
-                    insert.addBatch();
-                    oldTotal = oldTotal.add(k.costUsd());
-                    newTotal = newTotal.add(k.quantity().multiply(prices.get(i)));
-                    aggregates += k.aggregates();
                 }
                 insert.executeBatch();
             }
@@ -150,7 +160,7 @@ public class RerateLedger {
                 insert.setString(4, reason);
                 insert.setTimestamp(5, Timestamp.from(from));
                 insert.setTimestamp(6, Timestamp.from(to));
-                insert.setString(7, targetVersion);
+                insert.setString(7, target);
                 insert.setString(8, source);
                 insert.setString(9, model);
                 insert.setLong(10, aggregates);
@@ -159,31 +169,30 @@ public class RerateLedger {
                 insert.executeUpdate();
             }
             try (PreparedStatement lines = c.prepareStatement("""
-                    insert into rerate_line (rerate_id, source, model_id, dimension, from_version, quantity, old_cost_usd, new_cost_usd)
-                    select ?, a.source, a.model_id, a.dimension, a.rate_card_version, sum(a.quantity), sum(a.cost_usd), sum(a.quantity * p.unit_price)
-                    from spend_aggregate a join rerate_price p on p.model_id = a.model_id and p.service_tier = a.service_tier
-                         and p.dimension = a.dimension and p.rate_card_version = a.rate_card_version
-                    where """ + RANGE + " group by 2, 3, 4, 5")) {
+                    insert into rerate_line (rerate_id, source, model_id, dimension, from_version, to_version, quantity, old_cost_usd, new_cost_usd)
+                    select ?, a.source, a.model_id, a.dimension, a.rate_card_version, p.target_version, sum(a.quantity), sum(a.cost_usd),
+                           sum(a.quantity * p.unit_price)
+                    from spend_aggregate a join rerate_price p on""" + PRICED + " where" + FILTERS + " group by 2, 3, 4, 5, 6")) {
                 lines.setObject(1, id);
-                bindRange(lines, 2, from, to, targetVersion, source, model);
+                bindFilters(lines, 2, source, model);
                 lines.executeUpdate();
             }
             try (PreparedStatement move = c.prepareStatement("""
                     with moved as (
                         delete from spend_aggregate a using rerate_price p
-                        where p.model_id = a.model_id and p.service_tier = a.service_tier and p.dimension = a.dimension
-                          and p.rate_card_version = a.rate_card_version and """ + RANGE + """
-                        returning a.bucket_start, a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension, a.quantity,
-                                  a.quantity * p.unit_price as cost_usd, a.events)
+                        where""" + PRICED + " and" + FILTERS + """
+
+                        returning a.bucket_start, a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension, p.target_version,
+                                  a.quantity, a.quantity * p.unit_price as cost_usd, a.events)
                     insert into spend_aggregate (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version,
                                                  quantity, cost_usd, events)
-                    select bucket_start, source, subject, model_id, region, service_tier, dimension, ?, sum(quantity), sum(cost_usd), sum(events)
-                    from moved group by 1, 2, 3, 4, 5, 6, 7
+                    select bucket_start, source, subject, model_id, region, service_tier, dimension, target_version, sum(quantity), sum(cost_usd),
+                           sum(events)
+                    from moved group by 1, 2, 3, 4, 5, 6, 7, 8
                     on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version) do update
                     set quantity = spend_aggregate.quantity + excluded.quantity, cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
                         events = spend_aggregate.events + excluded.events""")) {
-                int next = bindRange(move, 1, from, to, targetVersion, source, model);
-                move.setString(next, targetVersion);
+                bindFilters(move, 1, source, model);
                 move.executeUpdate();
             }
             Applied applied = find(c, id).orElseThrow();
@@ -196,30 +205,30 @@ public class RerateLedger {
         }
     }
 
-    /** The rows a re-rate covers ({@code a} is spend_aggregate); bound by {@link #bindRange}. */
-    private static final String RANGE = " a.bucket_start >= ? and a.bucket_start < ? and a.rate_card_version <> ? "
-            + "and (?::text is null or a.source = ?) and (?::text is null or a.model_id = ?)";
+    /** An aggregate ({@code a}) and its price ({@code p}): the same combination, a bucket in the price's segment. */
+    private static final String PRICED = " p.model_id = a.model_id and p.service_tier = a.service_tier and p.dimension = a.dimension"
+            + " and p.rate_card_version = a.rate_card_version and a.bucket_start >= p.from_time and a.bucket_start < p.to_time";
 
-    /** @return the next parameter index */
-    private static int bindRange(PreparedStatement statement, int at, Instant from, Instant to, String targetVersion, String source,
-                                 String model) throws SQLException {
-        statement.setTimestamp(at, Timestamp.from(from));
-        statement.setTimestamp(at + 1, Timestamp.from(to));
-        statement.setString(at + 2, targetVersion);
-        statement.setString(at + 3, source);
-        statement.setString(at + 4, source);
-        statement.setString(at + 5, model);
-        statement.setString(at + 6, model);
-        return at + 7;
+    /** The request's filters; bound by {@link #bindFilters}. */
+    private static final String FILTERS = " (?::text is null or a.source = ?) and (?::text is null or a.model_id = ?)";
+
+    private static void bindFilters(PreparedStatement statement, int at, String source, String model) throws SQLException {
+        statement.setString(at, source);
+        statement.setString(at + 1, source);
+        statement.setString(at + 2, model);
+        statement.setString(at + 3, model);
     }
 
-    /** The range's rows not yet at the target version, summed per model × tier × dimension × version. */
-    private static List<Combination> combinations(Connection c, Instant from, Instant to, String targetVersion, String source, String model)
-            throws SQLException {
+    /** A segment's rows not yet at its target version, summed per model × tier × dimension × version. */
+    private static List<Combination> combinations(Connection c, Segment segment, String source, String model) throws SQLException {
         List<Combination> found = new ArrayList<>();
         try (PreparedStatement select = c.prepareStatement("select a.model_id, a.service_tier, a.dimension, a.rate_card_version, sum(a.quantity), "
-                + "sum(a.cost_usd), count(*) from spend_aggregate a where" + RANGE + " group by 1, 2, 3, 4 order by 1, 2, 3, 4")) {
-            bindRange(select, 1, from, to, targetVersion, source, model);
+                + "sum(a.cost_usd), count(*) from spend_aggregate a where a.bucket_start >= ? and a.bucket_start < ? and a.rate_card_version <> ? "
+                + "and" + FILTERS + " group by 1, 2, 3, 4 order by 1, 2, 3, 4")) {
+            select.setTimestamp(1, Timestamp.from(segment.from()));
+            select.setTimestamp(2, Timestamp.from(segment.to()));
+            select.setString(3, segment.targetVersion());
+            bindFilters(select, 4, source, model);
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                     found.add(new Combination(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBigDecimal(5),
@@ -266,8 +275,8 @@ public class RerateLedger {
                 select applied_at, applied_by, reason, from_time, to_time, target_version, source_filter, model_filter, aggregates,
                        old_total_usd, new_total_usd from rerate where id = ?""");
              PreparedStatement lines = c.prepareStatement("""
-                     select source, model_id, dimension, from_version, quantity, old_cost_usd, new_cost_usd from rerate_line
-                     where rerate_id = ? order by source, model_id, dimension, from_version""")) {
+                     select source, model_id, dimension, from_version, to_version, quantity, old_cost_usd, new_cost_usd from rerate_line
+                     where rerate_id = ? order by source, model_id, dimension, from_version, to_version""")) {
             head.setObject(1, id);
             try (ResultSet rs = head.executeQuery()) {
                 if (!rs.next()) {
@@ -277,8 +286,8 @@ public class RerateLedger {
                 List<Line> found = new ArrayList<>();
                 try (ResultSet l = lines.executeQuery()) {
                     while (l.next()) {
-                        found.add(new Line(l.getString(1), l.getString(2), l.getString(3), l.getString(4), l.getBigDecimal(5), l.getBigDecimal(6),
-                                l.getBigDecimal(7)));
+                        found.add(new Line(l.getString(1), l.getString(2), l.getString(3), l.getString(4), l.getString(5), l.getBigDecimal(6),
+                                l.getBigDecimal(7), l.getBigDecimal(8)));
                     }
                 }
                 return Optional.of(new Applied(id, rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant(),

@@ -87,7 +87,7 @@ class HostileApiInputAcceptanceTest extends KafkaAcceptanceTest {
     void aMisspeltQueryParameterOrFieldIsRefusedNotIgnored() {
         // ?sorce= would otherwise answer the whole bill as if it were one application's
         given().get("/api/v1/spend?sorce=support-bot").then().statusCode(400)
-                .body("error", org.hamcrest.Matchers.equalTo("unknown query parameter 'sorce'; this endpoint takes dimension, from, groupBy, model, source, subject, tier, to"));
+                .body("error", org.hamcrest.Matchers.equalTo("unknown query parameter 'sorce'; this endpoint takes adjustments, dimension, from, groupBy, model, source, subject, tier, to"));
         given().get("/api/v1/rate-cards?limit=3").then().statusCode(400).body("error", containsString("takes no query parameters"));
         given().get("/api/v1/spend?source=support-bot&groupBy=model").then().statusCode(200);
         admin().contentType("application/json").body("{\"name\":\"typo\",\"amountUSD\":\"10\"}")

@@ -224,6 +224,14 @@ class RerateAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(newTotal).isEqualTo(given().get("/api/v1/spend?source=" + fresh + "&" + day).then().extract().jsonPath().getString("totalCostUsd"))
                 .isEqualTo(applied.getString("newTotalUsd"));
 
+        // the card in effect at each time: February's part of a range to 2026-02, March's to the correction (nothing left to change here)
+        JsonPath inEffect = admin().contentType("application/json").body("{\"from\":\"2026-02-25T00:00:00Z\",\"to\":\"2026-03-06T00:00:00Z\","
+                + "\"targetVersion\":\"inEffect\",\"source\":\"" + before + "\",\"reason\":\"check\"}").post("/api/v1/rerates").then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(inEffect.getString("targetVersion")).isEqualTo("inEffect");
+        assertThat(inEffect.getString("deltaUsd")).isEqualTo("0");
+        assertThat(inEffect.getString("newTotalUsd")).isEqualTo(applied.getString("newTotalUsd"));
+
         // 5. applied twice: the second time changes nothing
         JsonPath again = admin().contentType("application/json").body(request + ",\"dryRun\":false}").post("/api/v1/rerates").then()
                 .statusCode(200).extract().jsonPath();

@@ -123,8 +123,9 @@ public final class RerateBenchmark {
 
             Map<String, RateCard> cards = Map.of("2026-02", original, "2026-02-corrected", correction);
             long applyStart = System.nanoTime();
-            RerateLedger.Outcome outcome = RerateLedger.apply(c, UUID.randomUUID(), "bench", "the benchmark's correction", start,
-                    start.plus(Duration.ofDays(30)), correction.version(), null, null, combinations -> {
+            RerateLedger.Outcome outcome = RerateLedger.apply(c, UUID.randomUUID(), "bench", "the benchmark's correction",
+                    correction.version(), List.of(new RerateLedger.Segment(start, start.plus(Duration.ofDays(30)), correction.version())), null,
+                    null, (segment, combinations) -> {
                         Set<String> problems = new LinkedHashSet<>();
                         List<BigDecimal> prices = new ArrayList<>();
                         for (RerateLedger.Combination k : combinations) {

@@ -29,6 +29,7 @@ class RerateLedgerTest {
     static final String DB = RealPostgres.derived("rerate_ledger");
     static final Instant FROM = Instant.parse("2026-03-05T00:00:00Z");
     static final Instant TO = Instant.parse("2026-03-06T00:00:00Z");
+    static final List<RerateLedger.Segment> WHOLE = List.of(new RerateLedger.Segment(FROM, TO, "B"));
 
     @BeforeAll
     static void schema() throws Exception {
@@ -44,7 +45,9 @@ class RerateLedgerTest {
                       ('2026-03-05 10:01:00+00', 'app', '', 'anthropic.claude-haiku-4-5-20251001-v1:0', 'us-east-1', 'default', 'input_tokens', 'A', 1000, 0.001, 1),
                       ('2026-03-05 10:02:00+00', 'app', '', 'anthropic.claude-haiku-4-5-20251001-v1:0', 'us-east-1', 'default', 'input_tokens', 'A', 3, 0.000003, 1),
                       ('2026-03-05 10:02:00+00', 'app', '', 'anthropic.claude-haiku-4-5-20251001-v1:0', 'us-east-1', 'default', 'input_tokens', 'B', 2, 0.0000016, 1),
-                      ('2026-03-05 10:03:00+00', 'app', '', 'amazon.nova-lite-v1:0', 'us-east-1', 'default', 'input_tokens', 'A', 500, 0.00003, 1)""");
+                      ('2026-03-05 10:03:00+00', 'app', '', 'amazon.nova-lite-v1:0', 'us-east-1', 'default', 'input_tokens', 'A', 500, 0.00003, 1),
+                      ('2026-04-05 10:00:00+00', 'other', '', 'anthropic.claude-haiku-4-5-20251001-v1:0', 'us-east-1', 'default', 'input_tokens', 'A', 10, 0.00001, 1),
+                      ('2026-04-20 10:00:00+00', 'other', '', 'anthropic.claude-haiku-4-5-20251001-v1:0', 'us-east-1', 'default', 'input_tokens', 'A', 10, 0.00001, 1)""");
         }
     }
 
@@ -55,7 +58,8 @@ class RerateLedgerTest {
     static List<String> rows() throws Exception {
         List<String> rows = new ArrayList<>();
         try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                select bucket_start, model_id, rate_card_version, quantity, cost_usd, events from spend_aggregate order by 1, 2, 3""")) {
+                select bucket_start, model_id, rate_card_version, quantity, cost_usd, events from spend_aggregate where source = 'app'
+                order by 1, 2, 3""")) {
             while (rs.next()) {
                 rows.add(rs.getTimestamp(1).toInstant() + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getBigDecimal(4).stripTrailingZeros()
                         .toPlainString() + " " + rs.getBigDecimal(5).stripTrailingZeros().toPlainString() + " " + rs.getLong(6));
@@ -65,7 +69,7 @@ class RerateLedgerTest {
     }
 
     /** Haiku input at $0.80 per 1M under B; Nova Lite unchanged (null: left alone). */
-    static List<BigDecimal> prices(List<RerateLedger.Combination> combinations) {
+    static List<BigDecimal> prices(RerateLedger.Segment segment, List<RerateLedger.Combination> combinations) {
         return combinations.stream().map(k -> k.modelId().startsWith("anthropic") ? new BigDecimal("0.0000008") : null).toList();
     }
 
@@ -74,7 +78,7 @@ class RerateLedgerTest {
         List<String> before = rows();
         UUID id = UUID.randomUUID();
         try (Connection c = connect()) {
-            assertThatThrownBy(() -> RerateLedger.apply(c, id, "test", "why", FROM, TO, "B", null, null, RerateLedgerTest::prices, applied -> {
+            assertThatThrownBy(() -> RerateLedger.apply(c, id, "test", "why", "B", WHOLE, null, null, RerateLedgerTest::prices, applied -> {
                 throw new IllegalStateException("Kafka is unreachable");
             })).hasMessage("Kafka is unreachable");
         }
@@ -87,7 +91,7 @@ class RerateLedgerTest {
 
         RerateLedger.Outcome first;
         try (Connection c = connect()) {
-            first = RerateLedger.apply(c, id, "test", "why", FROM, TO, "B", null, null, RerateLedgerTest::prices, applied -> { });
+            first = RerateLedger.apply(c, id, "test", "why", "B", WHOLE, null, null, RerateLedgerTest::prices, applied -> { });
         }
         assertThat(first.alreadyApplied()).isFalse();
         // the two A rows of Haiku re-rated and merged with the B row of the same minute; Nova Lite left as it was
@@ -103,12 +107,37 @@ class RerateLedgerTest {
 
         List<String> after = rows();
         try (Connection c = connect()) {
-            RerateLedger.Outcome again = RerateLedger.apply(c, id, "test", "why", FROM, TO, "B", null, null, RerateLedgerTest::prices, applied -> {
+            RerateLedger.Outcome again = RerateLedger.apply(c, id, "test", "why", "B", WHOLE, null, null, RerateLedgerTest::prices, applied -> {
                 throw new AssertionError("an applied re-rate publishes nothing again");
             });
             assertThat(again.alreadyApplied()).isTrue();
             assertThat(again.applied().newTotalUsd()).isEqualByComparingTo(first.applied().newTotalUsd());
         }
         assertThat(rows()).isEqualTo(after);
+    }
+
+    @Test
+    void eachCardsPeriodIsReRatedToItsOwnCard() throws Exception {
+        // "the card in effect": April 1-15 to B ($0.80 per 1M), April 15-30 to C ($0.90 per 1M)
+        Instant april15 = Instant.parse("2026-04-15T00:00:00Z");
+        List<RerateLedger.Segment> segments = List.of(new RerateLedger.Segment(Instant.parse("2026-04-01T00:00:00Z"), april15, "B"),
+                new RerateLedger.Segment(april15, Instant.parse("2026-05-01T00:00:00Z"), "C"));
+        RerateLedger.Outcome outcome;
+        try (Connection c = connect()) {
+            outcome = RerateLedger.apply(c, UUID.randomUUID(), "test", "why", "inEffect", segments, "other", null,
+                    (segment, combinations) -> combinations.stream().map(k -> new BigDecimal(segment.targetVersion().equals("B") ? "0.0000008"
+                            : "0.0000009")).toList(), applied -> { });
+        }
+        assertThat(outcome.applied().targetVersion()).isEqualTo("inEffect");
+        assertThat(outcome.applied().lines()).extracting(RerateLedger.Line::toVersion).containsExactly("B", "C");
+        assertThat(outcome.applied().newTotalUsd()).isEqualByComparingTo("0.000017");
+        List<String> april = new ArrayList<>();
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "select rate_card_version, cost_usd from spend_aggregate where source = 'other' order by bucket_start")) {
+            while (rs.next()) {
+                april.add(rs.getString(1) + " " + rs.getBigDecimal(2).stripTrailingZeros().toPlainString());
+            }
+        }
+        assertThat(april).containsExactly("B 0.000008", "C 0.000009");
     }
 }
