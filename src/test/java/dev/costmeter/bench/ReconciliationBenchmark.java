@@ -15,7 +15,6 @@ import dev.costmeter.reconcile.UsageType;
 import dev.costmeter.storage.FocusRows;
 import dev.costmeter.storage.ReconciliationRows;
 import dev.costmeter.testing.RealPostgres;
-import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
 
 import java.io.OutputStream;
@@ -94,14 +93,8 @@ public final class ReconciliationBenchmark {
         report.add(String.format("fixtures: %.1f s (gzip CSV %,d bytes, Parquet %,d bytes)", (System.nanoTime() - t0) / 1e9, Files.size(curGz),
                 Files.size(curParquet)));
 
-        String dbUrl = RealPostgres.derived("bench_reconcile");
-        RealPostgres.ensureDatabase(dbUrl);
+        String dbUrl = RealPostgres.freshMigrated("bench_reconcile");
         try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), "")) {
-            try (Statement s = c.createStatement()) {
-                s.execute("drop schema if exists public cascade");
-                s.execute("create schema public");
-            }
-            Flyway.configure().dataSource(dbUrl, RealPostgres.user(), "").locations("classpath:db/migration").load().migrate();
             long copied;
             try (var in = Files.newInputStream(aggregates)) {
                 copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy spend_aggregate (bucket_start, source, subject, model_id, region, "

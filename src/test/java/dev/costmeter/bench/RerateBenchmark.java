@@ -15,7 +15,6 @@ import dev.costmeter.rerate.Rerating;
 import dev.costmeter.storage.RerateLedger;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.tools.SyntheticUsage;
-import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
 
 import java.io.ByteArrayInputStream;
@@ -97,14 +96,8 @@ public final class RerateBenchmark {
         report.add(String.format("events: %,d over 30 days (%,d unpriced, left out); priced and aggregated in %.1f s: %,d aggregates of %s",
                 events, unpriced, (System.nanoTime() - t0) / 1e9, aggregates.size(), bucket));
 
-        String dbUrl = RealPostgres.derived("bench_rerate");
-        RealPostgres.ensureDatabase(dbUrl);
+        String dbUrl = RealPostgres.freshMigrated("bench_rerate");
         try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), "")) {
-            try (Statement s = c.createStatement()) {
-                s.execute("drop schema if exists public cascade");
-                s.execute("create schema public");
-            }
-            Flyway.configure().dataSource(dbUrl, RealPostgres.user(), "").locations("classpath:db/migration").load().migrate();
             StringBuilder csv = new StringBuilder();
             for (Map.Entry<List<Object>, Object[]> e : aggregates.entrySet()) {
                 List<Object> k = e.getKey();

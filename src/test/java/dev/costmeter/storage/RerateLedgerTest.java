@@ -1,7 +1,6 @@
 package dev.costmeter.storage;
 
 import dev.costmeter.testing.RealPostgres;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,19 +25,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class RerateLedgerTest {
 
-    static final String DB = RealPostgres.derived("rerate_ledger");
+    static String db;
     static final Instant FROM = Instant.parse("2026-03-05T00:00:00Z");
     static final Instant TO = Instant.parse("2026-03-06T00:00:00Z");
     static final List<RerateLedger.Segment> WHOLE = List.of(new RerateLedger.Segment(FROM, TO, "B"));
 
     @BeforeAll
     static void schema() throws Exception {
-        RealPostgres.ensureDatabase(DB);
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute("drop schema if exists public cascade");
-            s.execute("create schema public");
-        }
-        Flyway.configure().dataSource(DB, RealPostgres.user(), "").locations("classpath:db/migration").load().migrate();
+        db = RealPostgres.freshMigrated("rerate_ledger");
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("""
                     insert into spend_aggregate values
@@ -52,7 +46,7 @@ class RerateLedgerTest {
     }
 
     static Connection connect() throws Exception {
-        return DriverManager.getConnection(DB, RealPostgres.user(), "");
+        return DriverManager.getConnection(db, RealPostgres.user(), "");
     }
 
     static List<String> rows() throws Exception {

@@ -2,7 +2,12 @@ package dev.costmeter.testing;
 
 import dev.costmeter.tools.DatabaseBootstrap;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import org.flywaydb.core.Flyway;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 
 /**
@@ -34,6 +39,23 @@ public class RealPostgres implements QuarkusTestResourceLifecycleManager {
     /** Creates the database named in {@code url} if missing. */
     public static void ensureDatabase(String url) {
         DatabaseBootstrap.ensureDatabase(url, user(), System.getenv().getOrDefault("COSTMETER_DB_PASSWORD", ""));
+    }
+
+    /**
+     * A database of a test's own ({@link #derived}), emptied and migrated by Flyway to the service's
+     * schema, for tests and benchmarks that use the storage classes without the service.
+     *
+     * @return its JDBC URL
+     */
+    public static String freshMigrated(String suffix) throws SQLException {
+        String url = derived(suffix);
+        ensureDatabase(url);
+        try (Connection c = DriverManager.getConnection(url, user(), ""); Statement s = c.createStatement()) {
+            s.execute("drop schema if exists public cascade");
+            s.execute("create schema public");
+        }
+        Flyway.configure().dataSource(url, user(), "").locations("classpath:db/migration").load().migrate();
+        return url;
     }
 
     @Override
