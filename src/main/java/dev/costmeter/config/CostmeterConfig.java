@@ -83,9 +83,6 @@ public interface CostmeterConfig {
         /** Days before the bill's newest day that AWS may not have billed completely (it bills 24 to 48 hours late). */
         @WithDefault("2")
         int billingLagDays();
-
-        /** Where uploaded bills are kept while they are read (deleted afterwards); the system's temporary directory when unset. */
-        Optional<String> workDirectory();
     }
 
     interface Savings {
