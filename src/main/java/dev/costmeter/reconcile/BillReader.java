@@ -80,15 +80,6 @@ public final class BillReader {
         List<String> required() {
             return List.of(start, region, usageType, quantity, cost, currency, service, chargeType);
         }
-
-        /** The value of the service column on Amazon Bedrock lines, and the charge type of usage lines. */
-        String bedrockService() {
-            return "AmazonBedrock";
-        }
-
-        String usageCharge() {
-            return "Usage";
-        }
     }
 
     /**
@@ -113,6 +104,10 @@ public final class BillReader {
         }
     }
 
+    /** The service column's value on Amazon Bedrock lines (CUR's product code, FOCUS's x_ServiceCode), and usage lines' charge type. */
+    private static final String BEDROCK = "AmazonBedrock";
+    private static final String USAGE = "Usage";
+
     private static final Pattern SCALED_UNIT = Pattern.compile("(?i)\\s*(1|1,?000|1k|1,?000,?000|1m)\\s+tokens?\\s*");
 
     private BillReader() {
@@ -135,7 +130,7 @@ public final class BillReader {
                 }
             }
             Format format = formatOf(columns, name);
-            String bedrock = text(format.service) + " = '" + format.bedrockService() + "'";
+            String bedrock = text(format.service) + " = '" + BEDROCK + "'";
             long bedrockLines;
             long otherLines;
             try (ResultSet counts = sql.executeQuery("SELECT count(*) FILTER (WHERE " + bedrock + "), count(*) FILTER (WHERE NOT ("
@@ -146,7 +141,7 @@ public final class BillReader {
             }
             if (bedrockLines == 0) {
                 throw new BadBill(name + ": holds no Amazon Bedrock lines (" + otherLines + " lines of other services; "
-                        + format.service + " is never " + format.bedrockService() + ")");
+                        + format.service + " is never " + BEDROCK + ")");
             }
             List<String> currencies = new ArrayList<>();
             try (ResultSet found = sql.executeQuery("SELECT DISTINCT " + text(format.currency) + " FROM bill WHERE " + bedrock)) {
@@ -158,7 +153,7 @@ public final class BillReader {
                 throw new BadBill(name + ": its Amazon Bedrock lines are in " + String.join(", ", currencies) + " ("
                         + format.currency + "); costmeter's rate card is in " + currency + " and converts no currency");
             }
-            String usage = bedrock + " AND " + text(format.chargeType) + " = '" + format.usageCharge() + "'";
+            String usage = bedrock + " AND " + text(format.chargeType) + " = '" + USAGE + "'";
             long nonUsageLines;
             BigDecimal nonUsageCost;
             try (ResultSet other = sql.executeQuery("SELECT count(*), coalesce(sum(" + decimal(format.cost) + "), 0) FROM bill WHERE "

@@ -1,7 +1,7 @@
 package dev.costmeter.reconcile;
 
-import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.RateCard;
+import dev.costmeter.storage.ReconciliationRows;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -54,11 +54,6 @@ public final class Reconciler {
         }
     }
 
-    /** One row of costmeter's aggregates summed per UTC day and everything else a key holds. */
-    public record MeteredRow(LocalDate day, String source, String region, String modelId, String tier, Dimension dimension,
-                             BigDecimal quantity, BigDecimal cost) {
-    }
-
     /**
      * One key's comparison. {@code costDifference} is billed − metered; the unit prices are per token
      * (the bill's: its cost ÷ quantity; the card's: the card's price for the token type and tier).
@@ -109,7 +104,7 @@ public final class Reconciler {
      * @param quarantined   events waiting in the quarantine, by UTC day and model id
      */
     public static Report reconcile(BillReader.Bill bill, Function<Instant, RateCard> cards, Function<String, String> sourceOf,
-                                   List<MeteredRow> metered, Map<LocalDate, Map<String, Long>> quarantined, Options options) {
+                                   List<ReconciliationRows.DaySum> metered, Map<LocalDate, Map<String, Long>> quarantined, Options options) {
         boolean bySource = bill.hasPrincipals();
         Map<Key, Side> sides = new TreeMap<>();
         for (BillReader.BillSum line : bill.sums()) {
@@ -137,7 +132,7 @@ public final class Reconciler {
             side.usageTypes.add(line.usageType());
             side.unmapped = unmapped;
         }
-        for (MeteredRow row : metered) {
+        for (ReconciliationRows.DaySum row : metered) {
             String dimension = UsageType.billDimension(row.dimension());
             if (dimension == null) {
                 continue;

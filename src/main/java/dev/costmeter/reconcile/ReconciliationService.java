@@ -104,9 +104,7 @@ public class ReconciliationService {
         BillReader.Bill ranged = new BillReader.Bill(bill.format(), inRange, bill.bedrockLines(), bill.otherServiceLines(),
                 bill.nonUsageBedrockLines(), bill.nonUsageBedrockCost(), bill.hasPrincipals());
         List<Dimension> tokens = Arrays.stream(Dimension.values()).filter(d -> UsageType.billDimension(d) != null).toList();
-        List<Reconciler.MeteredRow> metered = rows.metered(start, end, tokens).stream()
-                .map(r -> new Reconciler.MeteredRow(r.day(), r.source(), r.region(), r.modelId(), r.tier(), r.dimension(), r.quantity(), r.cost()))
-                .toList();
+        List<ReconciliationRows.DaySum> metered = rows.metered(start, end, tokens);
         Attribution attribution = decoders.attribution();
         CostmeterConfig.Reconciliation settings = config.reconciliation();
         LocalDate billedThrough = inRange.stream().map(BillReader.BillSum::day).max(Comparator.naturalOrder()).orElse(lastDay);
@@ -128,13 +126,12 @@ public class ReconciliationService {
         row.meteredCostUsd = report.meteredCost();
         row.summary = JSON.writeValueAsString(summary);
         row.report = JSON.writeValueAsString(report);
-        QuarkusTransaction.requiringNew().run(() -> row.persist());
-        String draft = draftCard(report.corrections(), row.id, name);
-        if (draft != null) {
-            QuarkusTransaction.requiringNew().run(() -> ReconciliationRunRow.update("draftRateCard = ?1 where id = ?2", draft, row.id));
-        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            row.persist(); // the draft card's version names the run
+            row.draftRateCard = draftCard(report.corrections(), row.id, name);
+        });
         gauges.show(summary);
-        return new Run(row.id, runAt, runBy, name, row.billFormat, start, end, summary, report, draft);
+        return new Run(row.id, runAt, runBy, name, row.billFormat, start, end, summary, report, row.draftRateCard);
     }
 
     /** The runs, newest first, without their reports. */

@@ -2,7 +2,6 @@ package dev.costmeter.reconcile;
 
 import dev.costmeter.pricing.Money;
 
-import java.math.BigDecimal;
 import java.util.Locale;
 
 /** A reconciliation run as plain text for a terminal: the totals per class, then every key that is not matched. */
@@ -37,8 +36,8 @@ public final class ReportText {
             Reconciler.Key k = d.key();
             out.append(String.format("%s %s %s %s %s%s: %s%n", k.day(), k.region(), k.modelId().isEmpty() ? "(no model)" : k.modelId(),
                     k.dimension(), k.tier().isEmpty() ? "" : k.tier(), k.source().isEmpty() ? "" : " source " + k.source(), name(d.classification())));
-            out.append(String.format("    billed %s tokens for %s USD, metered %s for %s USD%s%n", plain(d.billedQuantity()),
-                    Money.plain(d.billedCost()), plain(d.meteredQuantity()), Money.plain(d.meteredCost()),
+            out.append(String.format("    billed %s tokens for %s USD, metered %s for %s USD%s%n", Money.plain(d.billedQuantity()),
+                    Money.plain(d.billedCost()), Money.plain(d.meteredQuantity()), Money.plain(d.meteredCost()),
                     d.usageType() == null ? "" : " (" + d.usageType() + ")"));
             if (!d.explanation().isEmpty()) {
                 out.append("    ").append(d.explanation()).append(System.lineSeparator());
@@ -52,9 +51,5 @@ public final class ReportText {
 
     private static String name(Reconciler.Classification classification) {
         return classification.name().toLowerCase(Locale.ROOT).replace('_', ' ');
-    }
-
-    private static String plain(BigDecimal quantity) {
-        return quantity.signum() == 0 ? "0" : quantity.stripTrailingZeros().toPlainString();
     }
 }

@@ -100,12 +100,4 @@ public record UsageType(String modelName, String dimension, String tier) {
             default -> Dimension.CACHE_WRITE_5M_INPUT_TOKENS;
         };
     }
-
-    /** The usage type costmeter expects for this model, token type and tier in a region code ({@code USE1}). */
-    static String expected(String regionCode, String modelName, String billDimension, String tier) {
-        String type = TOKEN_TYPES.stream().filter(t -> t.getValue().equals(billDimension)).findFirst().orElseThrow().getKey();
-        String suffix = TIER_SUFFIXES.entrySet().stream().filter(t -> t.getValue().equals(tier)).map(Map.Entry::getKey).findFirst()
-                .orElse("-" + tier);
-        return regionCode + "-" + modelName + type + suffix;
-    }
 }

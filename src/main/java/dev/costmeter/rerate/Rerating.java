@@ -5,7 +5,6 @@ import dev.costmeter.pricing.RateCard;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,12 +35,8 @@ public final class Rerating {
         }
     }
 
-    /**
-     * The diff, or the reasons it cannot be computed exactly; {@code newCosts} holds each aggregate's
-     * cost under the target card, in the order the aggregates were given (null where it has a problem).
-     */
-    public record Diff(String targetVersion, List<Line> lines, BigDecimal oldTotalUsd, BigDecimal newTotalUsd, List<String> problems,
-                       List<BigDecimal> newCosts) {
+    /** The diff, or the reasons it cannot be computed exactly. */
+    public record Diff(String targetVersion, List<Line> lines, BigDecimal oldTotalUsd, BigDecimal newTotalUsd, List<String> problems) {
         public BigDecimal deltaUsd() {
             return newTotalUsd.subtract(oldTotalUsd);
         }
@@ -58,15 +53,12 @@ public final class Rerating {
         Set<String> problems = new LinkedHashSet<>();
         BigDecimal oldTotal = BigDecimal.ZERO;
         BigDecimal newTotal = BigDecimal.ZERO;
-        List<BigDecimal> newCosts = new ArrayList<>(aggregates.size());
         for (Aggregate a : aggregates) {
-            newCosts.add(null);
             BigDecimal price = unitPrice(a, target, cards, problems);
             if (price == null) {
                 continue;
             }
             BigDecimal newCost = a.quantity().multiply(price);
-            newCosts.set(newCosts.size() - 1, newCost);
             BigDecimal[] line = lines.computeIfAbsent(List.of(a.source(), a.model(), a.dimension().id()),
                     k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
             line[0] = line[0].add(a.quantity());
@@ -77,7 +69,7 @@ public final class Rerating {
         }
         List<Line> out = new ArrayList<>();
         lines.forEach((k, v) -> out.add(new Line(k.get(0), k.get(1), k.get(2), v[0], v[1], v[2])));
-        return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems), Collections.unmodifiableList(newCosts));
+        return new Diff(target.version(), out, oldTotal, newTotal, List.copyOf(problems));
     }
 
     /** Several parts' diffs (each card's period of a range) as one: lines summed per source, model and dimension. */
@@ -100,7 +92,7 @@ public final class Rerating {
         }
         List<Line> out = new ArrayList<>();
         lines.forEach((k, v) -> out.add(new Line(k.get(0), k.get(1), k.get(2), v[0], v[1], v[2])));
-        return new Diff(target, out, oldTotal, newTotal, List.copyOf(problems), List.of());
+        return new Diff(target, out, oldTotal, newTotal, List.copyOf(problems));
     }
 
     /**

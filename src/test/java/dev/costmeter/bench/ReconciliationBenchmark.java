@@ -121,9 +121,7 @@ public final class ReconciliationBenchmark {
                     long readDone = System.nanoTime();
                     LocalDate from = LocalDate.parse("2026-07-01");
                     LocalDate to = LocalDate.parse("2026-08-01");
-                    List<Reconciler.MeteredRow> metered = ReconciliationRows.metered(c, from, to, tokens).stream()
-                            .map(r -> new Reconciler.MeteredRow(r.day(), r.source(), r.region(), r.modelId(), r.tier(), r.dimension(), r.quantity(), r.cost()))
-                            .toList();
+                    List<ReconciliationRows.DaySum> metered = ReconciliationRows.metered(c, from, to, tokens);
                     long meteredDone = System.nanoTime();
                     Reconciler.Report result = Reconciler.reconcile(read, cards::cardAt, principal -> attribution.source(null, principal), metered,
                             ReconciliationRows.quarantined(c, from, to), new Reconciler.Options(new BigDecimal("0.01"), 2, LocalDate.parse("2026-07-30")));

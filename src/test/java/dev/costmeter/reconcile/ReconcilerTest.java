@@ -4,6 +4,7 @@ import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.RateCard;
 import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.ratecard.RateCardCatalog;
+import dev.costmeter.storage.ReconciliationRows;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +47,7 @@ class ReconcilerTest {
     }
 
     /** What costmeter metered for recon-app in July: what ReconciliationAcceptanceTest publishes. */
-    static List<Reconciler.MeteredRow> julyMetering() {
+    static List<ReconciliationRows.DaySum> julyMetering() {
         return List.of(
                 metered(JULY_20, NOVA_LITE, Dimension.INPUT_TOKENS, "1000000", "0.06"),
                 metered(JULY_20, NOVA_LITE, Dimension.OUTPUT_TOKENS, "500000", "0.12"),
@@ -59,8 +60,8 @@ class ReconcilerTest {
                 metered(JULY_20, "", Dimension.GUARDRAIL_CONTENT_POLICY_UNITS, "20", "0.003"));
     }
 
-    static Reconciler.MeteredRow metered(LocalDate day, String model, Dimension dimension, String quantity, String cost) {
-        return new Reconciler.MeteredRow(day, "recon-app", "us-east-1", model, "default", dimension, new BigDecimal(quantity),
+    static ReconciliationRows.DaySum metered(LocalDate day, String model, Dimension dimension, String quantity, String cost) {
+        return new ReconciliationRows.DaySum(day, "recon-app", "us-east-1", model, "default", dimension, new BigDecimal(quantity),
                 new BigDecimal(cost));
     }
 
@@ -129,7 +130,7 @@ class ReconcilerTest {
     @Test
     void aDifferenceWithinTheToleranceMatches() throws Exception {
         BillReader.Bill bill = BillReader.read(bills.get("focus.csv"), "focus.csv", "USD");
-        List<Reconciler.MeteredRow> offByHalfACent = List.of(metered(JULY_20, NOVA_LITE, Dimension.INPUT_TOKENS, "1000000", "0.065"));
+        List<ReconciliationRows.DaySum> offByHalfACent = List.of(metered(JULY_20, NOVA_LITE, Dimension.INPUT_TOKENS, "1000000", "0.065"));
         Reconciler.Report report = Reconciler.reconcile(bill, cards::cardAt, p -> "", offByHalfACent, Map.of(),
                 new Reconciler.Options(new BigDecimal("0.01"), 2, JULY_22));
         assertThat(find(report, JULY_20, NOVA_LITE, "input_tokens").classification()).isEqualTo(MATCHED);
@@ -141,7 +142,7 @@ class ReconcilerTest {
     @Test
     void aMeteredDayTheBillHasLongClosedIsAQuantityDifference() throws Exception {
         BillReader.Bill bill = BillReader.read(bills.get("focus.csv"), "focus.csv", "USD");
-        List<Reconciler.MeteredRow> early = List.of(metered(LocalDate.parse("2026-07-10"), NOVA_LITE, Dimension.INPUT_TOKENS, "5", "0.0000003"));
+        List<ReconciliationRows.DaySum> early = List.of(metered(LocalDate.parse("2026-07-10"), NOVA_LITE, Dimension.INPUT_TOKENS, "5", "0.0000003"));
         Reconciler.Report report = Reconciler.reconcile(bill, cards::cardAt, p -> "", early, Map.of(),
                 new Reconciler.Options(new BigDecimal("0.01"), 2, JULY_22));
         Reconciler.Difference d = find(report, LocalDate.parse("2026-07-10"), NOVA_LITE, "input_tokens");

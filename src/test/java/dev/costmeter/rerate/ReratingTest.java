@@ -92,10 +92,13 @@ class ReratingTest {
     void theNewCostOfEachAggregateComesBackInItsOrder() throws IOException {
         RateCard cheaper = variant("haiku-cut", "name: \"Claude Haiku 4.5\",  input: \"1.00\"", "name: \"Claude Haiku 4.5\",  input: \"0.80\"");
         RateCard original = RateCardLoader.parse(bundled());
-        Rerating.Diff diff = Rerating.diff(List.of(aggregate(HAIKU_45, Dimension.INPUT_TOKENS, "1000", "0.001"),
-                aggregate(HAIKU_45, Dimension.OUTPUT_TOKENS, "10", "0.00005"), aggregate(HAIKU_45, Dimension.INPUT_TOKENS, "3", "0.000003")),
-                cheaper, v -> Map.of("2026-02", original).get(v));
-        assertThat(diff.newCosts()).usingElementComparator(BigDecimal::compareTo).containsExactly(new BigDecimal("0.0008"), new BigDecimal("0.00005"), new BigDecimal("0.0000024"));
+        List<Rerating.Aggregate> aggregates = List.of(aggregate(HAIKU_45, Dimension.INPUT_TOKENS, "1000", "0.001"),
+                aggregate(HAIKU_45, Dimension.OUTPUT_TOKENS, "10", "0.00005"), aggregate(HAIKU_45, Dimension.INPUT_TOKENS, "3", "0.000003"));
+        java.util.function.Function<String, RateCard> cards = v -> Map.of("2026-02", original).get(v);
+        Rerating.Diff diff = Rerating.diff(aggregates, cheaper, cards);
+        List<BigDecimal> newCosts = aggregates.stream().map(a -> a.quantity().multiply(Rerating.unitPrice(a, cheaper, cards,
+                new java.util.LinkedHashSet<>()))).toList();
+        assertThat(newCosts).usingElementComparator(BigDecimal::compareTo).containsExactly(new BigDecimal("0.0008"), new BigDecimal("0.00005"), new BigDecimal("0.0000024"));
         assertThat(diff.newTotalUsd()).isEqualByComparingTo("0.0008524");
     }
 }
