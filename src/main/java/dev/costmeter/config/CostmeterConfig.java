@@ -198,6 +198,20 @@ public interface CostmeterConfig {
         String idleInTransactionTimeout();
     }
 
+    /**
+     * How much of a priced event goes to the priced topic ({@code costmeter.outputs.priced-payload}).
+     * Every form carries the event's id, source, time and subject, its exact cost, the rate card
+     * version and {@code origin}, the usage record's {@code topic/partition@offset}.
+     */
+    enum PricedPayload {
+        /** Also the attribution (model, region, tier, interaction) and one line per billed dimension: the default. */
+        LINES,
+        /** As {@link #LINES}, plus the usage event exactly as it arrived (about twice the bytes). */
+        FULL,
+        /** Only the total and the card: for consumers that join back to the usage topic by {@code origin}. */
+        REFERENCE
+    }
+
     interface Outputs {
         /**
          * The largest record costmeter sends to the DLQ or the quarantine topic. Keep it below the
@@ -207,6 +221,22 @@ public interface CostmeterConfig {
          */
         @WithDefault("1000000")
         int maxRecordBytes();
+
+        /**
+         * What a priced event on the priced topic carries: {@code lines} (cost lines, attribution and
+         * the usage record's {@code topic/partition@offset}), {@code full} (also the usage event as it
+         * arrived) or {@code reference} (total, card and origin only). See docs/operations.md.
+         */
+        @WithDefault("lines")
+        PricedPayload pricedPayload();
+
+        /**
+         * Compression of everything costmeter produces (priced events, quarantine, DLQ): Kafka's
+         * {@code none}, {@code lz4}, {@code zstd}, {@code snappy} or {@code gzip}. bench/README.md has
+         * what each costs here.
+         */
+        @WithDefault("none")
+        String compression();
     }
 
     interface Aggregation {

@@ -97,7 +97,7 @@ public class UsageConsumer implements Runnable {
     /** Partitions whose stored offsets could not be read yet: paused until they are. */
     private final Set<TopicPartition> unpositioned = new HashSet<>();
     private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
-    private final PricedEventWriter pricedEvents = new PricedEventWriter();
+    private PricedEventWriter pricedEvents;
     private RecordPricing pricing;
     private RecordPricing repricing; // used on the commit thread; decoders are not thread-safe
     private boolean publishPriced;
@@ -174,6 +174,7 @@ public class UsageConsumer implements Runnable {
         pricing = new RecordPricing(decoders.forIngest());
         repricing = new RecordPricing(decoders.forRereading());
         publishPriced = config.ingest().publishPricedEvents();
+        pricedEvents = new PricedEventWriter(config.outputs().pricedPayload());
         aggregator = new SpendAggregator(config.aggregation().bucket());
         backoff = new Backoff(config.aggregation().retryBackoff(), config.aggregation().maxRetryBackoff());
         consumer = kafka.usageConsumer();
@@ -301,7 +302,8 @@ public class UsageConsumer implements Runnable {
             aggregator.add(batch, p.pricedEvent());
             batch.charged(key, outcome.selfContained(), p.pricedEvent().totalUsd(), record);
             if (publishPriced) {
-                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), outcome.selfContained()));
+                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), outcome.selfContained(),
+                        record.topic(), record.partition(), record.offset()));
             }
         } else {
             batch.unpriced(key, (PricingResult.Unpriced) outcome.result(), record, outcome.selfContained());

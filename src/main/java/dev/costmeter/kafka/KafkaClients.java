@@ -73,7 +73,7 @@ public class KafkaClients {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 262144);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"); // lz4 cost a third of the commit thread; override in costmeter.kafka.client
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.outputs().compression());
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 45_000);

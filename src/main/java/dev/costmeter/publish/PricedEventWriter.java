@@ -1,5 +1,6 @@
 package dev.costmeter.publish;
 
+import dev.costmeter.config.CostmeterConfig.PricedPayload;
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.pricing.PricedEvent;
@@ -10,8 +11,10 @@ import java.util.Arrays;
 
 /**
  * Writes a priced event as a CloudEvent ({@code type} costmeter.priced, same {@code id} and
- * {@code source} as the usage event) whose data carries the exact cost, one line per billed
- * dimension, the rate card version, and the original event as it arrived. Money is decimal strings.
+ * {@code source} as the usage event) whose data carries the exact cost, the rate card version and
+ * where the usage record was read ({@code origin}: {@code topic/partition@offset}), and, as the
+ * {@link PricedPayload} asks, the attribution with one line per billed dimension and the original
+ * event as it arrived. Money is decimal strings.
  *
  * <p>It writes the bytes directly rather than through a JSON library: it runs once per event on
  * the hot path, where Jackson's generator took half the ingest thread. Every string that comes
@@ -21,10 +24,22 @@ public final class PricedEventWriter {
 
     public static final String TYPE = "costmeter.priced";
 
+    private final PricedPayload payload;
     private byte[] buf = new byte[2048];
     private int len;
 
-    public byte[] write(PricedEvent priced, byte[] originalEvent) {
+    public PricedEventWriter(PricedPayload payload) {
+        this.payload = payload;
+    }
+
+    /**
+     * The priced record of an event.
+     *
+     * @param originalEvent the usage event as it arrived (written only in {@link PricedPayload#FULL})
+     * @param originTopic   the topic it was read from, or null when it was not read from Kafka just now
+     *                      (re-pricing the quarantine): then there is no {@code origin}
+     */
+    public byte[] write(PricedEvent priced, byte[] originalEvent, String originTopic, int originPartition, long originOffset) {
         UsageEvent event = priced.event();
         len = 0;
         raw("{\"specversion\":\"1.0\",\"id\":").string(event.id())
@@ -34,8 +49,14 @@ public final class PricedEventWriter {
             raw(",\"subject\":").string(event.subject());
         }
         raw(",\"datacontenttype\":\"application/json\",\"data\":{\"costUsd\":").string(Money.plain(priced.totalUsd()))
-                .raw(",\"currency\":\"USD\",\"rateCardVersion\":").string(priced.rateCardVersion())
-                .raw(",\"modelId\":").string(event.modelId())
+                .raw(",\"currency\":\"USD\",\"rateCardVersion\":").string(priced.rateCardVersion());
+        if (originTopic != null) {
+            raw(",\"origin\":\"").stringContent(originTopic).raw("/").number(originPartition).raw("@").number(originOffset).raw("\"");
+        }
+        if (payload == PricedPayload.REFERENCE) {
+            return finish();
+        }
+        raw(",\"modelId\":").string(event.modelId())
                 .raw(",\"pricedAsModelId\":").string(priced.baseModelId())
                 .raw(",\"region\":").string(priced.region())
                 .raw(",\"serviceTier\":").string(event.serviceTier());
@@ -53,9 +74,21 @@ public final class PricedEventWriter {
                     .raw("}");
             first = false;
         }
-        // The original event as it arrived: it was parsed, so it is one JSON value.
-        raw("],\"event\":").bytes(originalEvent).raw("}}");
+        raw("]");
+        if (payload == PricedPayload.FULL) {
+            // The original event as it arrived: it was parsed, so it is one JSON value.
+            raw(",\"event\":").bytes(originalEvent);
+        }
+        return finish();
+    }
+
+    private byte[] finish() {
+        raw("}}");
         return Arrays.copyOf(buf, len);
+    }
+
+    private PricedEventWriter number(long n) {
+        return raw(Long.toString(n));
     }
 
     /** Text known to be plain ASCII JSON. */
@@ -76,8 +109,17 @@ public final class PricedEventWriter {
 
     /** A JSON string: quoted, with quotes, backslashes and control characters escaped, UTF-8 encoded. */
     private PricedEventWriter string(String s) {
-        ensure(s.length() * 6 + 2);
+        ensure(1);
         buf[len++] = '"';
+        stringContent(s);
+        ensure(1);
+        buf[len++] = '"';
+        return this;
+    }
+
+    /** The inside of a JSON string, escaped. */
+    private PricedEventWriter stringContent(String s) {
+        ensure(s.length() * 6);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
@@ -104,7 +146,6 @@ public final class PricedEventWriter {
                 i = end - 1;
             }
         }
-        buf[len++] = '"';
         return this;
     }
 

@@ -52,7 +52,6 @@ public class QuarantineRepricer {
     @Inject
     RecordDecoders decoders;
 
-    private final PricedEventWriter writer = new PricedEventWriter();
 
     /** What a run did. */
     public record Result(long examined, long priced, long stillUnpriced, BigDecimal costUsd, Map<String, Long> stillUnpricedByReason,
@@ -63,6 +62,7 @@ public class QuarantineRepricer {
     @Transactional(rollbackOn = Exception.class)
     public Result reprice(String requestedBy, int limit) throws SQLException, UsageOutputs.OutputException {
         RecordPricing pricing = new RecordPricing(decoders.forRereading());
+        PricedEventWriter writer = new PricedEventWriter(config.outputs().pricedPayload());
         SpendAggregator aggregator = new SpendAggregator(config.aggregation().bucket());
         RateCardTimeline timeline = catalog.timeline();
         List<QuarantinedEventRow> quarantined = QuarantinedEventRow.lockOldest(limit);
@@ -88,7 +88,7 @@ public class QuarantineRepricer {
                 priced++;
                 cost = cost.add(p.pricedEvent().totalUsd());
                 sent.add(outputs.sendPricedSeparately(p.pricedEvent().event().id().getBytes(StandardCharsets.UTF_8),
-                        writer.write(p.pricedEvent(), value)));
+                        writer.write(p.pricedEvent(), value, null, 0, 0)));
             } else {
                 PricingResult.Unpriced u = (PricingResult.Unpriced) result;
                 q.reason = u.reason(); // written when the transaction commits

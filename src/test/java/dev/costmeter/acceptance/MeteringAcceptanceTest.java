@@ -116,7 +116,10 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(pricedEvent.getString("data.rateCardVersion")).isEqualTo("2026-02");
         assertThat(pricedEvent.getString("data.pricedAsModelId")).isEqualTo(SONNET_45);
         assertThat(pricedEvent.getList("data.lines")).hasSize(5);
-        assertThat(pricedEvent.getString("data.event.data.modelId")).isEqualTo("us." + SONNET_45);
+        // The default payload (lines) points at the usage record instead of carrying it
+        ConsumerRecord<byte[], byte[]> usage = kafka.readAll(USAGE, r -> TestKafka.value(r).contains("\"mixed-0-4\"")).get(0);
+        assertThat(pricedEvent.getString("data.origin")).isEqualTo("bedrock.usage/" + usage.partition() + "@" + usage.offset());
+        assertThat(pricedEvent.getMap("data")).doesNotContainKey("event");
 
         // Prometheus: spend and usage by source, model, dimension, tier
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();

@@ -2,6 +2,7 @@ package dev.costmeter.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.costmeter.config.CostmeterConfig.PricedPayload;
 import dev.costmeter.pricing.CostLine;
 import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.PricedEvent;
@@ -18,13 +19,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class PricedEventWriterTest {
 
-    final PricedEventWriter writer = new PricedEventWriter();
+    final PricedEventWriter writer = new PricedEventWriter(PricedPayload.FULL);
     final ObjectMapper json = new ObjectMapper();
 
     @Test
     void writesACloudEventWithExactDecimalsAndTheOriginalEvent() throws Exception {
         byte[] original = "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"data\":{\"modelId\":\"x\"}}\n".getBytes(StandardCharsets.UTF_8);
-        JsonNode out = json.readTree(writer.write(priced("e-1", "support-bot", "tenant-1", "conv-1"), original));
+        JsonNode out = json.readTree(writer.write(priced("e-1", "support-bot", "tenant-1", "conv-1"), original, "bedrock.usage", 3, 12345));
 
         assertThat(out.get("specversion").asText()).isEqualTo("1.0");
         assertThat(out.get("type").asText()).isEqualTo("costmeter.priced");
@@ -39,12 +40,37 @@ class PricedEventWriterTest {
         assertThat(data.get("lines").get(0).get("unitPriceUsd").asText()).isEqualTo("0.00000000175");
         assertThat(data.get("lines").get(0).get("dimension").asText()).isEqualTo("cache_read_input_tokens");
         assertThat(data.get("event")).isEqualTo(json.readTree(original));
+        assertThat(data.get("origin").asText()).isEqualTo("bedrock.usage/3@12345");
+    }
+
+    @Test
+    void theLinesPayloadLeavesOutTheOriginalEventAndTheReferencePayloadAlsoTheLines() throws Exception {
+        byte[] original = "{\"id\":\"e-1\"}".getBytes(StandardCharsets.UTF_8);
+        JsonNode lines = json.readTree(new PricedEventWriter(PricedPayload.LINES).write(priced("e-1", "bot", "t", null), original, "u", 0, 7));
+        assertThat(lines.get("data").has("event")).isFalse();
+        assertThat(lines.get("data").get("lines").get(0).get("costUsd").asText()).isEqualTo("0.00000000175");
+        assertThat(lines.get("data").get("region").asText()).isEqualTo("us-east-1");
+        assertThat(lines.get("data").get("origin").asText()).isEqualTo("u/0@7");
+
+        JsonNode reference = json.readTree(new PricedEventWriter(PricedPayload.REFERENCE).write(priced("e-1", "bot", "t", null), original, "u", 0, 7));
+        assertThat(reference.get("data").fieldNames()).toIterable().containsExactly("costUsd", "currency", "rateCardVersion", "origin");
+        assertThat(reference.get("id").asText()).isEqualTo("e-1");
+        assertThat(reference.get("subject").asText()).isEqualTo("t");
+
+        JsonNode repriced = json.readTree(new PricedEventWriter(PricedPayload.LINES).write(priced("e-1", "bot", "t", null), original, null, 0, 0));
+        assertThat(repriced.get("data").has("origin")).isFalse();
+    }
+
+    @Test
+    void anOriginTopicIsEscapedLikeAnyString() throws Exception {
+        JsonNode out = json.readTree(new PricedEventWriter(PricedPayload.REFERENCE).write(priced("e", "s", "", null), "{}".getBytes(), "we\"ird", 1, 2));
+        assertThat(out.get("data").get("origin").asText()).isEqualTo("we\"ird/1@2");
     }
 
     @Test
     void escapesEverythingAnEventCanCarry() throws Exception {
         String nasty = "q\"uote back\\slash tab\t nl\n bell\u0007 é ü 日本 😀 end";
-        JsonNode out = json.readTree(writer.write(priced(nasty, nasty, "", null), "{}".getBytes(StandardCharsets.UTF_8)));
+        JsonNode out = json.readTree(writer.write(priced(nasty, nasty, "", null), "{}".getBytes(StandardCharsets.UTF_8), null, 0, 0));
         assertThat(out.get("id").asText()).isEqualTo(nasty);
         assertThat(out.get("source").asText()).isEqualTo(nasty);
         assertThat(out.has("subject")).isFalse();
@@ -54,8 +80,8 @@ class PricedEventWriterTest {
     @Test
     void theWriterCanBeReusedForEventsOfAnySize() throws Exception {
         String longId = "x".repeat(5000);
-        assertThat(json.readTree(writer.write(priced(longId, "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo(longId);
-        assertThat(json.readTree(writer.write(priced("short", "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo("short");
+        assertThat(json.readTree(writer.write(priced(longId, "a", "", null), "{}".getBytes(), null, 0, 0)).get("id").asText()).isEqualTo(longId);
+        assertThat(json.readTree(writer.write(priced("short", "a", "", null), "{}".getBytes(), null, 0, 0)).get("id").asText()).isEqualTo("short");
     }
 
     static PricedEvent priced(String id, String source, String subject, String interaction) {
