@@ -1,5 +1,14 @@
 package dev.costmeter.bench;
 
+import dev.costmeter.config.CostmeterConfig.PricedPayload;
+import dev.costmeter.decoding.Attribution;
+import dev.costmeter.decoding.CloudEventDecoder;
+import dev.costmeter.decoding.UsageRecordDecoder;
+import dev.costmeter.metering.RecordPricing;
+import dev.costmeter.pricing.PricingResult;
+import dev.costmeter.pricing.RateCardLoader;
+import dev.costmeter.pricing.RateCardTimeline;
+import dev.costmeter.publish.PricedEventWriter;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.tools.SyntheticUsage;
@@ -18,6 +27,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +68,7 @@ public final class EndToEndBenchmark {
             report.add(String.format("load: %,d events (%,.0f bytes avg) in %.1f s = %,.0f events/s", events,
                     (double) bytes / events, loadSeconds, events / loadSeconds));
 
+            report.add(pricedRecordSizes(Math.min(events, 100_000)));
             String raw = consumerPerformance(classpath, bootstrap, events);
             report.add("kafka ConsumerPerformance: " + raw);
             double rawRate = Double.parseDouble(raw.replaceAll("^.*?nMsg.sec=([0-9.]+).*$", "$1"));
@@ -90,6 +102,48 @@ public final class EndToEndBenchmark {
             }
         }
         return bytes;
+    }
+
+    /**
+     * The average size of a priced record in each {@code costmeter.outputs.priced-payload}, over the
+     * first {@code sample} events of the load, priced by the production decoder and pricer.
+     */
+    static String pricedRecordSizes(int sample) throws Exception {
+        RateCardTimeline timeline = new RateCardTimeline(List.of(RateCardLoader.parse(new String(
+                EndToEndBenchmark.class.getClassLoader().getResourceAsStream("ratecards/2026-02.yaml").readAllBytes(), StandardCharsets.UTF_8))));
+        CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000_000L, Duration.ofDays(36_500));
+        RecordPricing pricing = new RecordPricing(new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults()));
+        SyntheticUsage usage = new SyntheticUsage(1, "bench", Instant.parse("2026-03-01T00:00:00Z"), 10_000);
+        StringBuilder out = new StringBuilder("priced record, average bytes:");
+        for (PricedPayload payload : PricedPayload.values()) {
+            PricedEventWriter writer = new PricedEventWriter(payload);
+            long bytes = 0;
+            long priced = 0;
+            for (int i = 0; i < sample; i++) {
+                RecordPricing.Outcome outcome = pricing.price(usage.event(i).getBytes(StandardCharsets.UTF_8), timeline);
+                if (outcome.result() instanceof PricingResult.Priced p) {
+                    bytes += writer.write(p.pricedEvent(), outcome.selfContained(), TOPIC, 3, 1_234_567).length;
+                    priced++;
+                }
+            }
+            out.append(String.format(" %s %,.0f;", payload.name().toLowerCase(java.util.Locale.ROOT), (double) bytes / priced));
+        }
+        return out.substring(0, out.length() - 1) + " (the usage event: see load)";
+    }
+
+    /**
+     * BENCH_SERVICE_ENV: settings for the service under test, as space-separated NAME=VALUE pairs,
+     * e.g. {@code COSTMETER_OUTPUTS_COMPRESSION=lz4 COSTMETER_OUTPUTS_PRICED_PAYLOAD=full}.
+     */
+    static Map<String, String> serviceEnvironment() {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (String pair : System.getenv().getOrDefault("BENCH_SERVICE_ENV", "").split("\\s+")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                env.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return env;
     }
 
     /** Kafka's own consumer, no deserialization: the ceiling for reading this topic on this machine. */
@@ -137,8 +191,11 @@ public final class EndToEndBenchmark {
         builder.environment().put("PORT", "0");
         builder.environment().put("COSTMETER_INGEST_CONSUMER_GROUP", "bench-" + System.nanoTime());
         builder.environment().put("COSTMETER_INGEST_PUBLISH_PRICED_EVENTS", String.valueOf(publishPriced));
+        builder.environment().putAll(serviceEnvironment());
         long started = System.nanoTime();
         Process service = builder.start();
+        long dbCpuStart = ProcessCpu.postgres();
+        long selfCpuStart = ProcessCpu.self();
         try (Connection c = awaitSchema(dbUrl)) {
             long firstSeenAt = 0;
             long firstSeenRead = 0;
@@ -155,20 +212,47 @@ public final class EndToEndBenchmark {
                 Thread.sleep(20);
             }
             long end = System.nanoTime();
+            double wall = (end - started) / 1e9;
+            String cpu = String.format("  CPU from start to last commit (%.1f s): service %.0f%% of one core, PostgreSQL %.0f%%, broker and benchmark %.0f%%"
+                    + " (the machine has %d cores)", wall, 100 * ProcessCpu.of(service.pid()) / 1e9 / wall, 100 * (ProcessCpu.postgres() - dbCpuStart) / 1e9 / wall,
+                    100 * (ProcessCpu.self() - selfCpuStart) / 1e9 / wall, Runtime.getRuntime().availableProcessors());
             double sustained = (read - firstSeenRead) / ((end - firstSeenAt) / 1e9);
             double overall = read / ((end - started) / 1e9);
             report.add(String.format("costmeter (priced topic %s, heap 512 MB): %,d records durable in PostgreSQL; sustained %,.0f events/s "
                     + "(first commit → last commit %.1f s); %,.0f events/s including JVM start", publishPriced ? "on" : "off",
                     read, sustained, (end - firstSeenAt) / 1e9, overall));
+            report.add(cpu);
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
                 rs.next();
                 report.add(String.format("  priced %,d events, total $%s", rs.getLong(1), rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));
             }
+            report.add(dedupStorage(c));
             return sustained;
         } finally {
             service.destroy();
             service.waitFor();
+        }
+    }
+
+    /**
+     * What the dedup window costs on disk: the event keys' table and its indexes per key, and what
+     * that makes for a 7-day window at steady rates. (Measured right after the run: a table that
+     * has also seen deletes and vacuums sits somewhat above it.)
+     */
+    static String dedupStorage(Connection c) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                select count(*), pg_relation_size('seen_event'), pg_indexes_size('seen_event'), pg_total_relation_size('seen_event')
+                from seen_event""")) {
+            rs.next();
+            long keys = rs.getLong(1);
+            double perKey = (double) rs.getLong(4) / keys;
+            StringBuilder out = new StringBuilder(String.format("  dedup keys: %,d, %,d bytes on disk (table %,d, indexes %,d) = %.0f bytes per key;"
+                    + " a 7-day window:", keys, rs.getLong(4), rs.getLong(2), rs.getLong(3), perKey));
+            for (int rate : new int[] {1_000, 10_000, 100_000}) {
+                out.append(String.format(" %,d events/s %.1f GB;", rate, perKey * rate * 7 * 86_400 / 1e9));
+            }
+            return out.substring(0, out.length() - 1);
         }
     }
 

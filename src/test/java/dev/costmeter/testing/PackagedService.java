@@ -46,6 +46,11 @@ public final class PackagedService implements AutoCloseable {
         return port;
     }
 
+    /** The running process (for its CPU time), or null when stopped. */
+    public ProcessHandle process() {
+        return process == null ? null : process.toHandle();
+    }
+
     /** Starts the service and waits until it answers. */
     public PackagedService start() throws Exception {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m"));

@@ -1,0 +1,55 @@
+package dev.costmeter.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * CPU time of processes on this machine, from /proc (Linux): what the benchmarks report as each
+ * part's share of the cores, the database's included.
+ */
+final class ProcessCpu {
+
+    /** Linux reports utime and stime in clock ticks of 1/100 s on every platform we run. */
+    private static final long NANOS_PER_TICK = 10_000_000L;
+
+    private ProcessCpu() {
+    }
+
+    /** User plus system CPU time of one process, in nanoseconds (0 when it is gone). */
+    static long of(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK; // utime, stime
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** CPU time of every process whose command is {@code postgres} (the server and its backends). */
+    static long postgres() {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(ProcessCpu::isPostgres)
+                    .mapToLong(p -> of(Long.parseLong(p.getFileName().toString())))
+                    .sum();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static boolean isPostgres(Path proc) {
+        try {
+            return Files.readString(proc.resolve("comm")).strip().equals("postgres");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** This JVM (the benchmark, with the Kafka broker in it). */
+    static long self() {
+        return of(ProcessHandle.current().pid());
+    }
+}
