@@ -206,7 +206,7 @@ public interface CostmeterConfig {
     enum PricedPayload {
         /** Also the attribution (model, region, tier, interaction) and one line per billed dimension: the default. */
         LINES,
-        /** As {@link #LINES}, plus the usage event exactly as it arrived (about twice the bytes). */
+        /** As {@link #LINES}, plus the usage event exactly as it arrived (1.7 times the bytes of the benchmark's mix). */
         FULL,
         /** Only the total and the card: for consumers that join back to the usage topic by {@code origin}. */
         REFERENCE
