@@ -70,11 +70,15 @@ class AwsFormatsAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(dlq).hasSize(1);
         assertThat(TestKafka.header(dlq.get(0), "costmeter.reason")).startsWith("matches no format costmeter reads");
 
-        // the priced event of an invocation log carries the log as it arrived
+        // the priced event of an invocation log points at the log as it arrived (the default payload, lines)
         List<ConsumerRecord<byte[], byte[]>> priced = kafka.readAll("bedrock.usage.priced",
                 r -> TestKafka.value(r).contains("\"id\":\"0d4f6a2b-1c3e-4f5a-8b7c-9d0e1f2a3b4c\""));
         assertThat(priced).hasSize(1);
-        assertThat(TestKafka.value(priced.get(0))).contains("\"costUsd\":\"0.0495\"").contains("\"schemaType\": \"ModelInvocationLog\"");
+        ConsumerRecord<byte[], byte[]> log = kafka.readAll(USAGE, r -> TestKafka.value(r).contains("0d4f6a2b-1c3e-4f5a-8b7c-9d0e1f2a3b4c")).get(0);
+        assertThat(TestKafka.value(log)).contains("\"schemaType\": \"ModelInvocationLog\"");
+        assertThat(TestKafka.value(priced.get(0))).contains("\"costUsd\":\"0.0495\"")
+                .contains("\"origin\":\"" + USAGE + "/" + log.partition() + "@" + log.offset() + "\"")
+                .doesNotContain("ModelInvocationLog");
     }
 
     static long withoutUsage() {
