@@ -2,6 +2,7 @@ package dev.costmeter.acceptance;
 
 import dev.costmeter.testing.PackagedService;
 import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,10 @@ class PackagedArtifactIT {
         ProcessBuilder builder = new ProcessBuilder(PackagedService.javaBinary(), "-Xmx256m", "-jar", APP.resolve("quarkus-run.jar").toString())
                 .redirectErrorStream(true).redirectOutput(new File("target/no-kafka-it.log"));
         builder.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
+        // A database of its own: the check under test must not depend on a `costmeter` database existing here.
+        String dbUrl = RealPostgres.derived("no_kafka_it");
+        RealPostgres.ensureDatabase(dbUrl);
+        builder.environment().put("COSTMETER_DB_URL", dbUrl);
         builder.environment().put("PORT", String.valueOf(RealKafkaBroker.freePort()));
         Process service = builder.start();
         assertThat(service.waitFor(60, TimeUnit.SECONDS)).as("the service stops by itself").isTrue();

@@ -52,7 +52,7 @@ public final class LatencyBenchmark {
         int total = warmup + rate * seconds;
 
         RealKafkaBroker.Broker broker = RealKafkaBroker.startBroker();
-        String dbUrl = RealPostgres.derived("_bench_latency");
+        String dbUrl = RealPostgres.derived("bench_latency");
         RealPostgres.ensureDatabase(dbUrl);
         try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), ""); Statement s = c.createStatement()) {
             s.execute("drop schema public cascade");
