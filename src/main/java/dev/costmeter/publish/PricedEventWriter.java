@@ -27,19 +27,29 @@ public final class PricedEventWriter {
     private final PricedPayload payload;
     private byte[] buf = new byte[2048];
     private int len;
+    /** {@code ,"origin":"<topic>/} escaped, for the topic last written: the same for every record of a topic. */
+    private String originTopic;
+    private byte[] originPrefix;
 
     public PricedEventWriter(PricedPayload payload) {
         this.payload = payload;
     }
 
     /**
-     * The priced record of an event.
+     * The priced record of an event read from Kafka just now, with its {@code origin}.
      *
      * @param originalEvent the usage event as it arrived (written only in {@link PricedPayload#FULL})
-     * @param originTopic   the topic it was read from, or null when it was not read from Kafka just now
-     *                      (re-pricing the quarantine): then there is no {@code origin}
      */
     public byte[] write(PricedEvent priced, byte[] originalEvent, String originTopic, int originPartition, long originOffset) {
+        return record(priced, originalEvent, originTopic, originPartition, originOffset);
+    }
+
+    /** The priced record of an event not read from Kafka just now (re-priced from the quarantine): no {@code origin}. */
+    public byte[] write(PricedEvent priced, byte[] originalEvent) {
+        return record(priced, originalEvent, null, 0, 0);
+    }
+
+    private byte[] record(PricedEvent priced, byte[] originalEvent, String originTopic, int originPartition, long originOffset) {
         UsageEvent event = priced.event();
         len = 0;
         raw("{\"specversion\":\"1.0\",\"id\":").string(event.id())
@@ -51,7 +61,7 @@ public final class PricedEventWriter {
         raw(",\"datacontenttype\":\"application/json\",\"data\":{\"costUsd\":").string(Money.plain(priced.totalUsd()))
                 .raw(",\"currency\":\"USD\",\"rateCardVersion\":").string(priced.rateCardVersion());
         if (originTopic != null) {
-            raw(",\"origin\":\"").stringContent(originTopic).raw("/").number(originPartition).raw("@").number(originOffset).raw("\"");
+            bytes(originPrefix(originTopic)).number(originPartition).raw("@").number(originOffset).raw("\"");
         }
         if (payload == PricedPayload.REFERENCE) {
             return finish();
@@ -87,8 +97,29 @@ public final class PricedEventWriter {
         return Arrays.copyOf(buf, len);
     }
 
+    private byte[] originPrefix(String topic) {
+        if (!topic.equals(originTopic)) {
+            int start = len;
+            raw(",\"origin\":\"").stringContent(topic).raw("/");
+            originPrefix = Arrays.copyOfRange(buf, start, len);
+            len = start;
+            originTopic = topic;
+        }
+        return originPrefix;
+    }
+
+    /** A Kafka partition or offset (never negative), in decimal digits. */
     private PricedEventWriter number(long n) {
-        return raw(Long.toString(n));
+        int digits = 1;
+        for (long rest = n / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        ensure(digits);
+        for (int i = len + digits - 1; i >= len; i--, n /= 10) {
+            buf[i] = (byte) ('0' + n % 10);
+        }
+        len += digits;
+        return this;
     }
 
     /** Text known to be plain ASCII JSON. */

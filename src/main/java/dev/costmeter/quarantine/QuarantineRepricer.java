@@ -52,7 +52,6 @@ public class QuarantineRepricer {
     @Inject
     RecordDecoders decoders;
 
-
     /** What a run did. */
     public record Result(long examined, long priced, long stillUnpriced, BigDecimal costUsd, Map<String, Long> stillUnpricedByReason,
                          Map<AggregateKey, AggregateSums> aggregates) {
@@ -88,7 +87,7 @@ public class QuarantineRepricer {
                 priced++;
                 cost = cost.add(p.pricedEvent().totalUsd());
                 sent.add(outputs.sendPricedSeparately(p.pricedEvent().event().id().getBytes(StandardCharsets.UTF_8),
-                        writer.write(p.pricedEvent(), value, null, 0, 0)));
+                        writer.write(p.pricedEvent(), value)));
             } else {
                 PricingResult.Unpriced u = (PricingResult.Unpriced) result;
                 q.reason = u.reason(); // written when the transaction commits

@@ -7,7 +7,6 @@ import dev.costmeter.pricing.RateCard;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.testing.PackagedService;
 import dev.costmeter.testing.PrivatePostgres;
-import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.testing.RestartableKafkaBroker;
 import dev.costmeter.tools.SyntheticUsage;

@@ -171,12 +171,7 @@ public final class EndToEndBenchmark {
     }
 
     static double runService(String bootstrap, int events, boolean publishPriced, List<String> report) throws Exception {
-        String dbUrl = RealPostgres.url().replaceAll("/[^/?]+(\\?.*)?$", "/costmeter_bench");
-        RealPostgres.ensureDatabase(dbUrl);
-        try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), ""); Statement s = c.createStatement()) {
-            s.execute("drop schema public cascade");
-            s.execute("create schema public");
-        }
+        String dbUrl = RealPostgres.freshEmpty("bench");
         File log = new File("target/bench-service-" + (publishPriced ? "priced-on" : "priced-off") + ".log");
         // The JVM options ./costmeter serve and the image use: the throughput collector, 512 MB.
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-XX:+UseParallelGC"));

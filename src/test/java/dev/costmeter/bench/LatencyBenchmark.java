@@ -52,12 +52,7 @@ public final class LatencyBenchmark {
         int total = warmup + rate * seconds;
 
         RealKafkaBroker.Broker broker = RealKafkaBroker.startBroker();
-        String dbUrl = RealPostgres.derived("bench_latency");
-        RealPostgres.ensureDatabase(dbUrl);
-        try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), ""); Statement s = c.createStatement()) {
-            s.execute("drop schema public cascade");
-            s.execute("create schema public");
-        }
+        String dbUrl = RealPostgres.freshEmpty("bench_latency");
         List<String> report = new ArrayList<>();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
@@ -82,9 +77,10 @@ public final class LatencyBenchmark {
                         return rs.getLong(1);
                     }
                 });
+                Pattern spendEvents = Pattern.compile("\"events\":(\\d+)");
                 Poller api = new Poller("visible in the spend API", total, running, () -> {
                     HttpResponse<String> r = service.get(spendPath);
-                    Matcher m = Pattern.compile("\"events\":(\\d+)").matcher(r.body());
+                    Matcher m = spendEvents.matcher(r.body());
                     return m.find() ? Long.parseLong(m.group(1)) : 0;
                 });
                 Poller metrics = new Poller("visible in /q/metrics", total, running, () -> {

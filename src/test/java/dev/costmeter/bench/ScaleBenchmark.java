@@ -66,12 +66,7 @@ public final class ScaleBenchmark {
     }
 
     static List<String> run(String bootstrap, int events, int instances, int cores) throws Exception {
-        String dbUrl = RealPostgres.derived("bench_scale");
-        RealPostgres.ensureDatabase(dbUrl);
-        try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), ""); Statement s = c.createStatement()) {
-            s.execute("drop schema public cascade");
-            s.execute("create schema public");
-        }
+        String dbUrl = RealPostgres.freshEmpty("bench_scale");
         String group = "scale-" + instances + "-" + System.nanoTime();
         List<PackagedService> services = new ArrayList<>();
         for (int i = 0; i < instances; i++) {

@@ -57,8 +57,19 @@ class PricedEventWriterTest {
         assertThat(reference.get("id").asText()).isEqualTo("e-1");
         assertThat(reference.get("subject").asText()).isEqualTo("t");
 
-        JsonNode repriced = json.readTree(new PricedEventWriter(PricedPayload.LINES).write(priced("e-1", "bot", "t", null), original, null, 0, 0));
+        JsonNode repriced = json.readTree(new PricedEventWriter(PricedPayload.LINES).write(priced("e-1", "bot", "t", null), original));
         assertThat(repriced.get("data").has("origin")).isFalse();
+    }
+
+    @Test
+    void oneWriterKeepsEachRecordsOwnOriginAcrossTopicsAndOffsets() throws Exception {
+        PricedEventWriter reused = new PricedEventWriter(PricedPayload.REFERENCE);
+        byte[] original = "{}".getBytes(StandardCharsets.UTF_8);
+        assertThat(json.readTree(reused.write(priced("e", "s", "", null), original, "a", 0, 0)).get("data").get("origin").asText()).isEqualTo("a/0@0");
+        assertThat(json.readTree(reused.write(priced("e", "s", "", null), original, "b", 12, Long.MAX_VALUE)).get("data").get("origin").asText())
+                .isEqualTo("b/12@" + Long.MAX_VALUE);
+        assertThat(json.readTree(reused.write(priced("e", "s", "", null), original, "a", 7, 10)).get("data").get("origin").asText()).isEqualTo("a/7@10");
+        assertThat(json.readTree(reused.write(priced("e", "s", "", null), original)).get("data").has("origin")).isFalse();
     }
 
     @Test
@@ -70,7 +81,7 @@ class PricedEventWriterTest {
     @Test
     void escapesEverythingAnEventCanCarry() throws Exception {
         String nasty = "q\"uote back\\slash tab\t nl\n bell\u0007 é ü 日本 😀 end";
-        JsonNode out = json.readTree(writer.write(priced(nasty, nasty, "", null), "{}".getBytes(StandardCharsets.UTF_8), null, 0, 0));
+        JsonNode out = json.readTree(writer.write(priced(nasty, nasty, "", null), "{}".getBytes(StandardCharsets.UTF_8)));
         assertThat(out.get("id").asText()).isEqualTo(nasty);
         assertThat(out.get("source").asText()).isEqualTo(nasty);
         assertThat(out.has("subject")).isFalse();
@@ -80,8 +91,8 @@ class PricedEventWriterTest {
     @Test
     void theWriterCanBeReusedForEventsOfAnySize() throws Exception {
         String longId = "x".repeat(5000);
-        assertThat(json.readTree(writer.write(priced(longId, "a", "", null), "{}".getBytes(), null, 0, 0)).get("id").asText()).isEqualTo(longId);
-        assertThat(json.readTree(writer.write(priced("short", "a", "", null), "{}".getBytes(), null, 0, 0)).get("id").asText()).isEqualTo("short");
+        assertThat(json.readTree(writer.write(priced(longId, "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo(longId);
+        assertThat(json.readTree(writer.write(priced("short", "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo("short");
     }
 
     static PricedEvent priced(String id, String source, String subject, String interaction) {

@@ -48,13 +48,24 @@ public class RealPostgres implements QuarkusTestResourceLifecycleManager {
      * @return its JDBC URL
      */
     public static String freshMigrated(String suffix) throws SQLException {
+        String url = freshEmpty(suffix);
+        Flyway.configure().dataSource(url, user(), "").locations("classpath:db/migration").load().migrate();
+        return url;
+    }
+
+    /**
+     * A database of a test's own ({@link #derived}), created if missing and emptied, for a packaged
+     * service to migrate as it starts (the benchmarks).
+     *
+     * @return its JDBC URL
+     */
+    public static String freshEmpty(String suffix) throws SQLException {
         String url = derived(suffix);
         ensureDatabase(url);
         try (Connection c = DriverManager.getConnection(url, user(), ""); Statement s = c.createStatement()) {
             s.execute("drop schema if exists public cascade");
             s.execute("create schema public");
         }
-        Flyway.configure().dataSource(url, user(), "").locations("classpath:db/migration").load().migrate();
         return url;
     }
 
