@@ -146,6 +146,20 @@ public final class EndToEndBenchmark {
         return env;
     }
 
+    /**
+     * The service's JVM options: those {@code ./costmeter serve} and the image use (the throughput
+     * collector, 512 MB), then BENCH_SERVICE_JAVA_OPTS (e.g. a JFR recording or a GC log; {@code {mode}}
+     * becomes the run's name).
+     */
+    static List<String> serviceJavaOptions(String mode) {
+        List<String> options = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseParallelGC"));
+        String extra = System.getenv("BENCH_SERVICE_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.strip().replace("{mode}", mode).split("\\s+")));
+        }
+        return options;
+    }
+
     /** Kafka's own consumer, no deserialization: the ceiling for reading this topic on this machine. */
     static String consumerPerformance(String classpath, String bootstrap, int events) throws Exception {
         Process p = new ProcessBuilder(java(), "-Xmx512m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", classpath, "org.apache.kafka.tools.ConsumerPerformance",
@@ -173,12 +187,8 @@ public final class EndToEndBenchmark {
     static double runService(String bootstrap, int events, boolean publishPriced, List<String> report) throws Exception {
         String dbUrl = RealPostgres.freshEmpty("bench");
         File log = new File("target/bench-service-" + (publishPriced ? "priced-on" : "priced-off") + ".log");
-        // The JVM options ./costmeter serve and the image use: the throughput collector, 512 MB.
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-XX:+UseParallelGC"));
-        String extra = System.getenv("BENCH_SERVICE_JAVA_OPTS"); // e.g. a JFR recording
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.replace("{mode}", publishPriced ? "on" : "off").split("\\s+")));
-        }
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(serviceJavaOptions(publishPriced ? "on" : "off"));
         command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);

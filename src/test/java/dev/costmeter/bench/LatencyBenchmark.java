@@ -42,7 +42,15 @@ public final class LatencyBenchmark {
 
     static final String TOPIC = "bedrock.usage";
     static final String SOURCE = "latency-bench";
+    /** How often the ledger is polled: a one-row query, cheap enough to ask 100 times a second. */
     static final Duration POLL = Duration.ofMillis(10);
+    /**
+     * How often the spend API and {@code /q/metrics} are polled. Each poll makes the service render
+     * a response (the metrics page is ~50 KB), so polling them as often as the ledger would load the
+     * service far beyond any dashboard or Prometheus scrape and slow the very commits being measured;
+     * ten times a second adds at most 100 ms (50 on average) of resolution to their figures.
+     */
+    static final Duration POLL_SERVICE = Duration.ofMillis(100);
 
     public static void main(String[] args) throws Exception {
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -59,7 +67,7 @@ public final class LatencyBenchmark {
             Map<String, String> env = new java.util.HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "COSTMETER_DB_URL", dbUrl, "COSTMETER_INGEST_CONSUMER_GROUP", "latency-" + System.nanoTime()));
             env.putAll(EndToEndBenchmark.serviceEnvironment());
-            try (PackagedService service = new PackagedService(env, List.of("-XX:+UseParallelGC"), "bench-latency").start();
+            try (PackagedService service = new PackagedService(env, EndToEndBenchmark.serviceJavaOptions("latency"), "bench-latency").start();
                  Connection db = DriverManager.getConnection(dbUrl, RealPostgres.user(), "")) {
                 PackagedService.Waiting.until("the service is ready", Duration.ofSeconds(60),
                         () -> service.get("/q/health/ready").statusCode() == 200);
@@ -70,7 +78,7 @@ public final class LatencyBenchmark {
 
                 long[] producedAt = new long[total];
                 AtomicBoolean running = new AtomicBoolean(true);
-                Poller ledger = new Poller("durable in PostgreSQL", total, running, () -> {
+                Poller ledger = new Poller("durable in PostgreSQL", POLL, total, running, () -> {
                     try (Statement s = db.createStatement();
                          ResultSet rs = s.executeQuery("select coalesce(sum(events), 0) from event_outcome_total where outcome = 'priced'")) {
                         rs.next();
@@ -78,12 +86,12 @@ public final class LatencyBenchmark {
                     }
                 });
                 Pattern spendEvents = Pattern.compile("\"events\":(\\d+)");
-                Poller api = new Poller("visible in the spend API", total, running, () -> {
+                Poller api = new Poller("visible in the spend API", POLL_SERVICE, total, running, () -> {
                     HttpResponse<String> r = service.get(spendPath);
                     Matcher m = spendEvents.matcher(r.body());
                     return m.find() ? Long.parseLong(m.group(1)) : 0;
                 });
-                Poller metrics = new Poller("visible in /q/metrics", total, running, () -> {
+                Poller metrics = new Poller("visible in /q/metrics", POLL_SERVICE, total, running, () -> {
                     Matcher m = pricedCounter.matcher(service.get("/q/metrics").body());
                     return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
                 });
@@ -91,6 +99,7 @@ public final class LatencyBenchmark {
                 pollers.forEach(Poller::start);
 
                 long checkpointsBefore = checkpoints(db);
+                long benchCpuStart = ProcessCpu.self();
                 long cpuStart = ProcessCpu.of(service.process().pid());
                 long dbCpuStart = ProcessCpu.postgres();
                 long wallStart = System.nanoTime();
@@ -101,13 +110,16 @@ public final class LatencyBenchmark {
                 running.set(false);
                 long wall = System.nanoTime() - wallStart;
                 report.add(String.format("latency, produce → visible: %,d events/s for %d s on one partition (after %d s of warm-up), "
-                        + "poll every %d ms; the service with default settings (priced topic on), heap 512 MB", rate, seconds, warmupSeconds, POLL.toMillis()));
+                        + "the ledger polled every %d ms, the spend API and /q/metrics every %d ms; the service with %s (priced topic on), heap 512 MB",
+                        rate, seconds, warmupSeconds, POLL.toMillis(), POLL_SERVICE.toMillis(),
+                        EndToEndBenchmark.serviceEnvironment().isEmpty() ? "default settings" : "settings " + EndToEndBenchmark.serviceEnvironment()));
                 for (Poller p : pollers) {
                     report.add(p.summary(producedAt, warmup));
                 }
-                report.add(String.format("  CPU over the run: service %.0f%% of one core, PostgreSQL %.0f%%; PostgreSQL checkpoints during the run: %d",
+                report.add(String.format("  CPU over the run: service %.0f%% of one core, PostgreSQL %.0f%%, this JVM (broker, producer, pollers) %.0f%%; "
+                                + "PostgreSQL checkpoints during the run: %d",
                         100.0 * (ProcessCpu.of(service.process().pid()) - cpuStart) / wall, 100.0 * (ProcessCpu.postgres() - dbCpuStart) / wall,
-                        checkpoints(db) - checkpointsBefore));
+                        100.0 * (ProcessCpu.self() - benchCpuStart) / wall, checkpoints(db) - checkpointsBefore));
             }
         } finally {
             broker.close();
@@ -124,7 +136,12 @@ public final class LatencyBenchmark {
         }
     }
 
-    /** Publishes {@code total} events at {@code rate} per second, noting when each was handed to the producer. */
+    /**
+     * Publishes {@code total} events at {@code rate} per second, noting when each was handed to the
+     * producer. It wakes every millisecond and sends the events due by then, as a busy application
+     * does; waiting for each event's exact nanosecond instead would spin one of the machine's two
+     * cores and slow the very service being measured.
+     */
     static void produce(String bootstrap, int rate, int total, long[] producedAt, Instant firstEventTime) {
         long intervalNanos = 1_000_000_000L / rate;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
@@ -132,13 +149,8 @@ public final class LatencyBenchmark {
             long start = System.nanoTime();
             for (int i = 0; i < total; i++) {
                 long due = start + i * intervalNanos;
-                long now;
-                while ((now = System.nanoTime()) < due) {
-                    if (due - now > 2_000_000) {
-                        sleep(1);
-                    } else {
-                        Thread.onSpinWait();
-                    }
+                while (System.nanoTime() < due) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
                 }
                 Instant time = firstEventTime.plusNanos(i * intervalNanos);
                 byte[] event = ("{\"specversion\":\"1.0\",\"id\":\"lat-" + i + "\",\"source\":\"" + SOURCE + "\",\"type\":\"bedrock.invocation\","
@@ -163,6 +175,7 @@ public final class LatencyBenchmark {
     /** Polls a count of visible events and notes, for each event, the first poll that saw it. */
     static final class Poller extends Thread {
         final String what;
+        final Duration interval;
         final long[] visibleAt;
         final AtomicBoolean running;
         final LongSupplierWithErrors count;
@@ -173,10 +186,11 @@ public final class LatencyBenchmark {
             long get() throws Exception;
         }
 
-        Poller(String what, int total, AtomicBoolean running, LongSupplierWithErrors count) {
+        Poller(String what, Duration interval, int total, AtomicBoolean running, LongSupplierWithErrors count) {
             super("poll " + what);
             setDaemon(true);
             this.what = what;
+            this.interval = interval;
             this.visibleAt = new long[total];
             this.running = running;
             this.count = count;
@@ -195,7 +209,7 @@ public final class LatencyBenchmark {
                 } catch (Exception e) {
                     failure = e;
                 }
-                LatencyBenchmark.sleep(POLL.toMillis());
+                LatencyBenchmark.sleep(interval.toMillis());
             }
         }
 
