@@ -2,12 +2,18 @@ package dev.costmeter.publish;
 
 import dev.costmeter.config.CostmeterConfig.PricedPayload;
 import dev.costmeter.pricing.CostLine;
+import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.Money;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.pricing.UsageEvent;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * Writes a priced event as a CloudEvent ({@code type} costmeter.priced, same {@code id} and
@@ -31,6 +37,34 @@ public final class PricedEventWriter {
     private String originTopic;
     private byte[] originPrefix;
 
+    /**
+     * The fields whose value is the same for most events of a stream (a source, a model, a region):
+     * each remembers the last value written and its escaped bytes, which the next event with an
+     * equal value copies instead of escaping it again.
+     */
+    private final RepeatedString source = new RepeatedString();
+    private final RepeatedString rateCardVersion = new RepeatedString();
+    private final RepeatedString modelId = new RepeatedString();
+    private final RepeatedString pricedAsModelId = new RepeatedString();
+    private final RepeatedString region = new RepeatedString();
+    private final RepeatedString serviceTier = new RepeatedString();
+
+    /** {@code "dimension":"…","unit":"…"} of each dimension, written once. */
+    private static final Map<Dimension, byte[]> DIMENSION_FIELDS = new EnumMap<>(Dimension.class);
+
+    static {
+        for (Dimension d : Dimension.values()) {
+            PricedEventWriter w = new PricedEventWriter(PricedPayload.REFERENCE);
+            w.raw("\"dimension\":").string(d.id()).raw(",\"unit\":").string(d.unit());
+            DIMENSION_FIELDS.put(d, Arrays.copyOf(w.buf, w.len));
+        }
+    }
+
+    private static final class RepeatedString {
+        String value;
+        byte[] escaped;
+    }
+
     public PricedEventWriter(PricedPayload payload) {
         this.payload = payload;
     }
@@ -53,34 +87,33 @@ public final class PricedEventWriter {
         UsageEvent event = priced.event();
         len = 0;
         raw("{\"specversion\":\"1.0\",\"id\":").string(event.id())
-                .raw(",\"source\":").string(event.source())
-                .raw(",\"type\":\"" + TYPE + "\",\"time\":").string(event.time().toString());
+                .raw(",\"source\":").string(event.source(), source)
+                .raw(",\"type\":\"" + TYPE + "\",\"time\":").time(event.time());
         if (!event.subject().isEmpty()) {
-            raw(",\"subject\":").string(event.subject());
+            raw(",\"subject\":").string(event.subject()); // many values in turn: not worth remembering
         }
-        raw(",\"datacontenttype\":\"application/json\",\"data\":{\"costUsd\":").string(Money.plain(priced.totalUsd()))
-                .raw(",\"currency\":\"USD\",\"rateCardVersion\":").string(priced.rateCardVersion());
+        raw(",\"datacontenttype\":\"application/json\",\"data\":{\"costUsd\":").decimal(priced.totalUsd())
+                .raw(",\"currency\":\"USD\",\"rateCardVersion\":").string(priced.rateCardVersion(), rateCardVersion);
         if (originTopic != null) {
             bytes(originPrefix(originTopic)).number(originPartition).raw("@").number(originOffset).raw("\"");
         }
         if (payload == PricedPayload.REFERENCE) {
             return finish();
         }
-        raw(",\"modelId\":").string(event.modelId())
-                .raw(",\"pricedAsModelId\":").string(priced.baseModelId())
-                .raw(",\"region\":").string(priced.region())
-                .raw(",\"serviceTier\":").string(event.serviceTier());
+        raw(",\"modelId\":").string(event.modelId(), modelId)
+                .raw(",\"pricedAsModelId\":").string(priced.baseModelId(), pricedAsModelId)
+                .raw(",\"region\":").string(priced.region(), region)
+                .raw(",\"serviceTier\":").string(event.serviceTier(), serviceTier);
         if (event.interactionId() != null) {
             raw(",\"interactionId\":").string(event.interactionId());
         }
         raw(",\"lines\":[");
         boolean first = true;
         for (CostLine line : priced.lines()) {
-            raw(first ? "{\"dimension\":" : ",{\"dimension\":").string(line.dimension().id())
-                    .raw(",\"unit\":").string(line.dimension().unit())
-                    .raw(",\"quantity\":").string(Money.plain(line.quantity()))
-                    .raw(",\"unitPriceUsd\":").string(Money.plain(line.unitPriceUsd()))
-                    .raw(",\"costUsd\":").string(Money.plain(line.costUsd()))
+            raw(first ? "{" : ",{").bytes(DIMENSION_FIELDS.get(line.dimension()))
+                    .raw(",\"quantity\":").decimal(line.quantity())
+                    .raw(",\"unitPriceUsd\":").decimal(line.unitPriceUsd())
+                    .raw(",\"costUsd\":").decimal(line.costUsd())
                     .raw("}");
             first = false;
         }
@@ -122,6 +155,50 @@ public final class PricedEventWriter {
         return this;
     }
 
+    /**
+     * An exact decimal as a JSON string, exactly as {@link Money#plain} writes it (plain notation, no
+     * trailing zeros), without its intermediate numbers and strings: three or four of these go into
+     * every priced record. Values of more than 18 digits take {@link Money#plain} itself.
+     */
+    private PricedEventWriter decimal(BigDecimal value) {
+        int scale = value.scale();
+        if (value.signum() == 0 || value.precision() > 18 || scale < 0) {
+            return string(Money.plain(value));
+        }
+        long unscaled = Math.abs(value.unscaledValue().longValue()); // exact: at most 18 digits
+        while (scale > 0 && unscaled % 10 == 0) {
+            unscaled /= 10;
+            scale--;
+        }
+        int digits = 1;
+        for (long rest = unscaled / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        int integerDigits = Math.max(1, digits - scale);
+        int width = integerDigits + (scale > 0 ? 1 + scale : 0);
+        ensure(width + 3);
+        buf[len++] = '"';
+        if (value.signum() < 0) {
+            buf[len++] = '-';
+        }
+        int end = len + width;
+        for (int i = end - 1, fraction = scale; i >= len; i--) { // from the last digit leftwards
+            if (fraction == 0 && scale > 0 && i == len + integerDigits) {
+                buf[i] = '.';
+                fraction = -1;
+                continue;
+            }
+            buf[i] = (byte) ('0' + unscaled % 10);
+            unscaled /= 10;
+            if (fraction > 0) {
+                fraction--;
+            }
+        }
+        len = end;
+        buf[len++] = '"';
+        return this;
+    }
+
     /** Text known to be plain ASCII JSON. */
     private PricedEventWriter raw(String ascii) {
         ensure(ascii.length());
@@ -135,6 +212,62 @@ public final class PricedEventWriter {
         ensure(b.length);
         System.arraycopy(b, 0, buf, len, b.length);
         len += b.length;
+        return this;
+    }
+
+    /** A JSON string that is often the same as in the record before: escaped once, then copied. */
+    private PricedEventWriter string(String s, RepeatedString last) {
+        if (!s.equals(last.value)) {
+            int start = len;
+            string(s);
+            last.value = s;
+            last.escaped = Arrays.copyOfRange(buf, start, len);
+            return this;
+        }
+        return bytes(last.escaped);
+    }
+
+    /**
+     * An instant as a JSON string, exactly as {@link Instant#toString()} writes it (ISO-8601 in UTC,
+     * the fraction in groups of three digits, none when whole), without building the string: every
+     * record has one. Years outside 0000–9999 take {@code toString} itself.
+     */
+    private PricedEventWriter time(Instant instant) {
+        long seconds = instant.getEpochSecond();
+        if (seconds < FIRST_SECOND_OF_YEAR_0 || seconds > LAST_SECOND_OF_YEAR_9999) {
+            return string(instant.toString());
+        }
+        long days = Math.floorDiv(seconds, 86_400);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+        LocalDate date = LocalDate.ofEpochDay(days);
+        int nanos = instant.getNano();
+        int fractionDigits = nanos == 0 ? 0 : nanos % 1_000_000 == 0 ? 3 : nanos % 1_000 == 0 ? 6 : 9;
+        ensure(24 + fractionDigits);
+        buf[len++] = '"';
+        digits(date.getYear(), 4).put('-').digits(date.getMonthValue(), 2).put('-').digits(date.getDayOfMonth(), 2).put('T')
+                .digits(secondOfDay / 3600, 2).put(':').digits(secondOfDay / 60 % 60, 2).put(':').digits(secondOfDay % 60, 2);
+        if (fractionDigits > 0) {
+            put('.').digits(nanos / (fractionDigits == 3 ? 1_000_000 : fractionDigits == 6 ? 1_000 : 1), fractionDigits);
+        }
+        buf[len++] = 'Z';
+        buf[len++] = '"';
+        return this;
+    }
+
+    private static final long FIRST_SECOND_OF_YEAR_0 = LocalDate.of(0, 1, 1).toEpochDay() * 86_400;
+    private static final long LAST_SECOND_OF_YEAR_9999 = LocalDate.of(9999, 12, 31).toEpochDay() * 86_400 + 86_399;
+
+    /** {@code n} (not negative) in exactly {@code width} digits, zero-padded; the room is ensured by the caller. */
+    private PricedEventWriter digits(int n, int width) {
+        for (int i = len + width - 1; i >= len; i--, n /= 10) {
+            buf[i] = (byte) ('0' + n % 10);
+        }
+        len += width;
+        return this;
+    }
+
+    private PricedEventWriter put(char ascii) {
+        buf[len++] = (byte) ascii;
         return this;
     }
 

@@ -95,6 +95,77 @@ class PricedEventWriterTest {
         assertThat(json.readTree(writer.write(priced("short", "a", "", null), "{}".getBytes())).get("id").asText()).isEqualTo("short");
     }
 
+    @Test
+    void everyDecimalIsWrittenExactlyAsMoneyPlainWritesIt() throws Exception {
+        List<BigDecimal> values = new java.util.ArrayList<>();
+        for (String text : List.of("0", "0E-8", "0.000", "1", "10", "12300", "1.2300E+4", "0.01755000", "1.75E-9", "3.000", "-0.0042",
+                "-12", "999999999999999999", "123456789012345678.9", "0.123456789012345678901234", "1E+30", "7E-40", "100.00100")) {
+            values.add(new BigDecimal(text));
+        }
+        java.util.Random random = new java.util.Random(20261130);
+        for (int i = 0; i < 5_000; i++) { // unscaled values of every length up to 21 digits, scales -3 to 30
+            BigDecimal unscaled = new BigDecimal(new java.math.BigInteger(1 + random.nextInt(70), random));
+            values.add(unscaled.scaleByPowerOfTen(-(random.nextInt(34) - 3)).multiply(BigDecimal.valueOf(random.nextBoolean() ? 1 : -1)));
+        }
+        PricedEventWriter lines = new PricedEventWriter(PricedPayload.LINES);
+        for (BigDecimal value : values) {
+            JsonNode data = json.readTree(lines.write(pricedAt(value), "{}".getBytes(StandardCharsets.UTF_8), "u", 0, 1)).get("data");
+            String expected = dev.costmeter.pricing.Money.plain(value);
+            assertThat(data.get("costUsd").asText()).as("cost %s", value).isEqualTo(expected);
+            assertThat(data.get("lines").get(0).get("quantity").asText()).as("quantity %s", value).isEqualTo(expected);
+            assertThat(data.get("lines").get(0).get("unitPriceUsd").asText()).isEqualTo(expected);
+            assertThat(data.get("lines").get(0).get("costUsd").asText()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void everyTimeIsWrittenExactlyAsInstantToStringWritesIt() throws Exception {
+        List<Instant> times = new java.util.ArrayList<>(List.of(Instant.parse("2026-02-10T12:00:00Z"), Instant.parse("2026-02-10T12:00:00.100Z"),
+                Instant.parse("2026-02-10T12:00:00.000100Z"), Instant.parse("2026-02-10T12:00:00.000000100Z"), Instant.parse("2024-02-29T23:59:59.999999999Z"),
+                Instant.EPOCH, Instant.parse("0000-01-01T00:00:00Z"), Instant.parse("9999-12-31T23:59:59.5Z"), Instant.parse("-0001-12-31T23:59:59Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"), Instant.parse("1969-12-31T23:59:59.999Z")));
+        java.util.Random random = new java.util.Random(20261130);
+        for (int i = 0; i < 5_000; i++) { // any second from year 1 to 9999, with no, milli-, micro- or nanosecond fractions
+            long second = Instant.parse("0001-01-01T00:00:00Z").getEpochSecond() + (long) (random.nextDouble() * 315_500_000_000L);
+            int nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1_000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            times.add(Instant.ofEpochSecond(second, nanos));
+        }
+        PricedEventWriter reference = new PricedEventWriter(PricedPayload.REFERENCE);
+        for (Instant time : times) {
+            JsonNode out = json.readTree(reference.write(pricedAt(BigDecimal.ONE, time), "{}".getBytes(StandardCharsets.UTF_8), "u", 0, 1));
+            assertThat(out.get("time").asText()).as("time %s", time).isEqualTo(time.toString());
+        }
+    }
+
+    @Test
+    void aValueRememberedFromTheRecordBeforeIsNeverWrittenForAnotherValue() throws Exception {
+        PricedEventWriter reused = new PricedEventWriter(PricedPayload.LINES);
+        for (String region : List.of("us-east-1", "us-east-1", "eu-west-1", "us-east-1", "ap-\"south\"-1")) {
+            PricedEvent event = priced("e", region + "-app", "", null);
+            PricedEvent inRegion = new PricedEvent(event.event(), event.baseModelId(), region, event.rateCardVersion(), event.lines(), event.totalUsd());
+            JsonNode out = json.readTree(reused.write(inRegion, "{}".getBytes(StandardCharsets.UTF_8), "u", 0, 1));
+            assertThat(out.get("data").get("region").asText()).isEqualTo(region);
+            assertThat(out.get("source").asText()).isEqualTo(region + "-app");
+        }
+    }
+
+    /** An event whose cost, quantity and unit price are all {@code value} (the writer does not check arithmetic). */
+    static PricedEvent pricedAt(BigDecimal value) {
+        return pricedAt(value, Instant.parse("2026-02-10T12:00:00Z"));
+    }
+
+    static PricedEvent pricedAt(BigDecimal value, Instant time) {
+        UsageEvent event = new UsageEvent("s", "e", "bedrock.invocation", time, "",
+                "amazon.nova-micro-v1:0", "us-east-1", "standard", null, List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.ONE)));
+        return new PricedEvent(event, "amazon.nova-micro-v1:0", "us-east-1", "2026-02",
+                List.of(new CostLine(Dimension.INPUT_TOKENS, value, value, value)), value);
+    }
+
     static PricedEvent priced(String id, String source, String subject, String interaction) {
         UsageEvent event = new UsageEvent(source, id, "bedrock.invocation", Instant.parse("2026-02-10T12:00:00Z"), subject,
                 "amazon.nova-micro-v1:0", "us-east-1", "batch", interaction,
