@@ -3,6 +3,8 @@ package dev.costmeter.ingest;
 import dev.costmeter.aggregation.BatchSummary;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.aggregation.SpendAggregator;
+import dev.costmeter.metrics.SpendMetrics;
+import dev.costmeter.metrics.SpendMetrics.FlushStep;
 import dev.costmeter.pricing.PricedEvent;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.storage.SpendLedger;
@@ -31,18 +33,32 @@ public class BatchCommitter {
     @Inject
     UsageOutputs outputs;
 
+    @Inject
+    SpendMetrics metrics;
+
     @Transactional(rollbackOn = Exception.class)
     public BatchSummary<ConsumerRecord<byte[], byte[]>> commit(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, SpendAggregator aggregator, Function<byte[], PricedEvent> reprice,
                                String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
+        long started = System.nanoTime();
         ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
+        started = stepDone(FlushStep.OFFSETS, started);
         Map<UUID, PendingBatch.Claim> seenBefore = ledger.registerEventKeys(batch.claims());
+        started = stepDone(FlushStep.DEDUP, started);
         BatchSummary<ConsumerRecord<byte[], byte[]>> summary = aggregator.settle(batch, seenBefore, reprice);
         outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());
         ledger.addInteractions(summary.interactions());
         ledger.quarantine(summary.unpriced());
         ledger.addOutcomes(summary.outcomes(), summary.pricedWithoutUsage());
+        started = stepDone(FlushStep.LEDGER, started);
         outputs.awaitAcknowledged();
+        stepDone(FlushStep.ACKNOWLEDGEMENTS, started);
         return summary;
+    }
+
+    private long stepDone(FlushStep step, long startedNanos) {
+        long now = System.nanoTime();
+        metrics.recordFlushStep(step, now - startedNanos);
+        return now;
     }
 }

@@ -229,14 +229,17 @@ public class UsageConsumer implements Runnable {
                         accept(record);
                     }
                     finishInFlight(false);
+                    long unread = updateLag();
                     boolean full = batch.size() >= Math.min(flushMaxRecords, isolationLimit);
-                    if (full || batch.ageNanos() >= flushIntervalNanos) {
+                    // Caught up, a batch commits after the flush interval (the latency an event waits);
+                    // behind, after twice that: larger batches commit fewer times and catch up sooner.
+                    long due = unread > 0 ? 2 * flushIntervalNanos : flushIntervalNanos;
+                    if (full || batch.ageNanos() >= due) {
                         finishInFlight(full); // a full batch waits for the one in flight; a timed one only if it is done
                         if (inFlight == null) {
                             handOver();
                         }
                     }
-                    updateLag();
                 } catch (FatalIngestFailure e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -488,21 +491,25 @@ public class UsageConsumer implements Runnable {
     }
 
     /**
-     * Records waiting, measured from the offsets committed in PostgreSQL (not from what this
-     * consumer has read): a pipeline that reads but cannot commit shows its backlog growing.
+     * Publishes the records waiting, measured from the offsets committed in PostgreSQL (not from
+     * what this consumer has read): a pipeline that reads but cannot commit shows its backlog
+     * growing. Returns the records in the partitions not yet read at all (0 when caught up).
      */
-    private void updateLag() {
+    private long updateLag() {
         long lag = 0;
+        long unread = 0;
         for (TopicPartition tp : consumer.assignment()) {
             OptionalLong partitionLag = consumer.currentLag(tp);
             if (partitionLag.isEmpty()) {
                 continue;
             }
+            unread += partitionLag.getAsLong();
             long end = consumer.position(tp) + partitionLag.getAsLong();
             Long durable = durableOffsets.get(source(tp));
             lag += durable == null ? partitionLag.getAsLong() : Math.max(0, end - durable);
         }
         metrics.setConsumerLag(lag);
+        return unread;
     }
 
     /** Deletes event keys older than the dedup window, off the ingest thread, in small transactions. */

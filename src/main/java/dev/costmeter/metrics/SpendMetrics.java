@@ -36,6 +36,7 @@ public class SpendMetrics {
     private final Map<SeriesKey, Counter[]> counters = new ConcurrentHashMap<>();
     private final EnumMap<EventOutcome, Counter> events = new EnumMap<>(EventOutcome.class);
     private final Timer flushDuration;
+    private final EnumMap<FlushStep, Timer> flushSteps = new EnumMap<>(FlushStep.class);
     private final Counter flushFailures;
     private final Counter repriced;
     private final Counter withoutUsage;
@@ -74,6 +75,11 @@ public class SpendMetrics {
                 .description("Time to commit one batch: dedup, aggregates, offsets and outputs")
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
+        for (FlushStep step : FlushStep.values()) {
+            flushSteps.put(step, Timer.builder("costmeter.flush.step.duration")
+                    .description("Time in each step of a flush, committed or rolled back: where a slow commit spends it")
+                    .tag("step", step.label).publishPercentiles(0.5, 0.99).register(registry));
+        }
         flushFailures = Counter.builder("costmeter.flush.failures")
                 .description("Flushes rolled back and retried").register(registry);
         Gauge.builder("costmeter.consumer.lag", consumerLag, AtomicLong::get)
@@ -81,6 +87,28 @@ public class SpendMetrics {
                 .baseUnit("records").register(registry);
         Gauge.builder("costmeter.last.commit.timestamp", lastCommitEpochSeconds, AtomicLong::get)
                 .description("When the last batch was committed (Unix time)").baseUnit("seconds").register(registry);
+    }
+
+    /** The steps of a flush, in the order they run (docs/operations.md, "Metrics"). */
+    public enum FlushStep {
+        /** Moving the stored offsets (and fencing a stale batch). */
+        OFFSETS("offsets"),
+        /** Registering the batch's event keys in the dedup store. */
+        DEDUP("dedup"),
+        /** Aggregates, interactions, quarantine rows and outcome counts. */
+        LEDGER("ledger"),
+        /** Waiting for Kafka to acknowledge the batch's output records. */
+        ACKNOWLEDGEMENTS("acknowledgements");
+
+        final String label;
+
+        FlushStep(String label) {
+            this.label = label;
+        }
+    }
+
+    public void recordFlushStep(FlushStep step, long nanos) {
+        flushSteps.get(step).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void recordCommitted(BatchSummary<?> summary, long flushNanos) {
