@@ -94,11 +94,44 @@ public class RealKafkaBroker implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /**
+     * A port nothing listens on, for a process started next to bind, below the kernel's ephemeral
+     * range and never the same twice in this JVM. A port from the ephemeral range (what binding port 0
+     * gives) can be taken by any outgoing connection — a Kafka or JDBC client of another instance —
+     * before the process meant to listen on it binds, or while it restarts: bench/scale's fourth
+     * instance once failed with "Port … seems to be in use" that way.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
+        int low = 20_000;
+        int high = ephemeralRangeStart() - 1;
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; high - low >= 1_000 && attempt < 1_000; attempt++) {
+            int port = low + random.nextInt(high - low + 1);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress(port));
+                return port;
+            } catch (IOException inUse) {
+                // someone listens there: try another
+            }
+        }
+        try (ServerSocket socket = new ServerSocket(0)) { // no room below the ephemeral range on this machine
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The first port the kernel hands out for outgoing connections (Linux: ip_local_port_range). */
+    private static int ephemeralRangeStart() {
+        try {
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768; // Linux's default
         }
     }
 }
