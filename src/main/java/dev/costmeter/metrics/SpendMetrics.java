@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Prometheus metrics, recorded once per committed flush (never per event, never before the commit):
  * spend and usage by source, model, dimension and tier, and the pipeline's own health. Counters
- * are the only place costmeter turns money into a double.
+ * are the only place costmeter turns money into a double. Only the flush step timings are recorded
+ * as the steps finish, since a slow or failing commit is what they explain.
  */
 @ApplicationScoped
 public class SpendMetrics {
