@@ -143,16 +143,9 @@ public final class PricedEventWriter {
 
     /** A Kafka partition or offset (never negative), in decimal digits. */
     private PricedEventWriter number(long n) {
-        int digits = 1;
-        for (long rest = n / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
-        ensure(digits);
-        for (int i = len + digits - 1; i >= len; i--, n /= 10) {
-            buf[i] = (byte) ('0' + n % 10);
-        }
-        len += digits;
-        return this;
+        int width = digitCount(n);
+        ensure(width);
+        return digits(n, width);
     }
 
     /**
@@ -170,33 +163,40 @@ public final class PricedEventWriter {
             unscaled /= 10;
             scale--;
         }
-        int digits = 1;
-        for (long rest = unscaled / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
-        int integerDigits = Math.max(1, digits - scale);
-        int width = integerDigits + (scale > 0 ? 1 + scale : 0);
-        ensure(width + 3);
+        // unscaled = integer part × 10^scale + fraction; when scale ≥ its digits the integer part is 0
+        boolean belowOne = scale >= digitCount(unscaled);
+        long integerPart = belowOne ? 0 : unscaled / POWERS_OF_TEN[scale];
+        long fraction = belowOne ? unscaled : unscaled % POWERS_OF_TEN[scale];
+        int integerDigits = digitCount(integerPart);
+        ensure(integerDigits + scale + 4);
         buf[len++] = '"';
         if (value.signum() < 0) {
             buf[len++] = '-';
         }
-        int end = len + width;
-        for (int i = end - 1, fraction = scale; i >= len; i--) { // from the last digit leftwards
-            if (fraction == 0 && scale > 0 && i == len + integerDigits) {
-                buf[i] = '.';
-                fraction = -1;
-                continue;
-            }
-            buf[i] = (byte) ('0' + unscaled % 10);
-            unscaled /= 10;
-            if (fraction > 0) {
-                fraction--;
-            }
+        digits(integerPart, integerDigits);
+        if (scale > 0) {
+            put('.').digits(fraction, scale);
         }
-        len = end;
         buf[len++] = '"';
         return this;
+    }
+
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+        POWERS_OF_TEN[0] = 1;
+        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+        }
+    }
+
+    /** How many decimal digits {@code n} (not negative) has; 1 for 0. */
+    private static int digitCount(long n) {
+        int count = 1;
+        for (long rest = n / 10; rest > 0; rest /= 10) {
+            count++;
+        }
+        return count;
     }
 
     /** Text known to be plain ASCII JSON. */
@@ -258,7 +258,7 @@ public final class PricedEventWriter {
     private static final long LAST_SECOND_OF_YEAR_9999 = LocalDate.of(9999, 12, 31).toEpochDay() * 86_400 + 86_399;
 
     /** {@code n} (not negative) in exactly {@code width} digits, zero-padded; the room is ensured by the caller. */
-    private PricedEventWriter digits(int n, int width) {
+    private PricedEventWriter digits(long n, int width) {
         for (int i = len + width - 1; i >= len; i--, n /= 10) {
             buf[i] = (byte) ('0' + n % 10);
         }
