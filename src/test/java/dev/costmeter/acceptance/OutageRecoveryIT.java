@@ -142,16 +142,25 @@ class OutageRecoveryIT {
         }
     }
 
-    /** Publishes the next {@code n} synthetic events and adds their exact cost to the expected total. */
+    /**
+     * Publishes the next {@code n} synthetic events, waits until the broker has acknowledged every one
+     * (a send that failed must fail here, not as a shortfall later), and adds their exact cost to the
+     * expected total.
+     */
     void publish(int n) throws Exception {
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sends = new java.util.ArrayList<>(n);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = published; i < published + n; i++) {
                 String event = usage.event(i);
                 PricingResult result = pricer.price(decoder.decode(event.getBytes(StandardCharsets.UTF_8)), card);
                 expectedTotal = expectedTotal.add(((PricingResult.Priced) result).pricedEvent().totalUsd());
-                producer.send(new ProducerRecord<>("bedrock.usage", usage.id(i).getBytes(), event.getBytes(StandardCharsets.UTF_8)));
+                sends.add(producer.send(new ProducerRecord<>("bedrock.usage", usage.id(i).getBytes(), event.getBytes(StandardCharsets.UTF_8))));
             }
+            producer.flush();
+        }
+        for (java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send : sends) {
+            send.get(); // throws if the broker did not take the record
         }
         published += n;
     }
@@ -175,13 +184,29 @@ class OutageRecoveryIT {
     }
 
     void awaitRead(long atLeast, Duration timeout) throws Exception {
-        await(atLeast + " records read", timeout, () -> {
+        PackagedService.Waiting.until(atLeast + " records read", timeout, () -> {
             try {
                 return outcomes().values().stream().mapToLong(Long::longValue).sum() >= atLeast;
             } catch (Exception e) {
                 return false;
             }
-        });
+        }, this::diagnosis);
+    }
+
+    /** What the ledger, the lag and the service say, for a wait that timed out. */
+    String diagnosis() {
+        StringBuilder out = new StringBuilder("\npublished ").append(published).append(" records; ");
+        try {
+            out.append("outcomes in PostgreSQL: ").append(outcomes());
+        } catch (Exception e) {
+            out.append("outcomes unreadable: ").append(e);
+        }
+        try {
+            out.append("; costmeter_consumer_lag_records ").append(lag());
+        } catch (Exception e) {
+            out.append("; lag unreadable: ").append(e);
+        }
+        return out + (service == null ? "" : service.diagnosis());
     }
 
     Map<String, Long> outcomes() throws Exception {
@@ -203,7 +228,7 @@ class OutageRecoveryIT {
         return DriverManager.getConnection(dbUrl, "postgres", "");
     }
 
-    static void await(String what, Duration timeout, PackagedService.Waiting.Condition condition) throws Exception {
-        PackagedService.Waiting.until(what, timeout, condition);
+    void await(String what, Duration timeout, PackagedService.Waiting.Condition condition) throws Exception {
+        PackagedService.Waiting.until(what, timeout, condition, this::diagnosis);
     }
 }

@@ -30,6 +30,7 @@ public final class PackagedService implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private Process process;
     private int runs;
+    private File log;
 
     /**
      * @param environment e.g. KAFKA_BOOTSTRAP_SERVERS and COSTMETER_DB_URL
@@ -56,8 +57,8 @@ public final class PackagedService implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m"));
         command.addAll(options);
         command.addAll(List.of("-jar", System.getProperty("costmeter.it.app", "target/quarkus-app/quarkus-run.jar")));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(new File("target/" + logName + "-run" + ++runs + ".log"));
+        log = new File("target/" + logName + "-run" + ++runs + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
         builder.environment().putAll(environment);
         builder.environment().put("COSTMETER_VIEWER_PASSWORD", VIEWER_PASSWORD);
         builder.environment().put("COSTMETER_ADMIN_PASSWORD", ADMIN_PASSWORD);
@@ -103,6 +104,34 @@ public final class PackagedService implements AutoCloseable {
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * What a failed wait should tell whoever reads the test report: whether the process runs, what
+     * liveness and readiness say, and the service's last log lines (stack frames left out). CI keeps
+     * only the report, not target/.
+     */
+    public String diagnosis() {
+        StringBuilder out = new StringBuilder("\n--- the service (").append(log).append(")\n");
+        out.append("process: ").append(process == null ? "stopped" : process.isAlive() ? "running" : "exited " + process.exitValue()).append('\n');
+        for (String path : List.of("/q/health/live", "/q/health/ready")) {
+            try {
+                HttpResponse<String> response = get(path);
+                out.append(path).append(": ").append(response.statusCode()).append(' ').append(response.body().replaceAll("\\s+", " ")).append('\n');
+            } catch (Exception e) {
+                out.append(path).append(": ").append(e).append('\n');
+            }
+        }
+        out.append("last log lines:\n");
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(log.toPath(), StandardCharsets.UTF_8).stream()
+                    .filter(l -> !l.startsWith("\tat ") && !l.startsWith("\t... ")).toList();
+            lines.subList(Math.max(0, lines.size() - 60), lines.size())
+                    .forEach(l -> out.append("  ").append(l.length() > 400 ? l.substring(0, 400) + "…" : l).append('\n'));
+        } catch (Exception e) {
+            out.append("  (unreadable: ").append(e).append(")\n");
+        }
+        return out.toString();
+    }
+
     @Override
     public void close() {
         if (process != null) {
@@ -124,6 +153,11 @@ public final class PackagedService implements AutoCloseable {
         }
 
         public static void until(String what, Duration timeout, Condition condition) throws Exception {
+            until(what, timeout, condition, () -> "");
+        }
+
+        /** As above; {@code diagnosis} is asked only on timeout, and its text ends the failure message. */
+        public static void until(String what, Duration timeout, Condition condition, java.util.function.Supplier<String> diagnosis) throws Exception {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 if (condition.holds()) {
@@ -131,7 +165,7 @@ public final class PackagedService implements AutoCloseable {
                 }
                 Thread.sleep(250);
             }
-            throw new AssertionError("not within " + timeout + ": " + what);
+            throw new AssertionError("not within " + timeout + ": " + what + diagnosis.get());
         }
     }
 }

@@ -48,6 +48,7 @@ public class RealKafkaBroker implements QuarkusTestResourceLifecycleManager {
     private static Broker inThisJvm() {
         EmbeddedKafkaBroker embedded = new EmbeddedKafkaBroker()
                 .withKafkaPort(freePort())
+                .withControllerPort(freePort()) // not port 0: see freePort
                 .withDeleteLogDirsOnClose(true)
                 .withAdditionalProperties(p -> p.put("num.partitions", "4"))
                 .start();

@@ -10,13 +10,15 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * A real KRaft broker in the test JVM that a fault test can stop and start again on the same port
- * with the same log: the service sees the broker go away and come back, and nothing in the topics
- * is lost.
+ * A real KRaft broker in the test JVM that a fault test can stop and start again on the same ports
+ * (client and controller) with the same log: the service sees the broker go away and come back, and
+ * nothing in the topics is lost.
  */
 public final class RestartableKafkaBroker implements AutoCloseable {
 
     private final int port = RealKafkaBroker.freePort();
+    /** Fixed as well: left to the companion, each start would take a new one from port 0 (see freePort). */
+    private final int controllerPort = RealKafkaBroker.freePort();
     private final Path logDir;
     private EmbeddedKafkaBroker broker;
     private String bootstrapServers;
@@ -42,6 +44,7 @@ public final class RestartableKafkaBroker implements AutoCloseable {
     public void startAgain() {
         broker = new EmbeddedKafkaBroker()
                 .withKafkaPort(port)
+                .withControllerPort(controllerPort)
                 .withClusterId("costmeter-restartable-kafka")
                 .withDeleteLogDirsOnClose(false)
                 .withAdditionalProperties(p -> {
