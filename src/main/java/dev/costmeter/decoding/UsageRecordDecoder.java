@@ -36,7 +36,7 @@ public final class UsageRecordDecoder {
             + "with ce_specversion headers), a Bedrock model invocation log (schemaType ModelInvocationLog), a Bedrock Agents "
             + "trace part (agentId, trace) or OpenTelemetry GenAI attributes (gen_ai.provider.name)";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Exactly one JSON value, nothing after it. */
+    /** Exactly one JSON value, nothing after it, no field twice in an object. */
     private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -119,7 +119,12 @@ public final class UsageRecordDecoder {
     private UsageEvent awsRecord(byte[] value) throws InvalidEventException {
         JsonNode record;
         try {
-            record = JSON.readTree(value);
+            // Strict, as for a CloudEvent: a count given twice is ambiguous, and content after the
+            // record is not part of it; neither is priced on a guess.
+            record = STRICT_JSON.readTree(value);
+        } catch (JsonProcessingException e) {
+            throw new InvalidEventException("malformed JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
         } catch (IOException e) {
             throw new InvalidEventException("malformed JSON: " + e.getMessage());
         }

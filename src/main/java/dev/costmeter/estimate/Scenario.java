@@ -19,7 +19,9 @@ import java.util.List;
  */
 public record Scenario(String name, String description, String at, Month month, List<Component> components, List<Total> totals) {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    /** A key given twice (a volume, a token count) is refused: which of the two is the workload? */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 

@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  */
 public final class RateCardLoader {
 
-    private static final YAMLFactory YAML_FACTORY = new YAMLFactory();
+    /** A key given twice (a price, a tier, a whole section) is refused: which of two prices is the card's? */
+    private static final YAMLFactory YAML_FACTORY = YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper YAML = new ObjectMapper(YAML_FACTORY)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);

@@ -202,7 +202,7 @@ class AwsFormatsTest {
     }
 
     @Test
-    void aRecordOfNoKnownFormatIsRejectedWithTheFormatsItCouldHaveBeen() {
+    void aRecordOfNoKnownFormatIsRejectedWithTheFormatsItCouldHaveBeen() throws Exception {
         assertThatThrownBy(() -> decoder.decode("{\"hello\":\"world\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessage(UsageRecordDecoder.NO_FORMAT);
         assertThatThrownBy(() -> decoder.decode(fixture("otel-genai-span.json", "aws.bedrock", "openai")))
@@ -215,6 +215,15 @@ class AwsFormatsTest {
                 .hasMessageStartingWith("gen_ai.usage.input_tokens: 5000 is less than its cached part");
         assertThatThrownBy(() -> decoder.decode(fixture("agent-trace-model-output.json", "\"eventTime\":\"2026-02-10T12:00:07Z\",", "")))
                 .hasMessage("eventTime: required non-empty string");
+        // a count given twice is ambiguous: rejected, never priced on either value
+        assertThatThrownBy(() -> decoder.decode(fixture("invocation-log-converse.json", "\"inputTokenCount\": 2000", "\"inputTokenCount\": 2000, \"inputTokenCount\": 9")))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("malformed JSON: Duplicate field 'inputTokenCount'");
+        assertThatThrownBy(() -> decoder.decode(fixture("otel-genai-span.json", "\"gen_ai.usage.input_tokens\":8000", "\"gen_ai.usage.input_tokens\":8000,\"gen_ai.usage.input_tokens\":1")))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("malformed JSON: Duplicate field 'gen_ai.usage.input_tokens'");
+        // and what follows a record is not part of it
+        byte[] log = fixture("invocation-log-converse.json");
+        assertThatThrownBy(() -> decoder.decode((new String(log, StandardCharsets.UTF_8) + " {\"outputTokenCount\": 1}").getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("malformed JSON: Trailing token");
     }
 
     UsageEvent decode(String name) throws Exception {

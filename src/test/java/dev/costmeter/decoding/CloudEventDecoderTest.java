@@ -104,6 +104,22 @@ class CloudEventDecoderTest {
         assertRejected(README_EXAMPLE.replace("\"data\":{", "\"datum\":{"), "data: required JSON object, got nothing");
     }
 
+    /**
+     * A field given twice is ambiguous — which of two token counts is the bill? — so the record is
+     * rejected, never priced on either value: in the envelope, in an invocation's usage (read as a
+     * stream), and in the data of the other types (read as a tree).
+     */
+    @Test
+    void aFieldGivenTwiceIsRejectedNotPricedOnEitherValue() {
+        assertRejected(README_EXAMPLE.replace("\"id\":\"3f1c0a\",", "\"id\":\"3f1c0a\",\"id\":\"3f1c0b\","), "malformed JSON: Duplicate field 'id'");
+        assertRejected(withUsage("{\"inputTokens\":10,\"outputTokens\":5,\"inputTokens\":1000000}"), "malformed JSON: Duplicate field 'inputTokens'");
+        assertRejected(README_EXAMPLE.replace("\"region\":\"us-east-1\",", "\"region\":\"us-east-1\",\"region\":\"eu-west-1\","),
+                "malformed JSON: Duplicate field 'region'");
+        assertRejected("""
+                {"specversion":"1.0","id":"g1","source":"support-bot","type":"bedrock.guardrail","time":"2026-02-10T12:00:00Z",
+                 "data":{"textCharacters":10,"policies":["content"],"textCharacters":990000}}""", "malformed JSON: Duplicate field 'textCharacters'");
+    }
+
     @Test
     void oversizedAndEmptyRecordsAreRejectedUnread() {
         assertThatThrownBy(() -> DECODER.decode(new byte[4096])).hasMessage("record value of 4096 bytes exceeds the limit of 2048 bytes");

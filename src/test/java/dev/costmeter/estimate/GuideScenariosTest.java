@@ -21,6 +21,16 @@ class GuideScenariosTest {
     static final Estimator ESTIMATOR = new Estimator(new RateCardTimeline(RateCardCatalog.loadBundled()));
 
     @Test
+    void aScenarioThatGivesAVolumeOrACountTwiceIsRefused() throws Exception {
+        String scenario = Files.readString(Path.of("scenarios/batch-summarization-nova-micro.yaml"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scenario.parse(scenario.replaceFirst("perDay: 50000", "perDay: 50000\n    perDay: 500")))
+                .hasMessageContaining("Duplicate field 'perDay'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scenario.parse(scenario.replaceFirst("inputTokens: 4000", "inputTokens: 4000, inputTokens: 40")))
+                .hasMessageContaining("Duplicate field 'inputTokens'");
+        assertThat(Scenario.parse(scenario).components()).hasSize(2);
+    }
+
+    @Test
     void ragChatbot() throws Exception {
         Estimator.Estimate e = estimate("rag-chatbot.yaml");
         // "$600 input + $750 output = $1,350"

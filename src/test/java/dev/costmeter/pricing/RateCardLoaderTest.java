@@ -57,6 +57,17 @@ class RateCardLoaderTest {
                 .hasMessageContaining("serviceTiers: must define 'default'");
     }
 
+    /** A price given twice is ambiguous: the card is refused, not loaded with whichever came last. */
+    @Test
+    void aKeyGivenTwiceIsRefusedWithItsLine() {
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID.replace("input: \"2.00\", output: \"8.00\"", "input: \"2.00\", output: \"8.00\", input: \"0.20\"")))
+                .isInstanceOf(RateCardException.class).hasMessageContaining("Duplicate field 'input'").hasMessageContaining("line");
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID.replace("flex: \"0.5\"", "flex: \"0.5\", flex: \"0.05\"")))
+                .isInstanceOf(RateCardException.class).hasMessageContaining("Duplicate field 'flex'");
+        assertThatThrownBy(() -> RateCardLoader.parse(VALID + "currency: EUR\n"))
+                .isInstanceOf(RateCardException.class).hasMessageContaining("Duplicate field 'currency'");
+    }
+
     @Test
     void malformedYamlNamesTheLine() {
         assertThatThrownBy(() -> RateCardLoader.parse("version: \"x\"\nmodels: [ {id: \n"))
