@@ -52,6 +52,9 @@ public class QuarantineRepricer {
     @Inject
     RecordDecoders decoders;
 
+    /** The reason a quarantined event gets when this version cannot read it at all. */
+    public static final String NO_LONGER_DECODES = "no longer decodes, so it is not priced: ";
+
     /** What a run did. */
     public record Result(long examined, long priced, long stillUnpriced, BigDecimal costUsd, Map<String, Long> stillUnpricedByReason,
                          Map<AggregateKey, AggregateSums> aggregates) {
@@ -79,7 +82,12 @@ public class QuarantineRepricer {
             try {
                 result = pricing.price(value, timeline).result();
             } catch (InvalidEventException e) {
-                throw new IllegalStateException("quarantined event " + q.eventKey + " no longer decodes: " + e.getMessage(), e);
+                // Quarantined by an earlier version whose reading was laxer (e.g. a field given twice):
+                // it stays here with the reason, never priced on a guess, and does not stop the others.
+                q.reason = NO_LONGER_DECODES + e.getMessage();
+                stillUnpriced++;
+                byReason.merge(q.reason, 1L, Long::sum);
+                continue;
             }
             if (result instanceof PricingResult.Priced p) {
                 aggregator.add(aggregates, interactions, p.pricedEvent());
