@@ -6,6 +6,8 @@ import dev.costmeter.pricing.RateCardException;
 import dev.costmeter.pricing.RateCardLoader;
 import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.storage.RateCardRow;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.narayana.jta.QuarkusTransactionException;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.Priority;
@@ -127,8 +129,31 @@ public class RateCardCatalog {
      * change prices that events were already priced with, because history is not touched by
      * publishing it (a re-rate does that, reviewed).
      */
-    @Transactional(rollbackOn = Exception.class)
     public synchronized Version publish(String definition, String publishedBy, String reason) throws PublishRefused {
+        Version stored;
+        try {
+            stored = QuarkusTransaction.requiringNew().call(() -> store(definition, publishedBy, reason));
+        } catch (QuarkusTransactionException e) {
+            if (e.getCause() instanceof PublishRefused refused) {
+                throw refused;
+            }
+            throw e;
+        }
+        // Only now, committed, does the card join the timeline: one added inside the transaction
+        // could price events and still roll back, and a scheduled refresh between the method's end
+        // and the commit took it out again (found as a test that saw the card missing right after
+        // its 201).
+        LOG.infof("rate card %s published by %s, in effect from %s", stored.card().version(), publishedBy, stored.card().effectiveFrom());
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.warnf("rate card %s is stored; it joins the timeline at the next refresh (%s)", stored.card().version(), e.toString());
+        }
+        return versions.getOrDefault(stored.card().version(), stored);
+    }
+
+    /** Validates and stores a card in the caller's transaction; the timeline is not touched. */
+    private Version store(String definition, String publishedBy, String reason) throws PublishRefused {
         RateCard card;
         try {
             card = RateCardLoader.parse(definition);
@@ -187,9 +212,7 @@ public class RateCardCatalog {
             }
             throw e;
         }
-        refresh();
-        LOG.infof("rate card %s published by %s, in effect from %s", card.version(), publishedBy, card.effectiveFrom());
-        return versions.get(card.version());
+        return new Version(card, definition, "api", null, publishedBy);
     }
 
     /** A correction names a version in effect at the correction's own instant, says why, and stays within that version's period. */

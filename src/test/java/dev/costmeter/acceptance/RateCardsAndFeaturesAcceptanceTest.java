@@ -127,6 +127,47 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
         }
     }
 
+    /**
+     * An event an earlier, laxer version quarantined (here: an invocation log that gives its input
+     * tokens twice, which this version refuses) neither stops a re-pricing run nor gets priced: it
+     * stays in quarantine and the reason says why.
+     */
+    @Test
+    void aQuarantinedEventThatNoLongerDecodesStaysQuarantinedAndDoesNotStopTheRun() throws Exception {
+        String payload;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("aws/invocation-log-converse.json")) {
+            payload = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\"inputTokenCount\": 2000", "\"inputTokenCount\": 2000, \"inputTokenCount\": 9");
+        }
+        java.util.UUID key = java.util.UUID.randomUUID();
+        try (var c = dataSource.getConnection(); var insert = c.prepareStatement("""
+                insert into unpriced_event (event_key, source, event_id, event_time, model_id, reason, payload, quarantined_at)
+                values (?, 'laxer-version-app', 'dup-1', now(), 'anthropic.claude-sonnet-4-5-20250929-v1:0', 'no rate card prices it', ?,
+                        timestamptz '2000-01-01T00:00:00Z')""")) { // the oldest: the first a run examines
+            insert.setObject(1, key);
+            insert.setString(2, payload);
+            insert.executeUpdate();
+        }
+        try {
+            JsonPath run = given().auth().preemptive().basic(ApiUsers.ADMIN, ApiUsers.ADMIN_PASSWORD)
+                    .post("/api/v1/unpriced/reprice").then().statusCode(200).extract().jsonPath();
+            String reason = dev.costmeter.quarantine.QuarantineRepricer.NO_LONGER_DECODES
+                    + "malformed JSON: Duplicate field 'inputTokenCount'";
+            assertThat(run.getMap("stillUnpricedByReason", String.class, Long.class).keySet()).anyMatch(r -> r.startsWith(reason));
+            try (var c = dataSource.getConnection(); var select = c.prepareStatement("select reason from unpriced_event where event_key = ?")) {
+                select.setObject(1, key);
+                try (var rs = select.executeQuery()) {
+                    assertThat(rs.next()).as("still quarantined").isTrue();
+                    assertThat(rs.getString(1)).startsWith(reason);
+                }
+            }
+        } finally {
+            try (var c = dataSource.getConnection(); var delete = c.prepareStatement("delete from unpriced_event where event_key = ?")) {
+                delete.setObject(1, key);
+                delete.executeUpdate();
+            }
+        }
+    }
+
     @Test
     void rateCardsArePublishedOverTheApiQuarantinedEventsArePricedOnceTheyAreCovered() throws Exception {
         // Reading needs a viewer; publishing an admin
@@ -229,7 +270,7 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
 
     /**
      * Another instance publishing is a row in rate_card: this one picks it up without a restart.
-     * Runs last: versions take effect in order, and this one is far in the future.
+     * Runs last and removes its card: versions take effect in order, and this one is far in the future.
      */
     @Test
     @Order(Integer.MAX_VALUE)
@@ -245,11 +286,20 @@ class RateCardsAndFeaturesAcceptanceTest extends KafkaAcceptanceTest {
             insert.setString(3, card);
             insert.executeUpdate();
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                given().get("/api/v1/rate-cards/active?at=" + farFuture).then().statusCode(200).extract().jsonPath().getString("version"))
-                .isEqualTo(version));
-        assertThat(given().get("/api/v1/rate-cards/" + version).then().statusCode(200).extract().jsonPath().getString("publishedBy"))
-                .isEqualTo("other-instance");
+        try {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    given().get("/api/v1/rate-cards/active?at=" + farFuture).then().statusCode(200).extract().jsonPath().getString("version"))
+                    .isEqualTo(version));
+            assertThat(given().get("/api/v1/rate-cards/" + version).then().statusCode(200).extract().jsonPath().getString("publishedBy"))
+                    .isEqualTo("other-instance");
+        } finally {
+            // a card in 2099 would refuse every later card of every test class after this one
+            try (var c = dataSource.getConnection(); var delete = c.prepareStatement("delete from rate_card where version = ?")) {
+                delete.setString(1, version);
+                delete.executeUpdate();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/api/v1/rate-cards/" + version).then().statusCode(404));
     }
 
     static String bundledCard() throws Exception {

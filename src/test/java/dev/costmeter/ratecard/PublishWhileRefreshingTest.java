@@ -1,0 +1,78 @@
+package dev.costmeter.ratecard;
+
+import dev.costmeter.testing.RealKafkaBroker;
+import dev.costmeter.testing.RealPostgres;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.agroal.api.AgroalDataSource;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A card is in the timeline the moment publishing returns, however often the scheduled refresh runs
+ * meanwhile. It used to join inside the publishing transaction, so a refresh that ran between the
+ * method's end and the commit read the table without it and took it out again (and a card whose
+ * transaction then failed would have priced events until the next refresh).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RealKafkaBroker.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
+class PublishWhileRefreshingTest {
+
+    static final String CARD = """
+            version: "%s"
+            effectiveFrom: "%s"
+            currency: USD
+            regions: [us-east-1]
+            tokenPricesPer: 1000000
+            serviceTiers: { default: "1" }
+            tokenDimensions:
+              input_tokens: { basedOn: input, multiplier: "1" }
+              output_tokens: { basedOn: output, multiplier: "1" }
+            models:
+              - { id: "race-model", name: "Race Model", input: "2.00", output: "8.00" }
+            """;
+
+    @Inject
+    RateCardCatalog catalog;
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void aPublishedCardIsInTheTimelineWhenPublishingReturns() throws Exception {
+        String prefix = "race-" + System.nanoTime() + "-";
+        // far enough ahead to be after every other test's cards, within costmeter.rate-cards.max-future
+        Instant first = Instant.now().plus(20, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        Thread refresher = new Thread(() -> {
+            while (publishing.get()) {
+                catalog.refreshQuietly(); // as the scheduler does, as often as it can
+            }
+        }, "refresh-hammer");
+        refresher.start();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Instant effective = first.plus(i, ChronoUnit.MINUTES);
+                String version = prefix + i;
+                catalog.publish(CARD.formatted(version, effective), "test");
+                assertThat(catalog.version(version)).as("card %d right after publishing", i).isPresent();
+                assertThat(catalog.timeline().cardAt(effective).version()).as("card %d in effect at its time", i).isEqualTo(version);
+            }
+        } finally {
+            publishing.set(false);
+            refresher.join();
+            try (var c = dataSource.getConnection(); var delete = c.prepareStatement("delete from rate_card where version like ?")) {
+                delete.setString(1, prefix + "%");
+                delete.executeUpdate();
+            }
+            catalog.refreshQuietly();
+        }
+        assertThat(catalog.versions()).noneMatch(v -> v.card().version().startsWith(prefix));
+    }
+}
