@@ -53,7 +53,35 @@ public final class RestartableKafkaBroker implements AutoCloseable {
                 })
                 .start();
         bootstrapServers = broker.getAdvertisedListeners().replaceAll("[A-Z_]+://", "");
+        awaitServing();
     }
+
+    /**
+     * Waits until the broker takes an acknowledged write from a new idempotent producer (a producer
+     * id from the controller, a partition leader): a started broker is not yet a serving one, and
+     * a test's own records sent in between could wait out their delivery timeout.
+     */
+    private void awaitServing() {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> probe = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                    java.util.Map.of(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                            org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
+                            org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,
+                            org.apache.kafka.clients.producer.ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                probe.send(new org.apache.kafka.clients.producer.ProducerRecord<>(READY_PROBE_TOPIC, new byte[0])).get();
+                return;
+            } catch (Exception e) {
+                last = e;
+            }
+        }
+        throw new IllegalStateException("the broker on " + bootstrapServers + " started but did not take a write within 90 s", last);
+    }
+
+    /** Where {@link #awaitServing} writes (created on first use); no test reads it. */
+    public static final String READY_PROBE_TOPIC = "test-broker-ready-probe";
 
     public void stop() {
         if (broker != null) {
