@@ -23,7 +23,7 @@ enum CommitFailure {
     TRANSIENT,
     /** Not explained by a dependency: perhaps one record of the batch. Split the batch to find it. */
     SUSPECT,
-    /** The Kafka producer is unusable for good (fenced, out of sequence): only a restart helps. */
+    /** The Kafka producer is unusable for good (fenced, or a protocol the broker lacks): only a restart helps. */
     FATAL;
 
     /**
@@ -35,9 +35,15 @@ enum CommitFailure {
             if (t instanceof StaleBatchException) {
                 return STALE;
             }
-            if (t instanceof ProducerFencedException || t instanceof OutOfOrderSequenceException
-                    || t instanceof UnsupportedVersionException) {
+            if (t instanceof ProducerFencedException || t instanceof UnsupportedVersionException) {
                 return FATAL;
+            }
+            // Not fatal for an idempotent producer without a transactional id, which is costmeter's:
+            // Kafka's client bumps the epoch and goes on (its javadoc). The batch's records may be
+            // lost to the topic, so the commit is rolled back and they are sent again. Seen when a
+            // freshly created partition answers NOT_LEADER to a first batch and takes the next ones.
+            if (t instanceof OutOfOrderSequenceException) {
+                return TRANSIENT;
             }
             if (t instanceof RetriableException || t instanceof SocketException || t instanceof java.net.ConnectException) {
                 return TRANSIENT;

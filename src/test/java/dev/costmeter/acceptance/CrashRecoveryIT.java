@@ -12,7 +12,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -93,8 +92,8 @@ class CrashRecoveryIT {
         RateCard card = RateCardCatalog.loadBundled().get(0);
         Pricer pricer = new Pricer();
         BigDecimal total = BigDecimal.ZERO;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG, 20), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(dev.costmeter.testing.TestKafka.producerSettings(bootstrap, 20),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < EVENTS; i++) {
                 String event = usage.event(i);
                 PricingResult result = pricer.price(decoder.decode(event.getBytes(StandardCharsets.UTF_8)), card);

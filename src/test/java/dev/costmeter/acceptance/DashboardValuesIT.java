@@ -12,7 +12,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -221,8 +220,8 @@ class DashboardValuesIT {
 
     void publishWave(int wave, List<String> extra) throws Exception {
         SyntheticUsage usage = new SyntheticUsage(wave + 20, "wave" + wave, Instant.now().minusSeconds(20), 1_000_000);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(dev.costmeter.testing.TestKafka.producerSettings(
+                broker.bootstrapServers(), 5), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 2000; i++) {
                 producer.send(new ProducerRecord<>("bedrock.usage", usage.event(i).getBytes(StandardCharsets.UTF_8)));
             }

@@ -14,7 +14,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -149,8 +148,8 @@ class OutageRecoveryIT {
      */
     void publish(int n) throws Exception {
         List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sends = new java.util.ArrayList<>(n);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(dev.costmeter.testing.TestKafka.producerSettings(
+                broker.bootstrapServers(), 20), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = published; i < published + n; i++) {
                 String event = usage.event(i);
                 PricingResult result = pricer.price(decoder.decode(event.getBytes(StandardCharsets.UTF_8)), card);
