@@ -144,12 +144,20 @@ public final class TopicTool {
             return usage("publish: " + input + ": no such file");
         }
         List<JsonValues.Value> values = JsonValues.split(text);
+        Acknowledgements acknowledgements = new Acknowledgements();
+        // One request in flight: a new partition that refuses a first batch cannot take the next ones before it
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000), new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
             for (JsonValues.Value value : values) {
-                producer.send(new ProducerRecord<>(topic, value.text().getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(topic, value.text().getBytes(StandardCharsets.UTF_8)), acknowledgements);
             }
             producer.flush();
+        }
+        String problem = acknowledgements.problem(values.size());
+        if (problem != null) {
+            err.println("publish: " + problem);
+            return 1;
         }
         err.println("published " + values.size() + " record(s) to " + topic + " at " + bootstrap
                 + " (what became of them: ./costmeter dlq, GET /api/v1/pipeline/outcomes)");

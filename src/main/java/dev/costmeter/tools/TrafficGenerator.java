@@ -48,10 +48,13 @@ public final class TrafficGenerator implements Callable<Integer> {
         long nanosBetween = rate > 0 ? 1_000_000_000L / rate : 10_000;
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusNanos(events * nanosBetween);
         SyntheticUsage usage = new SyntheticUsage(42, UUID.randomUUID().toString().substring(0, 8), start, nanosBetween);
+        Acknowledgements acknowledgements = new Acknowledgements();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.BATCH_SIZE_CONFIG, 131072), new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.BATCH_SIZE_CONFIG, 131072,
+                // one request in flight: a new partition that refuses a first batch cannot take the next ones before it
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1), new ByteArraySerializer(), new ByteArraySerializer())) {
             long began = System.nanoTime();
             for (long i = 0; i < events; i++) {
                 if (rate > 0) {
@@ -61,12 +64,17 @@ public final class TrafficGenerator implements Callable<Integer> {
                     }
                 }
                 producer.send(new ProducerRecord<>(topic, usage.id(i).getBytes(StandardCharsets.UTF_8),
-                        usage.event(i).getBytes(StandardCharsets.UTF_8)));
+                        usage.event(i).getBytes(StandardCharsets.UTF_8)), acknowledgements);
                 if ((i + 1) % 10_000 == 0) {
                     System.out.printf("published %,d events%n", i + 1);
                 }
             }
             producer.flush();
+            String problem = acknowledgements.problem(events);
+            if (problem != null) {
+                System.err.println("generate: " + problem);
+                return 1;
+            }
             System.out.printf("published %,d usage events to %s at %s in %.1f s%n", events, topic, bootstrap,
                     (System.nanoTime() - began) / 1e9);
         }

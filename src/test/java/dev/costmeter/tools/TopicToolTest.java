@@ -54,6 +54,14 @@ class TopicToolTest {
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("origin: bedrock.usage/0@7")
                     .contains("reason: matches no format costmeter reads").contains("{\"nope\":1}");
 
+            // a record the broker refuses (larger than the producer's 1 MB request limit) is reported, never counted as published
+            err.reset();
+            String tooLarge = "{\"pad\": \"" + "x".repeat(1_100_000) + "\"}";
+            assertThat(tool.run(new String[] {"publish", "--bootstrap", bootstrap, "-"},
+                    new ByteArrayInputStream((twoRecords + tooLarge).getBytes(StandardCharsets.UTF_8)))).isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("publish: the broker did not take 1 of 3 record(s)")
+                    .contains("RecordTooLargeException").doesNotContain("published 3");
+
             assertThat(tool.run(new String[] {"publish", "--bootstrap", bootstrap, "no/such/file.json"}, null)).isEqualTo(2);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("publish: no/such/file.json: no such file");
         }
