@@ -66,6 +66,10 @@ class HostileApiInputAcceptanceTest extends KafkaAcceptanceTest {
     void aMalformedBodyIsA400ThatSaysWhereAndProblemsAreListedOnce() {
         admin().contentType("application/json").body("{\"name\": \"x\", \"amountUsd\": ")
                 .post("/api/v1/budgets").then().statusCode(400).body("error", startsWith("the request body is not valid JSON at line 1"));
+        // two amounts: which one is the budget? Refused, never the last one taken
+        admin().contentType("application/json").body("{\"name\": \"twice\", \"amountUsd\": \"10\", \"amountUsd\": \"10000\"}")
+                .post("/api/v1/budgets").then().statusCode(400)
+                .body("error", startsWith("the request body is not valid JSON at line 1")).body("error", containsString("Duplicate field 'amountUsd'"));
         admin().contentType("application/json").body("{\"name\": \"\", \"amountUsd\": \"10\"}")
                 .post("/api/v1/budgets").then().statusCode(422).body("error", org.hamcrest.Matchers.equalTo("name: must be a non-empty string"));
     }
