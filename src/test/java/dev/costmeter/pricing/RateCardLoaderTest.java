@@ -9,9 +9,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class RateCardLoaderTest {
+public class RateCardLoaderTest {
 
-    static final String VALID = """
+    /** A small valid card (version test-1, in effect from 2026-03-01), for tests that need one. */
+    public static final String VALID = """
             version: "test-1"
             effectiveFrom: "2026-03-01T00:00:00Z"
             currency: USD

@@ -1,5 +1,6 @@
 package dev.costmeter.ratecard;
 
+import dev.costmeter.pricing.RateCardLoaderTest;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -25,20 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(value = RealPostgres.class, restrictToAnnotatedClass = false)
 class PublishWhileRefreshingTest {
 
-    static final String CARD = """
-            version: "%s"
-            effectiveFrom: "%s"
-            currency: USD
-            regions: [us-east-1]
-            tokenPricesPer: 1000000
-            serviceTiers: { default: "1" }
-            tokenDimensions:
-              input_tokens: { basedOn: input, multiplier: "1" }
-              output_tokens: { basedOn: output, multiplier: "1" }
-            models:
-              - { id: "race-model", name: "Race Model", input: "2.00", output: "8.00" }
-            """;
-
     @Inject
     RateCardCatalog catalog;
     @Inject
@@ -60,7 +47,8 @@ class PublishWhileRefreshingTest {
             for (int i = 0; i < 20; i++) {
                 Instant effective = first.plus(i, ChronoUnit.MINUTES);
                 String version = prefix + i;
-                catalog.publish(CARD.formatted(version, effective), "test");
+                catalog.publish(RateCardLoaderTest.VALID.replace("\"test-1\"", "\"" + version + "\"")
+                        .replace("2026-03-01T00:00:00Z", effective.toString()), "test");
                 assertThat(catalog.version(version)).as("card %d right after publishing", i).isPresent();
                 assertThat(catalog.timeline().cardAt(effective).version()).as("card %d in effect at its time", i).isEqualTo(version);
             }
