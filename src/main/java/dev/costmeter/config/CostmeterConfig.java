@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -182,6 +183,14 @@ public interface CostmeterConfig {
          */
         @WithDefault("3")
         int isolateAfterFailures();
+
+        /**
+         * Read exactly these partitions of the usage topic (e.g. {@code 0,1,2,3}) instead of sharing
+         * the topic in the consumer group: one cell of a sharded deployment, whose PostgreSQL holds
+         * the ledger of these partitions only (docs/architecture.md, "Past one PostgreSQL"). No two
+         * instances may be given the same partition. Unset: the consumer group divides the topic.
+         */
+        Optional<List<Integer>> partitions();
     }
 
     /**

@@ -211,7 +211,7 @@ public class UsageConsumer implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(config.topics().usage()), new OffsetsInPostgres());
+            readPartitions();
             long flushIntervalNanos = config.aggregation().flushInterval().toNanos();
             int flushMaxRecords = config.aggregation().flushMaxRecords();
             while (running) {
@@ -261,6 +261,53 @@ public class UsageConsumer implements Runnable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Joins the consumer group, which divides the usage topic's partitions among its instances; or,
+     * when {@code costmeter.ingest.partitions} is set, takes exactly those partitions (one cell of a
+     * sharded deployment) and positions them from PostgreSQL as an assignment would.
+     */
+    private void readPartitions() {
+        String topic = config.topics().usage();
+        java.util.Optional<List<Integer>> fixed = config.ingest().partitions();
+        if (fixed.isEmpty()) {
+            consumer.subscribe(List.of(topic), new OffsetsInPostgres());
+            return;
+        }
+        Set<Integer> existing = new HashSet<>();
+        while (running && existing.isEmpty()) { // a broker away at startup is waited for, as everywhere else
+            String problem;
+            try {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> existing.add(p.partition()));
+                problem = existing.isEmpty() ? "the topic does not exist" : null;
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                return; // shutting down
+            } catch (org.apache.kafka.common.KafkaException e) {
+                problem = describe(e);
+            }
+            if (problem != null) {
+                long wait = backoff.nextNanos();
+                health = new IngestHealth(true, false, "cannot read the partitions of " + topic + ": " + problem
+                        + "; retrying in " + Duration.ofNanos(wait), Instant.now());
+                LOG.warnf("cannot read the partitions of %s (%s); next try in %s", topic, problem, Duration.ofNanos(wait));
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+        }
+        if (!running) {
+            return;
+        }
+        backoff.reset();
+        health = IngestHealth.OK;
+        List<Integer> missing = fixed.get().stream().filter(p -> !existing.contains(p)).toList();
+        if (!missing.isEmpty()) {
+            throw new FatalIngestFailure(new IllegalArgumentException("costmeter.ingest.partitions names partitions " + missing + " that "
+                    + topic + " does not have (it has " + existing.size() + ")"));
+        }
+        List<TopicPartition> mine = fixed.get().stream().distinct().map(p -> new TopicPartition(topic, p)).toList();
+        consumer.assign(mine);
+        new OffsetsInPostgres().onPartitionsAssigned(mine);
+        LOG.infof("reading partitions %s of %s (costmeter.ingest.partitions), not sharing them in a consumer group", fixed.get(), topic);
     }
 
     /** A failure no retry can mend: the loop ends and liveness goes DOWN. */

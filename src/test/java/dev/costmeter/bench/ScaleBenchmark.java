@@ -29,10 +29,17 @@ import java.util.regex.Pattern;
  * {@code postgres} process), and this JVM with the broker in it. On one machine the instances share
  * its cores with the broker and the database, so the figures say what the database costs per event
  * and how the work divides, not what more machines would add.
+ *
+ * <p>{@code BENCH_CELLS=on}: the sharded layout instead (docs/architecture.md, "Past one
+ * PostgreSQL"): each instance is a cell with partitions of its own ({@code costmeter.ingest.partitions},
+ * 8 divided evenly) and a database of its own on the same server, so that no row, lock or index page
+ * is shared between instances; durable records and totals are summed over the cells' databases.
  */
 public final class ScaleBenchmark {
 
     static final int PARTITIONS = 8;
+    /** BENCH_CELLS=on: one database and a fixed share of the partitions per instance. */
+    static final boolean CELLS = "on".equals(System.getenv("BENCH_CELLS"));
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
@@ -46,7 +53,9 @@ public final class ScaleBenchmark {
         int cores = Runtime.getRuntime().availableProcessors();
         List<String> report = new ArrayList<>();
         report.add(String.format("events: %,d on %d partitions; machine: %d cores; the service with default settings (priced topic on), "
-                + "heap 512 MB each, one consumer group, one PostgreSQL", events, PARTITIONS, cores));
+                + "heap 512 MB each, %s", events, PARTITIONS, cores, CELLS
+                ? "each instance a cell: its own partitions (costmeter.ingest.partitions) and its own database on one PostgreSQL server"
+                : "one consumer group, one PostgreSQL database"));
         RealKafkaBroker.Broker broker = RealKafkaBroker.startBroker();
         try {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
@@ -66,12 +75,26 @@ public final class ScaleBenchmark {
     }
 
     static List<String> run(String bootstrap, int events, int instances, int cores) throws Exception {
-        String dbUrl = RealPostgres.freshEmpty("bench_scale");
+        if (CELLS && PARTITIONS % instances != 0) {
+            throw new IllegalArgumentException("BENCH_CELLS=on divides " + PARTITIONS + " partitions evenly: " + instances + " instances do not");
+        }
         String group = "scale-" + instances + "-" + System.nanoTime();
+        List<String> dbUrls = new ArrayList<>();
         List<PackagedService> services = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
-            services.add(new PackagedService(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "COSTMETER_DB_URL", dbUrl,
-                    "COSTMETER_INGEST_CONSUMER_GROUP", group), List.of("-XX:+UseParallelGC"), "bench-scale-" + instances + "x-" + (i + 1)));
+            Map<String, String> environment = new java.util.HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                    "COSTMETER_INGEST_CONSUMER_GROUP", group));
+            if (CELLS) {
+                dbUrls.add(RealPostgres.freshEmpty("bench_scale_cell" + (i + 1)));
+                int share = PARTITIONS / instances;
+                environment.put("COSTMETER_INGEST_PARTITIONS", java.util.stream.IntStream.range(i * share, (i + 1) * share)
+                        .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",")));
+            } else if (i == 0) {
+                dbUrls.add(RealPostgres.freshEmpty("bench_scale"));
+            }
+            environment.put("COSTMETER_DB_URL", dbUrls.get(dbUrls.size() - 1));
+            services.add(new PackagedService(environment, List.of("-XX:+UseParallelGC"),
+                    "bench-scale-" + (CELLS ? "cells-" : "") + instances + "x-" + (i + 1)));
         }
         ExecutorService starting = Executors.newFixedThreadPool(instances);
         List<String> lines = new ArrayList<>();
@@ -90,9 +113,16 @@ public final class ScaleBenchmark {
             long at10 = 0;
             long at90 = 0;
             long durable = 0;
-            try (Connection c = EndToEndBenchmark.awaitSchema(dbUrl)) {
+            List<Connection> ledgers = new ArrayList<>();
+            try {
+                for (String url : dbUrls) {
+                    ledgers.add(EndToEndBenchmark.awaitSchema(url));
+                }
                 while (durable < events) {
-                    durable = EndToEndBenchmark.read(c);
+                    durable = 0;
+                    for (Connection c : ledgers) {
+                        durable += EndToEndBenchmark.read(c);
+                    }
                     long now = System.nanoTime();
                     if (firstAt == 0 && durable > 0) {
                         firstAt = now;
@@ -107,6 +137,10 @@ public final class ScaleBenchmark {
                         throw new IllegalStateException(instances + " instances: only " + durable + " of " + events + " durable after 10 minutes");
                     }
                     Thread.sleep(20);
+                }
+            } finally {
+                for (Connection c : ledgers) {
+                    c.close();
                 }
             }
             long end = System.nanoTime();
@@ -136,11 +170,19 @@ public final class ScaleBenchmark {
                 s.stop();
             }
         }
-        try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), ""); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
-            rs.next();
-            lines.add(String.format("  priced %,d events, total $%s", rs.getLong(1), rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));
+        long priced = 0;
+        java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+        for (String url : dbUrls) { // one database, or one per cell: the bill is their sum
+            try (Connection c = DriverManager.getConnection(url, RealPostgres.user(), ""); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select (select coalesce(sum(events), 0) from event_outcome_total where outcome = 'priced'), "
+                         + "(select coalesce(sum(cost_usd), 0) from spend_aggregate)")) {
+                rs.next();
+                priced += rs.getLong(1);
+                total = total.add(rs.getBigDecimal(2));
+            }
         }
+        lines.add(String.format("  priced %,d events, total $%s%s", priced, total.stripTrailingZeros().toPlainString(),
+                dbUrls.size() > 1 ? " (summed over " + dbUrls.size() + " cells' databases)" : ""));
         return lines;
     }
 }

@@ -54,6 +54,12 @@ public final class TestKafka implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value), acknowledged);
     }
 
+    /** A record to one partition of its choosing. */
+    public void send(String topic, int partition, String key, String value) {
+        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)), acknowledged);
+    }
+
     /** A record with headers (e.g. a binary-mode CloudEvent's ce_* attributes). */
     public void send(String topic, String key, byte[] value, Map<String, String> headers) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
