@@ -187,7 +187,7 @@ public interface CostmeterConfig {
         /**
          * Read exactly these partitions of the usage topic (e.g. {@code 0,1,2,3}) instead of sharing
          * the topic in the consumer group: one cell of a sharded deployment, whose PostgreSQL holds
-         * the ledger of these partitions only (docs/architecture.md, "Past one PostgreSQL"). No two
+         * the ledger of these partitions only (docs/architecture.md, "Past one machine": cells). No two
          * instances may be given the same partition. Unset: the consumer group divides the topic.
          */
         Optional<List<Integer>> partitions();

@@ -288,8 +288,9 @@ public class UsageConsumer implements Runnable {
             }
             if (problem != null) {
                 long wait = backoff.nextNanos();
+                IngestHealth before = health;
                 health = new IngestHealth(true, false, "cannot read the partitions of " + topic + ": " + problem
-                        + "; retrying in " + Duration.ofNanos(wait), Instant.now());
+                        + "; retrying in " + Duration.ofNanos(wait), before.ready() ? Instant.now() : before.since());
                 LOG.warnf("cannot read the partitions of %s (%s); next try in %s", topic, problem, Duration.ofNanos(wait));
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
             }

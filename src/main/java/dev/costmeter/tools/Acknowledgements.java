@@ -23,12 +23,7 @@ final class Acknowledgements implements Callback {
         }
     }
 
-    /** Call after the producer's flush: every send has completed by then. */
-    long refused() {
-        return refused.get();
-    }
-
-    /** A sentence for the user, or null when every record was acknowledged. */
+    /** A sentence for the user, or null when every record was acknowledged; call after the producer's flush. */
     String problem(long sent) {
         long n = refused.get();
         return n == 0 ? null : "the broker did not take " + n + " of " + sent + " record(s) (the first: " + firstReason.get()
