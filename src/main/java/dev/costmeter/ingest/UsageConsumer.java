@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
@@ -42,6 +43,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -49,6 +51,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The ingest loop, on one thread that owns the Kafka consumer: read records, decode and price each,
@@ -270,7 +273,7 @@ public class UsageConsumer implements Runnable {
      */
     private void readPartitions() {
         String topic = config.topics().usage();
-        java.util.Optional<List<Integer>> fixed = config.ingest().partitions();
+        Optional<List<Integer>> fixed = config.ingest().partitions();
         if (fixed.isEmpty()) {
             consumer.subscribe(List.of(topic), new OffsetsInPostgres());
             return;
@@ -281,18 +284,18 @@ public class UsageConsumer implements Runnable {
             try {
                 consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> existing.add(p.partition()));
                 problem = existing.isEmpty() ? "the topic does not exist" : null;
-            } catch (org.apache.kafka.common.errors.WakeupException e) {
+            } catch (WakeupException e) {
                 return; // shutting down
-            } catch (org.apache.kafka.common.KafkaException e) {
+            } catch (KafkaException e) {
                 problem = describe(e);
             }
             if (problem != null) {
                 long wait = backoff.nextNanos();
-                IngestHealth before = health;
-                health = new IngestHealth(true, false, "cannot read the partitions of " + topic + ": " + problem
-                        + "; retrying in " + Duration.ofNanos(wait), before.ready() ? Instant.now() : before.since());
+                notReady("cannot read the partitions of " + topic + ": " + problem, wait);
                 LOG.warnf("cannot read the partitions of %s (%s); next try in %s", topic, problem, Duration.ofNanos(wait));
-                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                for (long until = System.nanoTime() + wait; running && System.nanoTime() < until; ) {
+                    LockSupport.parkNanos(Math.min(until - System.nanoTime(), 100_000_000L)); // a shutdown need not wait out the backoff
+                }
             }
         }
         if (!running) {
@@ -309,6 +312,13 @@ public class UsageConsumer implements Runnable {
         consumer.assign(mine);
         new OffsetsInPostgres().onPartitionsAssigned(mine);
         LOG.infof("reading partitions %s of %s (costmeter.ingest.partitions), not sharing them in a consumer group", fixed.get(), topic);
+    }
+
+    /** Readiness DOWN for this reason, retried after {@code waitNanos}; since when is kept across retries. */
+    private void notReady(String problem, long waitNanos) {
+        IngestHealth before = health;
+        health = new IngestHealth(true, false, problem + "; retrying in " + Duration.ofNanos(waitNanos),
+                before.ready() ? Instant.now() : before.since());
     }
 
     /** A failure no retry can mend: the loop ends and liveness goes DOWN. */
@@ -488,9 +498,7 @@ public class UsageConsumer implements Runnable {
         };
         retryAtNanos = System.nanoTime() + wait;
         if (kind != CommitFailure.STALE) {
-            IngestHealth before = health;
-            health = new IngestHealth(true, false, "commits are failing (" + kind.name().toLowerCase(java.util.Locale.ROOT) + "): "
-                    + describe(cause) + "; retrying in " + Duration.ofNanos(wait), before.ready() ? Instant.now() : before.since());
+            notReady("commits are failing (" + kind.name().toLowerCase(java.util.Locale.ROOT) + "): " + describe(cause), wait);
         }
     }
 
@@ -531,9 +539,7 @@ public class UsageConsumer implements Runnable {
         } catch (Exception e) {
             long wait = backoff.nextNanos();
             retryAtNanos = System.nanoTime() + wait;
-            IngestHealth before = health;
-            health = new IngestHealth(true, false, "cannot read the stored offsets from PostgreSQL: " + describe(e)
-                    + "; retrying in " + Duration.ofNanos(wait), before.ready() ? Instant.now() : before.since());
+            notReady("cannot read the stored offsets from PostgreSQL: " + describe(e), wait);
             LOG.warnf("cannot read the stored offsets from PostgreSQL (%s); partitions stay paused, next try in %s", e, Duration.ofNanos(wait));
         }
     }

@@ -158,7 +158,8 @@ public final class PricedEventWriter {
         if (value.signum() == 0 || value.precision() > 18 || scale < 0) {
             return string(Money.plain(value));
         }
-        long unscaled = Math.abs(value.unscaledValue().longValue()); // exact: at most 18 digits
+        // exact (at most 18 digits); unscaledValue() would build a BigInteger for every value
+        long unscaled = Math.abs(value.scaleByPowerOfTen(scale).longValueExact());
         while (scale > 0 && unscaled % 10 == 0) {
             unscaled /= 10;
             scale--;

@@ -3,12 +3,10 @@ package dev.costmeter.acceptance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,15 +93,8 @@ class DashboardCellsTest {
         }
         Path file = dir.resolve("dashboard-cells-test.yml");
         Files.writeString(file, tests);
-        Process process;
-        try {
-            process = new ProcessBuilder(List.of("promtool", "test", "rules", file.toString())).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            throw new AssertionError("promtool is not installed: apt-get install --no-install-recommends prometheus", e);
-        }
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        System.out.println(out);
-        return process.exitValue();
+        PrometheusRulesTest.Promtool result = PrometheusRulesTest.promtool(List.of("test", "rules", file.toString()));
+        System.out.println(result.output());
+        return result.exitCode();
     }
 }

@@ -52,24 +52,32 @@ class PrometheusRulesTest {
         for (java.util.Map.Entry<String, String> m : mutations.entrySet()) {
             assertThat(m.getValue()).as(m.getKey() + ": the mutation must change the rules").isNotEqualTo(rules);
             java.nio.file.Files.writeString(dir.resolve("costmeter-rules.yml"), m.getValue());
-            Process process = new ProcessBuilder("promtool", "test", "rules", dir.resolve("tests/costmeter-rules-test.yml").toString())
-                    .redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).as(m.getKey() + " passed the rule tests").isNotZero();
+            assertThat(promtool(List.of("test", "rules", dir.resolve("tests/costmeter-rules-test.yml").toString())).exitCode())
+                    .as(m.getKey() + " passed the rule tests").isNotZero();
         }
     }
 
     static String run(List<String> command) throws IOException, InterruptedException {
+        Promtool result = promtool(command.subList(1, command.size()));
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        return result.output();
+    }
+
+    /** What promtool printed and how it exited. */
+    record Promtool(int exitCode, String output) {
+    }
+
+    static Promtool promtool(List<String> arguments) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("promtool"));
+        command.addAll(arguments);
         Process process;
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new AssertionError(command.get(0) + " is not installed: apt-get install --no-install-recommends prometheus", e);
+            throw new AssertionError("promtool is not installed: apt-get install --no-install-recommends prometheus", e);
         }
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(out).isZero();
-        return out;
+        return new Promtool(process.exitValue(), out);
     }
 }
