@@ -35,15 +35,21 @@ import java.util.UUID;
 @ApplicationScoped
 public class SpendLedger {
 
+    /** PostgreSQL's SQLSTATE for a duplicate key in a unique index. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
     @Inject
     AgroalDataSource dataSource;
 
     /**
      * Records the keys as seen, each with its content fingerprint and cost, and returns those that
      * had been seen before with what was kept of them then: duplicates, or conflicts where the
-     * content differs. Almost always there are none, and one plain insert says so; only when some key
-     * already existed is the insert undone and repeated in the form that names them. Both inserts
-     * go in key order, so concurrent instances lock keys alike and never deadlock.
+     * content differs. Almost always there are none, and one plain insert says so; only when it hits
+     * a key that already exists (a unique violation) is it undone and repeated in the form that names
+     * them. The plain insert walks the key index once per key, where {@code on conflict} walks it
+     * twice (a check, then the insert): on the benchmark's 2-million-key table 50,000 keys took
+     * 159–211 ms plain against 285–367 ms with {@code on conflict} (bench/README.md). Both inserts go
+     * in key order, so concurrent instances lock keys alike and never deadlock.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Map<UUID, PendingBatch.Claim> registerEventKeys(Map<UUID, PendingBatch.Claim> claims) throws SQLException {
@@ -69,15 +75,20 @@ public class SpendLedger {
             try (Statement savepoint = c.createStatement();
                  PreparedStatement insert = c.prepareStatement("""
                          insert into seen_event (event_key, content_hash, cost_usd)
-                         select * from unnest(?::uuid[], ?::int8[], ?::numeric[]) order by 1 on conflict do nothing""")) {
+                         select * from unnest(?::uuid[], ?::int8[], ?::numeric[]) order by 1""")) {
                 // In key order the index is walked once from left to right instead of at random.
                 savepoint.execute("savepoint register_event_keys");
                 insert.setArray(1, keyArray);
                 insert.setArray(2, fingerprintArray);
                 insert.setArray(3, costArray);
-                if (insert.executeUpdate() == n) {
+                try {
+                    insert.executeUpdate();
                     savepoint.execute("release savepoint register_event_keys");
                     return seenBefore;
+                } catch (SQLException e) {
+                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                        throw e; // the transaction is lost: the whole flush rolls back and is retried
+                    }
                 }
                 savepoint.execute("rollback to savepoint register_event_keys");
             }
@@ -96,8 +107,8 @@ public class SpendLedger {
                 try (ResultSet rs = insert.executeQuery()) {
                     while (rs.next()) {
                         long fingerprint = rs.getLong(2);
-                        seenBefore.put(rs.getObject(1, UUID.class), new PendingBatch.Claim(rs.wasNull() ? null : fingerprint,
-                                rs.getBigDecimal(3)));
+                        Long kept = rs.wasNull() ? null : fingerprint; // asked right after column 2: it answers for the last column read
+                        seenBefore.put(rs.getObject(1, UUID.class), new PendingBatch.Claim(kept, rs.getBigDecimal(3)));
                     }
                 }
             }

@@ -20,6 +20,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -242,6 +243,33 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
                     s.execute("select 1");
                 }
             }).as("PostgreSQL ended the frozen peer's transaction").isInstanceOf(SQLException.class);
+        }
+    }
+
+    @Test
+    void keysChargedBeforeComeBackWithWhatWasKeptAndTheNewOnesAreStoredInTheSameCall() throws Exception {
+        java.util.UUID first = java.util.UUID.randomUUID(), second = java.util.UUID.randomUUID(), fresh = java.util.UUID.randomUUID();
+        Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> earlier = new java.util.LinkedHashMap<>();
+        earlier.put(first, new dev.costmeter.aggregation.PendingBatch.Claim(11L, new BigDecimal("0.0045")));
+        earlier.put(second, new dev.costmeter.aggregation.PendingBatch.Claim(null, null)); // unpriced: no cost kept
+        assertThat(QuarkusTransaction.requiringNew().call(() -> ledger.registerEventKeys(earlier))).isEmpty();
+
+        // The plain insert meets a unique violation here, and the named form answers instead.
+        Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> later = new java.util.LinkedHashMap<>();
+        later.put(fresh, new dev.costmeter.aggregation.PendingBatch.Claim(7L, new BigDecimal("1.5")));
+        later.put(first, new dev.costmeter.aggregation.PendingBatch.Claim(12L, new BigDecimal("9")));
+        later.put(second, new dev.costmeter.aggregation.PendingBatch.Claim(13L, BigDecimal.ONE));
+        Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> seen = QuarkusTransaction.requiringNew().call(() -> ledger.registerEventKeys(later));
+        assertThat(seen).containsOnlyKeys(first, second);
+        assertThat(seen.get(first).contentFingerprint()).isEqualTo(11L);
+        assertThat(seen.get(first).costUsd()).isEqualByComparingTo("0.0045");
+        assertThat(seen.get(second).contentFingerprint()).isNull();
+        assertThat(seen.get(second).costUsd()).isNull();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select content_hash, cost_usd from seen_event where event_key = '" + fresh + "'")) {
+            assertThat(rs.next()).as("the new key of the same call is stored").isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(7L);
+            assertThat(rs.getBigDecimal(2)).isEqualByComparingTo("1.5");
         }
     }
 
