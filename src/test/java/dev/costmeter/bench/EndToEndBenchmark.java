@@ -204,6 +204,7 @@ public final class EndToEndBenchmark {
         try (Connection c = awaitSchema(dbUrl)) {
             long firstSeenAt = 0;
             long firstSeenRead = 0;
+            long[] cpuAtFirstCommit = null; // service, PostgreSQL, broker and benchmark: the sustained part's CPU starts here
             long read = 0;
             while (read < events) {
                 if (!service.isAlive()) {
@@ -213,20 +214,29 @@ public final class EndToEndBenchmark {
                 if (firstSeenAt == 0 && read > 0) {
                     firstSeenAt = System.nanoTime();
                     firstSeenRead = read;
+                    cpuAtFirstCommit = new long[] {ProcessCpu.of(service.pid()), ProcessCpu.postgres(), ProcessCpu.self()};
                 }
                 Thread.sleep(20);
             }
             long end = System.nanoTime();
             double wall = (end - started) / 1e9;
+            long serviceCpu = ProcessCpu.of(service.pid()), databaseCpu = ProcessCpu.postgres(), selfCpu = ProcessCpu.self();
             String cpu = String.format("  CPU from start to last commit (%.1f s): service %.0f%% of one core, PostgreSQL %.0f%%, broker and benchmark %.0f%%"
-                    + " (the machine has %d cores)", wall, 100 * ProcessCpu.of(service.pid()) / 1e9 / wall, 100 * (ProcessCpu.postgres() - dbCpuStart) / 1e9 / wall,
-                    100 * (ProcessCpu.self() - selfCpuStart) / 1e9 / wall, Runtime.getRuntime().availableProcessors());
+                    + " (the machine has %d cores)", wall, 100 * serviceCpu / 1e9 / wall, 100 * (databaseCpu - dbCpuStart) / 1e9 / wall,
+                    100 * (selfCpu - selfCpuStart) / 1e9 / wall, Runtime.getRuntime().availableProcessors());
+            // CPU per event over the sustained part (first commit to last) moves less from run to run than events/s,
+            // which also depends on what else the machine's two cores were doing.
+            long sustainedEvents = read - firstSeenRead;
+            String cpuPerEvent = String.format("  CPU per event, first commit → last commit: service %.1f µs, PostgreSQL %.1f µs, broker and benchmark %.1f µs",
+                    (serviceCpu - cpuAtFirstCommit[0]) / 1e3 / sustainedEvents, (databaseCpu - cpuAtFirstCommit[1]) / 1e3 / sustainedEvents,
+                    (selfCpu - cpuAtFirstCommit[2]) / 1e3 / sustainedEvents);
             double sustained = (read - firstSeenRead) / ((end - firstSeenAt) / 1e9);
             double overall = read / ((end - started) / 1e9);
             report.add(String.format("costmeter (priced topic %s, heap 512 MB): %,d records durable in PostgreSQL; sustained %,.0f events/s "
                     + "(first commit → last commit %.1f s); %,.0f events/s including JVM start", publishPriced ? "on" : "off",
                     read, sustained, (end - firstSeenAt) / 1e9, overall));
             report.add(cpu);
+            report.add(cpuPerEvent);
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
                 rs.next();
