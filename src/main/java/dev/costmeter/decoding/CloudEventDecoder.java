@@ -47,6 +47,7 @@ public final class CloudEventDecoder {
     private final Limits limits;
     private final Clock clock;
     private final FeatureUsageReader features;
+    private final RepeatedText repeated = new RepeatedText();
 
     /**
      * @param maxRecordBytes  larger record values are rejected unread
@@ -119,12 +120,12 @@ public final class CloudEventDecoder {
         while ((field = p.nextFieldName()) != null) {
             JsonToken t = p.nextToken();
             switch (field) {
-                case "specversion" -> f.specversion = scalar(p, t);
+                case "specversion" -> f.specversion = repeatedScalar(p, t);
                 case "id" -> f.id = scalar(p, t);
-                case "source" -> f.source = scalar(p, t);
-                case "type" -> f.type = scalar(p, t);
+                case "source" -> f.source = repeatedScalar(p, t);
+                case "type" -> f.type = repeatedScalar(p, t);
                 case "time" -> f.time = scalar(p, t);
-                case "subject" -> f.subject = scalar(p, t);
+                case "subject" -> f.subject = repeatedScalar(p, t);
                 // A Bedrock model invocation log, not a CloudEvent: stop reading (UsageRecordDecoder takes it)
                 case "schemaType" -> throw new NotACloudEventException();
                 case "data" -> {
@@ -159,8 +160,8 @@ public final class CloudEventDecoder {
                 continue;
             }
             switch (field) {
-                case "modelId" -> f.modelId = scalar(p, v);
-                case "region" -> f.region = scalar(p, v);
+                case "modelId" -> f.modelId = repeatedScalar(p, v);
+                case "region" -> f.region = repeatedScalar(p, v);
                 case "interactionId" -> f.interactionId = scalar(p, v);
                 case "serviceTier" -> readServiceTier(p, v, f);
                 case "usage" -> readUsage(p, v, f);
@@ -178,13 +179,13 @@ public final class CloudEventDecoder {
         if (v == JsonToken.VALUE_NULL) {
             return;
         } else if (v == JsonToken.VALUE_STRING) {
-            name = p.getText();
+            name = repeated.of(p);
         } else if (v == JsonToken.START_OBJECT) {
             String field;
             while ((field = p.nextFieldName()) != null) {
                 JsonToken inner = p.nextToken();
                 if ("type".equals(field) && inner == JsonToken.VALUE_STRING) {
-                    name = p.getText();
+                    name = repeated.of(p);
                 } else {
                     p.skipChildren();
                 }
@@ -453,6 +454,11 @@ public final class CloudEventDecoder {
             throw new InvalidEventException("time: " + text + " is more than " + limits.maxClockSkew() + " in the future");
         }
         return time;
+    }
+
+    /** {@link #scalar}, for an attribute whose values recur from event to event ({@link RepeatedText}). */
+    private Object repeatedScalar(JsonParser p, JsonToken t) throws IOException {
+        return t == JsonToken.VALUE_STRING ? repeated.of(p) : scalar(p, t);
     }
 
     /** A scalar's value (String, or a Described for anything else), skipping containers. */

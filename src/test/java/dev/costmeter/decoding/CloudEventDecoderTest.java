@@ -13,6 +13,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -133,6 +136,40 @@ class CloudEventDecoderTest {
 
     static String withUsage(String usage) {
         return README_EXAMPLE.replaceAll("(?s)\"usage\":\\{.*?]}", "\"usage\":" + java.util.regex.Matcher.quoteReplacement(usage));
+    }
+
+    @Test
+    void valuesThatRecurAreOneStringAndEveryValueReadsBackExactly() throws Exception {
+        CloudEventDecoder decoder = new CloudEventDecoder(new CloudEventDecoder.Limits(4096, 1_000_000_000L, Duration.ofHours(1)),
+                Clock.fixed(Instant.parse("2026-02-10T12:30:00Z"), ZoneOffset.UTC));
+        String longSubject = "tenant-" + "x".repeat(200); // longer than the cache keeps
+        List<String> subjects = new ArrayList<>(List.of("tenant-42", "tenant-é", "tenant-😀", "", longSubject));
+        for (int i = 0; i < 10_000; i++) {
+            subjects.add("user-" + i); // more distinct values than the cache has slots: they replace one another
+        }
+        Map<String, UsageEvent> first = new HashMap<>();
+        for (int round = 0; round < 2; round++) {
+            for (String subject : subjects) {
+                UsageEvent event = decoder.decode(README_EXAMPLE.replace("tenant-42", subject)
+                        .replace("\"id\":\"3f1c0a\"", "\"id\":\"e-" + round + "-" + subject.hashCode() + "\"")
+                        .getBytes(StandardCharsets.UTF_8));
+                assertThat(event.subject()).isEqualTo(subject);
+                assertThat(event.source()).isEqualTo("support-bot");
+                assertThat(event.modelId()).isEqualTo("anthropic.claude-haiku-4-5-20251001-v1:0");
+                assertThat(event.id()).isEqualTo("e-" + round + "-" + subject.hashCode());
+                first.putIfAbsent(subject, event);
+            }
+        }
+        // After the churn above, the values of the next event are kept again for the one after it.
+        UsageEvent a = decoder.decode(README_EXAMPLE.getBytes(StandardCharsets.UTF_8));
+        UsageEvent b = decoder.decode(README_EXAMPLE.replace("3f1c0a", "3f1c0b").getBytes(StandardCharsets.UTF_8));
+        assertThat(b.source()).isSameAs(a.source());
+        assertThat(b.modelId()).isSameAs(a.modelId());
+        assertThat(b.region()).isSameAs(a.region());
+        assertThat(b.serviceTier()).isSameAs(a.serviceTier());
+        assertThat(b.subject()).isSameAs(a.subject()).isEqualTo("tenant-42");
+        assertThat(b.id()).isNotSameAs(a.id()); // ids and times are never kept
+        assertThat(first.keySet()).as("every subject read back as itself").hasSameSizeAs(subjects);
     }
 
     static UsageEvent decode(String json) throws InvalidEventException {

@@ -1,0 +1,59 @@
+package dev.costmeter.decoding;
+
+import com.fasterxml.jackson.core.JsonParser;
+
+import java.io.IOException;
+
+/**
+ * One {@code String} for each value that recurs event after event — a source, a subject, a model id,
+ * a region, a tier — instead of a new one per event. The values come straight from the parser's
+ * character buffer, so a value seen before costs a hash and a comparison, not an allocation, and
+ * every aggregate key built from it afterwards compares by identity first ({@link String#equals}).
+ *
+ * <p>A small direct-mapped cache: a value that meets another in its slot replaces it, so many distinct
+ * values (a subject per end user, say) cost what they cost before and nothing more, and the memory
+ * stays bounded. Only for values that repeat: never for ids or times. Not thread-safe (one per
+ * decoder, which is one per thread).
+ */
+final class RepeatedText {
+
+    private static final int SLOTS = 1 << 12;
+    /** Longer values are not kept (the envelope's attributes are at most 256 characters). */
+    private static final int MAX_CHARS = 128;
+
+    private final String[] slots = new String[SLOTS];
+
+    /** The current token's text (a string token), the same instance as last time it was this text. */
+    String of(JsonParser p) throws IOException {
+        int length = p.getTextLength();
+        if (length > MAX_CHARS) {
+            return p.getText();
+        }
+        char[] chars = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        int hash = 0;
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + chars[offset + i]; // String.hashCode's own formula, so a kept value's cached hash matches
+        }
+        int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+        String kept = slots[slot];
+        if (kept != null && kept.hashCode() == hash && sameText(kept, chars, offset, length)) {
+            return kept;
+        }
+        String text = new String(chars, offset, length);
+        slots[slot] = text;
+        return text;
+    }
+
+    private static boolean sameText(String kept, char[] chars, int offset, int length) {
+        if (kept.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (kept.charAt(i) != chars[offset + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
