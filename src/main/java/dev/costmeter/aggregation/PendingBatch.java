@@ -34,12 +34,12 @@ public final class PendingBatch<R> {
 
     /**
      * A priced event, already in {@link #aggregates()}; charged unless the ledger has seen its key.
-     *
-     * @param value  the record as read, in a form that decodes again without its headers (priced again
-     *               only if it turns out to be a duplicate)
-     * @param record the record itself, for the DLQ should it conflict with an event charged before
+     * Only where it was read is kept, not the record: should an earlier batch have charged the key
+     * (rare), the commit reads it again from there, to price it again and take its lines back out,
+     * or to copy it to the DLQ as a conflict. Holding every record of a batch until its commit made
+     * garbage collection a quarter of the service's CPU (bench/README.md, 2026-12-01).
      */
-    public record Charged<R>(UUID key, byte[] value, R record) {
+    public record Charged<R>(UUID key, SourcePartition partition, long offset) {
     }
 
     /**
@@ -148,9 +148,9 @@ public final class PendingBatch<R> {
     }
 
     /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
-    public void charged(UUID key, byte[] selfContained, java.math.BigDecimal costUsd, R record) {
+    public void charged(UUID key, java.math.BigDecimal costUsd, R record) {
         claims.put(key, new Claim(claims.get(key).contentFingerprint(), costUsd));
-        charged.add(new Charged<>(key, selfContained, record));
+        charged.add(new Charged<>(key, positions.partitionOf(record), positions.offsetOf(record)));
     }
 
     /** A claimed event that could not be priced. */

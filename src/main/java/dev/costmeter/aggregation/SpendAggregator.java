@@ -57,10 +57,14 @@ public final class SpendAggregator {
      *
      * @param seenBefore keys of this batch that earlier batches charged, with what the ledger kept of
      *                   them: the same content is a duplicate, other content a conflict
-     * @param reprice    prices a record value again, exactly as when it was read (pricing is pure),
-     *                   so that a duplicate's lines can be subtracted
+     * @param readAgain  the records of those charged events, read again from where they were read
+     *                   (the batch keeps only that), in the order asked; called once, and only when
+     *                   some charged event's key was seen before
+     * @param reprice    prices a record again, exactly as when it was read (pricing is pure), so that
+     *                   a duplicate's lines can be subtracted
      */
-    public <R> BatchSummary<R> settle(PendingBatch<R> batch, Map<UUID, PendingBatch.Claim> seenBefore, Function<byte[], PricedEvent> reprice) {
+    public <R> BatchSummary<R> settle(PendingBatch<R> batch, Map<UUID, PendingBatch.Claim> seenBefore,
+                                      Function<List<PendingBatch.Charged<R>>, List<R>> readAgain, Function<R, PricedEvent> reprice) {
         Map<AggregateKey, AggregateSums> aggregates = batch.aggregates();
         List<PendingBatch.Charged<R>> priced = batch.charged();
         List<PendingBatch.Unpriced<R>> unpriced = batch.unpriced();
@@ -68,18 +72,23 @@ public final class SpendAggregator {
         long duplicates = 0;
         if (!seenBefore.isEmpty()) {
             priced = new ArrayList<>(priced.size());
+            List<PendingBatch.Charged<R>> chargedBefore = new ArrayList<>();
             for (PendingBatch.Charged<R> charged : batch.charged()) {
+                (seenBefore.containsKey(charged.key()) ? chargedBefore : priced).add(charged);
+            }
+            List<R> records = chargedBefore.isEmpty() ? List.of() : readAgain.apply(chargedBefore);
+            if (records.size() != chargedBefore.size()) {
+                throw new IllegalStateException("asked to read " + chargedBefore.size() + " records again, got " + records.size());
+            }
+            for (int i = 0; i < chargedBefore.size(); i++) {
+                PendingBatch.Charged<R> charged = chargedBefore.get(i);
                 PendingBatch.Claim earlier = seenBefore.get(charged.key());
-                if (earlier == null) {
-                    priced.add(charged);
-                    continue;
-                }
-                PricedEvent again = reprice.apply(charged.value());
+                PricedEvent again = reprice.apply(records.get(i));
                 subtract(batch, again);
                 if (earlier.sameContentAs(batch.claimOf(charged.key()).contentFingerprint())) {
                     duplicates++;
                 } else {
-                    conflicts.add(new PendingBatch.Rejected<>(charged.record(), conflictReason(again.event().source(), again.event().id(),
+                    conflicts.add(new PendingBatch.Rejected<>(records.get(i), conflictReason(again.event().source(), again.event().id(),
                             earlier, "$" + again.totalUsd().toPlainString())));
                 }
             }

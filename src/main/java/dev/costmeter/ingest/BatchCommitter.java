@@ -15,6 +15,7 @@ import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -37,14 +38,16 @@ public class BatchCommitter {
     SpendMetrics metrics;
 
     @Transactional(rollbackOn = Exception.class)
-    public BatchSummary<ConsumerRecord<byte[], byte[]>> commit(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, SpendAggregator aggregator, Function<byte[], PricedEvent> reprice,
-                               String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
+    public BatchSummary<ConsumerRecord<byte[], byte[]>> commit(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, SpendAggregator aggregator,
+                                                               Function<List<PendingBatch.Charged<ConsumerRecord<byte[], byte[]>>>, List<ConsumerRecord<byte[], byte[]>>> readAgain,
+                                                               Function<ConsumerRecord<byte[], byte[]>, PricedEvent> reprice,
+                                                               String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
         long started = System.nanoTime();
         ledger.advanceOffsets(consumerGroup, batch.storedOffsetsBefore(), batch.nextOffsets());
         started = stepDone(FlushStep.OFFSETS, started);
         Map<UUID, PendingBatch.Claim> seenBefore = ledger.registerEventKeys(batch.claims());
         started = stepDone(FlushStep.DEDUP, started);
-        BatchSummary<ConsumerRecord<byte[], byte[]>> summary = aggregator.settle(batch, seenBefore, reprice);
+        BatchSummary<ConsumerRecord<byte[], byte[]>> summary = aggregator.settle(batch, seenBefore, readAgain, reprice);
         outputs.send(summary); // travels while PostgreSQL works
         ledger.addAggregates(summary.aggregates());
         ledger.addInteractions(summary.interactions());

@@ -103,6 +103,7 @@ public class UsageConsumer implements Runnable {
     private PricedEventWriter pricedEvents;
     private RecordPricing pricing;
     private RecordPricing repricing; // used on the commit thread; decoders are not thread-safe
+    private RecordRereader rereader; // used on the commit thread; a Kafka consumer is not thread-safe
     private boolean publishPriced;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -176,6 +177,7 @@ public class UsageConsumer implements Runnable {
         }
         pricing = new RecordPricing(decoders.forIngest());
         repricing = new RecordPricing(decoders.forRereading());
+        rereader = new RecordRereader(kafka::rereadConsumer);
         publishPriced = config.ingest().publishPricedEvents();
         pricedEvents = new PricedEventWriter(config.outputs().pricedPayload());
         aggregator = new SpendAggregator(config.aggregation().bucket());
@@ -198,6 +200,7 @@ public class UsageConsumer implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        commitThread.submit(rereader::close); // on the thread that used it, after the last commit
         commitThread.shutdown();
         outputs.close();
     }
@@ -361,7 +364,7 @@ public class UsageConsumer implements Runnable {
         }
         if (outcome.result() instanceof PricingResult.Priced p) {
             aggregator.add(batch, p.pricedEvent());
-            batch.charged(key, outcome.selfContained(), p.pricedEvent().totalUsd(), record);
+            batch.charged(key, p.pricedEvent().totalUsd(), record);
             if (publishPriced) {
                 outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), outcome.selfContained(),
                         record.topic(), record.partition(), record.offset()));
@@ -372,12 +375,12 @@ public class UsageConsumer implements Runnable {
     }
 
     /**
-     * Prices a record value again, for a commit that finds the event was charged in an earlier
-     * batch and must take its lines back out. Pricing is pure, so the lines are the same.
+     * Prices a record again, for a commit that finds the event was charged in an earlier batch and
+     * must take its lines back out. Pricing is pure, so the lines are the same.
      */
-    private PricedEvent reprice(byte[] value, RateCardTimeline timeline) {
+    private PricedEvent reprice(ConsumerRecord<byte[], byte[]> record, RateCardTimeline timeline) {
         try {
-            return ((PricingResult.Priced) repricing.price(value, timeline).result()).pricedEvent();
+            return ((PricingResult.Priced) repricing.price(record.headers(), record.value(), timeline).result()).pricedEvent();
         } catch (InvalidEventException | ClassCastException e) {
             throw new IllegalStateException("an event priced once did not price again the same way", e);
         }
@@ -392,8 +395,8 @@ public class UsageConsumer implements Runnable {
         committedPositions.putAll(committing.nextOffsets()); // what the store will say once it commits
         batch = newBatch();
         String group = config.ingest().consumerGroup();
-        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator,
-                value -> reprice(value, committing.timeline()), group)),
+        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator, rereader::read,
+                record -> reprice(record, committing.timeline()), group)),
                 System.nanoTime());
     }
 

@@ -67,6 +67,22 @@ public class KafkaClients {
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /**
+     * Reads given offsets of the usage topic again, outside any consumer group: for a commit that
+     * needs a record its batch did not keep (ingest's {@code RecordRereader}).
+     */
+    public KafkaConsumer<byte[], byte[]> rereadConsumer() {
+        Map<String, Object> props = common();
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "costmeter-reread-" + ProcessHandle.current().pid());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"); // it only ever seeks to offsets it was given
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // what ingest read
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        props.putAll(config.kafka().client());
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
     public KafkaProducer<byte[], byte[]> outputProducer() {
         Map<String, Object> props = common();
         props.put(ProducerConfig.ACKS_CONFIG, "all");

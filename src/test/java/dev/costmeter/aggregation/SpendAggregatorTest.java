@@ -8,7 +8,6 @@ import dev.costmeter.pricing.UsageEvent;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -40,7 +39,8 @@ class SpendAggregatorTest {
 
     final SpendAggregator aggregator = new SpendAggregator(Duration.ofMinutes(1));
     final EventKey keys = new EventKey();
-    final Map<String, PricedEvent> byValue = new HashMap<>(); // what "pricing again" returns for a record value
+    final Map<Read, PricedEvent> byRecord = new HashMap<>(); // what "pricing again" returns for a record
+    final java.util.List<java.util.List<PendingBatch.Charged<Read>>> readAgainAsked = new java.util.ArrayList<>();
     long offset;
 
     @Test
@@ -75,6 +75,18 @@ class SpendAggregatorTest {
         assertThat(a.costUsd()).isEqualByComparingTo("1");
         assertThat(a.events()).isEqualTo(1);
         assertThat(summary.priced()).extracting(PendingBatch.Charged::key).containsExactly(keys.of("a", "e1"), keys.of("b", "e1"));
+        // Only the event an earlier batch charged is read again (to take its lines out), once, from where it was read.
+        assertThat(readAgainAsked).hasSize(1);
+        assertThat(readAgainAsked.get(0)).containsExactly(new PendingBatch.Charged<>(keys.of("a", "old"), new SourcePartition("t", 0), 2L));
+    }
+
+    @Test
+    void nothingIsReadAgainWhenNoKeyWasChargedBefore() {
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
+        add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1");
+        add(batch, "a", "e1", "2026-02-10T12:00:01Z", "1"); // a repeat within the batch needs no earlier record
+        assertThat(settle(batch, Set.of()).count(EventOutcome.DUPLICATE)).isEqualTo(1);
+        assertThat(readAgainAsked).isEmpty();
     }
 
     @Test
@@ -113,7 +125,10 @@ class SpendAggregatorTest {
     }
 
     BatchSummary<Read> settle(PendingBatch<Read> batch, Map<java.util.UUID, PendingBatch.Claim> seenBefore) {
-        return aggregator.settle(batch, seenBefore, value -> byValue.get(new String(value, StandardCharsets.UTF_8)));
+        return aggregator.settle(batch, seenBefore, charged -> {
+            readAgainAsked.add(charged);
+            return charged.stream().map(c -> new Read(c.partition().topic(), c.partition().partition(), c.offset())).toList();
+        }, byRecord::get);
     }
 
     @Test
@@ -169,13 +184,12 @@ class SpendAggregatorTest {
                 List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100))));
         PricedEvent priced = new PricedEvent(event, "m", "us-east-1", "v1",
                 List.of(new CostLine(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100), BigDecimal.ONE, new BigDecimal(cost))), new BigDecimal(cost));
-        String value = source + "/" + id + "/" + time;
-        byValue.put(value, priced);
         Read record = new Read("t", 0, offset++);
+        byRecord.put(record, priced);
         long fingerprint = EventContent.fingerprint(event);
         if (batch.claim(keys.of(source, id), fingerprint, record) == PendingBatch.ClaimOutcome.NEW) {
             aggregator.add(batch, priced);
-            batch.charged(keys.of(source, id), value.getBytes(StandardCharsets.UTF_8), priced.totalUsd(), record);
+            batch.charged(keys.of(source, id), priced.totalUsd(), record);
         } else {
             batch.repeat(new PendingBatch.Repeat<>(keys.of(source, id), source, id, fingerprint, "$" + priced.totalUsd().toPlainString(), record));
         }
