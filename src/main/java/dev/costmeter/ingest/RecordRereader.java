@@ -30,8 +30,11 @@ import java.util.function.Supplier;
 final class RecordRereader implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RecordRereader.class);
-    /** The longest a commit waits for the records it asked for. */
-    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * The longest a commit waits for the records it asked for: below PostgreSQL's idle-in-transaction
+     * timeout (30 s by default), which would end the commit's transaction with a vaguer reason.
+     */
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private final Supplier<KafkaConsumer<byte[], byte[]>> consumers;
     private KafkaConsumer<byte[], byte[]> consumer;
