@@ -77,9 +77,6 @@ public final class SpendAggregator {
                 (seenBefore.containsKey(charged.key()) ? chargedBefore : priced).add(charged);
             }
             List<R> records = chargedBefore.isEmpty() ? List.of() : readAgain.apply(chargedBefore);
-            if (records.size() != chargedBefore.size()) {
-                throw new IllegalStateException("asked to read " + chargedBefore.size() + " records again, got " + records.size());
-            }
             for (int i = 0; i < chargedBefore.size(); i++) {
                 PendingBatch.Charged<R> charged = chargedBefore.get(i);
                 PendingBatch.Claim earlier = seenBefore.get(charged.key());

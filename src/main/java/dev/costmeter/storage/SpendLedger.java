@@ -11,6 +11,7 @@ import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import org.postgresql.util.PSQLState;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
@@ -34,9 +35,6 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SpendLedger {
-
-    /** PostgreSQL's SQLSTATE for a duplicate key in a unique index. */
-    private static final String UNIQUE_VIOLATION = "23505";
 
     @Inject
     AgroalDataSource dataSource;
@@ -86,7 +84,7 @@ public class SpendLedger {
                     savepoint.execute("release savepoint register_event_keys");
                     return seenBefore;
                 } catch (SQLException e) {
-                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    if (!PSQLState.UNIQUE_VIOLATION.getState().equals(e.getSQLState())) {
                         throw e; // the transaction is lost: the whole flush rolls back and is retried
                     }
                 }
