@@ -9,8 +9,6 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -37,14 +35,19 @@ final class SeenKeyCopy {
     private SeenKeyCopy() {
     }
 
-    /** Copies the keys in the order given; a unique violation comes back as the {@link SQLException} it is. */
-    static void copy(Connection connection, List<Map.Entry<UUID, PendingBatch.Claim>> keys) throws SQLException {
+    /**
+     * Copies {@code keys[order[0]]}, {@code keys[order[1]]} … each with what is kept of it
+     * ({@code kept}, same positions); a unique violation comes back as the {@link SQLException} it is.
+     */
+    static void copy(Connection connection, UUID[] keys, PendingBatch.Claim[] kept, int[] order) throws SQLException {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(SQL);
         try {
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
             chunk.put(SIGNATURE).putInt(0).putInt(0); // no flags, no header extension
-            for (Map.Entry<UUID, PendingBatch.Claim> key : keys) {
-                byte[] cost = key.getValue().costUsd() == null ? null : numeric(key.getValue().costUsd());
+            for (int position : order) {
+                UUID key = keys[position];
+                PendingBatch.Claim claim = kept[position];
+                byte[] cost = claim.costUsd() == null ? null : numeric(claim.costUsd());
                 int rowBytes = ROW_BYTES_BEFORE_COST + (cost == null ? 0 : cost.length);
                 if (chunk.remaining() < rowBytes) {
                     send(copy, chunk);
@@ -53,8 +56,8 @@ final class SeenKeyCopy {
                     }
                 }
                 chunk.putShort(FIELDS_PER_KEY);
-                chunk.putInt(16).putLong(key.getKey().getMostSignificantBits()).putLong(key.getKey().getLeastSignificantBits());
-                Long fingerprint = key.getValue().contentFingerprint();
+                chunk.putInt(16).putLong(key.getMostSignificantBits()).putLong(key.getLeastSignificantBits());
+                Long fingerprint = claim.contentFingerprint();
                 if (fingerprint == null) {
                     chunk.putInt(NULL_FIELD);
                 } else {
@@ -76,10 +79,48 @@ final class SeenKeyCopy {
         }
     }
 
-    /** pgjdbc's binary {@code numeric}: exact, the scale kept. */
+    /**
+     * A {@code numeric} in PostgreSQL's binary form: base-10000 digits aligned on the decimal point,
+     * the weight of the first, the sign and the display scale (the value's own scale, trailing
+     * zeros kept). Costs of up to 18 digits, all of them in practice, are encoded here from the
+     * unscaled {@code long}; pgjdbc's {@link ByteConverter#numeric}, which goes through
+     * {@code BigInteger} for every value, writes the rest and zero, and writes the same bytes
+     * (SeenKeyCopyTest compares them).
+     */
     static byte[] numeric(BigDecimal value) {
-        return ByteConverter.numeric(value);
+        int scale = value.scale();
+        int pad = (4 - scale % 4) % 4; // decimal digits that align the fraction on a base-10000 digit
+        if (value.signum() == 0 || scale < 0 || value.precision() + pad > 18) {
+            return ByteConverter.numeric(value);
+        }
+        // at most 18 digits: exact in a long, and unscaledValue() would build a BigInteger for every cost
+        long aligned = Math.abs(value.scaleByPowerOfTen(scale).longValueExact()) * POWERS_OF_TEN[pad];
+        int fractionDigits = (scale + pad) / 4;
+        short[] digits = new short[5]; // at most 18 decimal digits: five base-10000 digits
+        int count = 0;
+        int trailingZeros = 0; // least significant digits that are zero: PostgreSQL leaves them out
+        for (long rest = aligned; rest > 0; rest /= 10_000) {
+            short digit = (short) (rest % 10_000);
+            if (count == trailingZeros && digit == 0) {
+                trailingZeros++;
+            }
+            digits[count++] = digit;
+        }
+        int kept = count - trailingZeros;
+        byte[] bytes = new byte[8 + 2 * kept];
+        ByteConverter.int2(bytes, 0, kept);
+        ByteConverter.int2(bytes, 2, count - 1 - fractionDigits); // weight of the first digit
+        ByteConverter.int2(bytes, 4, value.signum() < 0 ? NUMERIC_NEGATIVE : NUMERIC_POSITIVE);
+        ByteConverter.int2(bytes, 6, scale);
+        for (int i = 0; i < kept; i++) {
+            ByteConverter.int2(bytes, 8 + 2 * i, digits[count - 1 - i]); // most significant first
+        }
+        return bytes;
     }
+
+    private static final int NUMERIC_POSITIVE = 0x0000;
+    private static final int NUMERIC_NEGATIVE = 0x4000;
+    private static final long[] POWERS_OF_TEN = {1, 10, 100, 1000};
 
     private static void send(CopyIn copy, ByteBuffer chunk) throws SQLException {
         copy.writeToCopy(chunk.array(), 0, chunk.position());

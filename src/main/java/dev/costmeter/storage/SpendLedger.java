@@ -22,7 +22,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -56,14 +55,21 @@ public class SpendLedger {
         if (claims.isEmpty()) {
             return seenBefore;
         }
-        List<Map.Entry<UUID, PendingBatch.Claim>> inKeyOrder = new ArrayList<>(claims.entrySet());
-        inKeyOrder.sort(Map.Entry.comparingByKey(SpendLedger::compareAsPostgresUuids));
+        int n = claims.size();
+        UUID[] keys = new UUID[n];
+        PendingBatch.Claim[] kept = new PendingBatch.Claim[n];
+        int next = 0;
+        for (Map.Entry<UUID, PendingBatch.Claim> claim : claims.entrySet()) {
+            keys[next] = claim.getKey();
+            kept[next++] = claim.getValue();
+        }
+        int[] order = UuidOrder.ascending(keys);
         try (Connection c = dataSource.getConnection()) {
             // Plain SQL savepoints: the pool refuses JDBC's rollback() inside a JTA transaction.
             try (Statement savepoint = c.createStatement()) {
                 savepoint.execute("savepoint register_event_keys");
                 try {
-                    SeenKeyCopy.copy(c, inKeyOrder);
+                    SeenKeyCopy.copy(c, keys, kept, order);
                     savepoint.execute("release savepoint register_event_keys");
                     return seenBefore;
                 } catch (SQLException e) {
@@ -73,13 +79,12 @@ public class SpendLedger {
                 }
                 savepoint.execute("rollback to savepoint register_event_keys");
             }
-            int n = inKeyOrder.size();
-            UUID[] keys = new UUID[n];
+            UUID[] orderedKeys = new UUID[n];
             Long[] fingerprints = new Long[n];
             String[] costs = new String[n];
             for (int i = 0; i < n; i++) {
-                PendingBatch.Claim claim = inKeyOrder.get(i).getValue();
-                keys[i] = inKeyOrder.get(i).getKey();
+                PendingBatch.Claim claim = kept[order[i]];
+                orderedKeys[i] = keys[order[i]];
                 fingerprints[i] = claim.contentFingerprint();
                 costs[i] = claim.costUsd() == null ? null : claim.costUsd().toPlainString();
             }
@@ -92,28 +97,19 @@ public class SpendLedger {
                                       on conflict do nothing returning event_key),
                          existing as (select event_key from batch except select event_key from inserted)
                     select e.event_key, s.content_hash, s.cost_usd from existing e left join seen_event s using (event_key)""")) {
-                insert.setArray(1, c.createArrayOf("uuid", keys));
+                insert.setArray(1, c.createArrayOf("uuid", orderedKeys));
                 insert.setArray(2, c.createArrayOf("int8", fingerprints));
                 insert.setArray(3, c.createArrayOf("text", costs));
                 try (ResultSet rs = insert.executeQuery()) {
                     while (rs.next()) {
                         long fingerprint = rs.getLong(2);
-                        Long kept = rs.wasNull() ? null : fingerprint; // asked right after column 2: it answers for the last column read
-                        seenBefore.put(rs.getObject(1, UUID.class), new PendingBatch.Claim(kept, rs.getBigDecimal(3)));
+                        Long keptFingerprint = rs.wasNull() ? null : fingerprint; // asked right after column 2: it answers for the last column read
+                        seenBefore.put(rs.getObject(1, UUID.class), new PendingBatch.Claim(keptFingerprint, rs.getBigDecimal(3)));
                     }
                 }
             }
         }
         return seenBefore;
-    }
-
-    /**
-     * PostgreSQL's order of uuids: their 16 bytes compared unsigned, first to last. Java's
-     * {@link UUID#compareTo} compares the two halves as signed numbers and orders differently.
-     */
-    static int compareAsPostgresUuids(UUID a, UUID b) {
-        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
-        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
     }
 
     /** Whether PostgreSQL answers at all: tells an outage from a failure caused by the data. */

@@ -42,6 +42,13 @@ class SeenKeyCopyTest {
         return DriverManager.getConnection(db, RealPostgres.user(), "");
     }
 
+    /** Copies the keys in PostgreSQL's order, as the ledger does. */
+    static void copy(Connection c, List<Map.Entry<UUID, PendingBatch.Claim>> claims) throws SQLException {
+        UUID[] keys = claims.stream().map(Map.Entry::getKey).toArray(UUID[]::new);
+        PendingBatch.Claim[] kept = claims.stream().map(Map.Entry::getValue).toArray(PendingBatch.Claim[]::new);
+        SeenKeyCopy.copy(c, keys, kept, UuidOrder.ascending(keys));
+    }
+
     static Map.Entry<UUID, PendingBatch.Claim> key(UUID key, Long fingerprint, String cost) {
         return new AbstractMap.SimpleEntry<>(key, new PendingBatch.Claim(fingerprint, cost == null ? null : new BigDecimal(cost)));
     }
@@ -58,7 +65,7 @@ class SeenKeyCopyTest {
                 key(UUID.randomUUID(), 8L, "-2.5"),                     // a correction's sign survives
                 key(UUID.randomUUID(), null, null));                   // stored before fingerprints; unpriced
         try (Connection c = connect()) {
-            SeenKeyCopy.copy(c, keys);
+            copy(c, keys);
         }
         Map<UUID, String> stored = new LinkedHashMap<>();
         try (Connection c = connect(); Statement s = c.createStatement();
@@ -90,9 +97,8 @@ class SeenKeyCopyTest {
             keys.add(key(new UUID(random.nextLong(), random.nextLong()), random.nextLong(), cost.toPlainString()));
             sum = sum.add(cost);
         }
-        keys.sort(Map.Entry.comparingByKey(SpendLedger::compareAsPostgresUuids));
         try (Connection c = connect()) {
-            SeenKeyCopy.copy(c, keys);
+            copy(c, keys);
         }
         try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
                 "select count(*), sum(cost_usd) from seen_event where event_key = any(?)")) {
@@ -110,10 +116,10 @@ class SeenKeyCopyTest {
         UUID old = UUID.randomUUID();
         UUID fresh = UUID.randomUUID();
         try (Connection c = connect()) {
-            SeenKeyCopy.copy(c, List.of(key(old, 1L, "1")));
+            copy(c, List.of(key(old, 1L, "1")));
         }
         try (Connection c = connect()) {
-            assertThatThrownBy(() -> SeenKeyCopy.copy(c, List.of(key(fresh, 2L, "2"), key(old, 3L, "3"))))
+            assertThatThrownBy(() -> copy(c, List.of(key(fresh, 2L, "2"), key(old, 3L, "3"))))
                     .isInstanceOfSatisfying(SQLException.class,
                             e -> assertThat(e.getSQLState()).isEqualTo(PSQLState.UNIQUE_VIOLATION.getState()));
             // The connection is usable again: the failed copy was ended, not left open.
@@ -126,30 +132,71 @@ class SeenKeyCopyTest {
     }
 
     @Test
-    void keysAreSortedInPostgresOrderNotJavasSignedOrder() throws Exception {
+    void keysAreOrderedAsPostgresOrdersThemNotAsJavaDoes() throws Exception {
         // Java's UUID.compareTo reads the halves as signed numbers: 8000… sorts before 0000… there.
-        List<UUID> keys = new ArrayList<>(List.of(
+        List<UUID> edges = List.of(
                 UUID.fromString("80000000-0000-0000-0000-000000000000"),
                 UUID.fromString("00000000-0000-0000-0000-000000000001"),
                 UUID.fromString("00000000-0000-0000-8000-000000000000"),
                 UUID.fromString("ffffffff-ffff-ffff-ffff-ffffffffffff"),
-                UUID.fromString("7fffffff-ffff-ffff-7fff-ffffffffffff")));
+                UUID.fromString("7fffffff-ffff-ffff-7fff-ffffffffffff"));
         Random random = new Random(7);
-        for (int i = 0; i < 200; i++) {
-            keys.add(new UUID(random.nextLong(), random.nextLong()));
+        List<List<UUID>> batches = new ArrayList<>();
+        batches.add(List.of());
+        batches.add(List.of(edges.get(0)));
+        batches.add(edges);
+        for (int size : new int[] {2, 17, 1000, 50_000}) {
+            List<UUID> keys = new ArrayList<>(edges);
+            for (int i = 0; i < size; i++) {
+                keys.add(new UUID(random.nextLong(), random.nextLong()));
+            }
+            batches.add(keys);
         }
-        List<UUID> ours = new ArrayList<>(keys);
-        ours.sort(SpendLedger::compareAsPostgresUuids);
-        List<UUID> postgres = new ArrayList<>();
+        // Keys made to share their first 20 bits fill one bucket: sorted by comparison instead.
+        List<UUID> crowded = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            crowded.add(new UUID(0x1234_5000_0000_0000L | (random.nextLong() >>> 20), random.nextLong()));
+        }
+        crowded.add(new UUID(0x1234_5000_0000_0000L, -1L));
+        crowded.add(new UUID(0x1234_5000_0000_0000L, 1L)); // same first half: the second decides, unsigned
+        batches.add(crowded);
+        for (List<UUID> keys : batches) {
+            UUID[] array = keys.toArray(UUID[]::new);
+            List<UUID> ours = new ArrayList<>();
+            for (int position : UuidOrder.ascending(array)) {
+                ours.add(array[position]);
+            }
+            assertThat(ours).as("%d keys", keys.size()).containsExactlyElementsOf(postgresOrder(keys));
+        }
+        assertThat(edges.stream().sorted().toList()).as("Java's own order differs").isNotEqualTo(postgresOrder(edges));
+    }
+
+    static List<UUID> postgresOrder(List<UUID> keys) throws SQLException {
+        List<UUID> sorted = new ArrayList<>();
         try (Connection c = connect(); PreparedStatement s = c.prepareStatement("select k from unnest(?::uuid[]) k order by k")) {
             s.setArray(1, c.createArrayOf("uuid", keys.toArray()));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    postgres.add(rs.getObject(1, UUID.class));
+                    sorted.add(rs.getObject(1, UUID.class));
                 }
             }
         }
-        assertThat(ours).containsExactlyElementsOf(postgres);
-        assertThat(new ArrayList<>(keys).stream().sorted().toList()).as("Java's own order differs").isNotEqualTo(postgres);
+        return sorted;
+    }
+
+    @Test
+    void costsAreWrittenInTheSameBytesAsPgjdbcWritesThem() {
+        List<String> cases = new ArrayList<>(List.of("0", "0.000", "1", "-1", "0.0001", "0.00001", "9999", "10000", "10000.0000",
+                "0.00450000", "10965.62899103375", "999999999999999999", "0.999999999999999999", "123456789012345.678",
+                "1E+3", "-0.000000000000000001", "100000000", "0.10000", "12345678901234567890.5"));
+        Random random = new Random(18);
+        for (int i = 0; i < 100_000; i++) {
+            long unscaled = random.nextLong() / (1L << random.nextInt(0, 63));
+            cases.add(BigDecimal.valueOf(unscaled, random.nextInt(-3, 24)).toString());
+        }
+        for (String text : cases) {
+            BigDecimal value = new BigDecimal(text);
+            assertThat(SeenKeyCopy.numeric(value)).as(text).isEqualTo(org.postgresql.util.ByteConverter.numeric(value));
+        }
     }
 }
