@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.costmeter.pricing.Dimension;
@@ -40,7 +39,8 @@ public final class CloudEventDecoder {
 
     public static final String TYPE_INVOCATION = "bedrock.invocation";
     private static final int MAX_ATTRIBUTE_LENGTH = 256;
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /** Names given twice are refused by {@link FieldNames}, not by Jackson (see there why). */
+    private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final ObjectMapper TREES = new ObjectMapper(JSON);
     private static final String KNOWN_TYPES = TYPE_INVOCATION + ", " + String.join(", ", FeatureUsageReader.TYPES);
 
@@ -48,6 +48,7 @@ public final class CloudEventDecoder {
     private final Clock clock;
     private final FeatureUsageReader features;
     private final RepeatedText repeated = new RepeatedText();
+    private final FieldNames names = new FieldNames();
 
     /**
      * @param maxRecordBytes  larger record values are rejected unread
@@ -97,6 +98,7 @@ public final class CloudEventDecoder {
                     + limits.maxRecordBytes() + " bytes");
         }
         Fields f = new Fields();
+        names.reset();
         try (JsonParser p = JSON.createParser(value)) {
             JsonToken first = p.nextToken();
             if (first != JsonToken.START_OBJECT) {
@@ -117,7 +119,9 @@ public final class CloudEventDecoder {
 
     private void readEnvelope(JsonParser p, Fields f) throws IOException, InvalidEventException {
         String field;
+        names.enter();
         while ((field = p.nextFieldName()) != null) {
+            names.add(p, field);
             JsonToken t = p.nextToken();
             switch (field) {
                 case "specversion" -> f.specversion = repeatedScalar(p, t);
@@ -133,30 +137,33 @@ public final class CloudEventDecoder {
                         readData(p, t, f);
                     } else {
                         f.dataPresent = true;
-                        f.dataTree = t == JsonToken.START_OBJECT ? p.readValueAsTree() : null;
+                        f.dataTree = t == JsonToken.START_OBJECT ? strictTree(p) : null;
                         if (f.dataTree == null) {
                             f.dataProblem = "data: required JSON object, got " + describe(t, p);
-                            p.skipChildren();
+                            skip(p);
                         }
                     }
                 }
-                default -> p.skipChildren();
+                default -> skip(p);
             }
         }
+        names.exit();
     }
 
     private void readData(JsonParser p, JsonToken t, Fields f) throws IOException {
         f.dataPresent = true;
         if (t != JsonToken.START_OBJECT) {
             f.dataProblem = "data: required JSON object, got " + describe(t, p);
-            p.skipChildren();
+            skip(p);
             return;
         }
         String field;
+        names.enter();
         while ((field = p.nextFieldName()) != null) {
+            names.add(p, field);
             JsonToken v = p.nextToken();
             if (f.dataProblem != null) {
-                p.skipChildren();
+                skip(p);
                 continue;
             }
             switch (field) {
@@ -168,9 +175,10 @@ public final class CloudEventDecoder {
                 case "images" -> f.images = count(p, v, "data.images", f);
                 case "trace" -> readTrace(p, v, f);
                 case "videoSeconds" -> f.videoSeconds = seconds(p, v, f);
-                default -> p.skipChildren();
+                default -> skip(p);
             }
         }
+        names.exit();
     }
 
     /** Bedrock's tier names, as a bare string or Converse's {"type": "…"} object; absent means default. */
@@ -182,16 +190,19 @@ public final class CloudEventDecoder {
             name = repeated.of(p);
         } else if (v == JsonToken.START_OBJECT) {
             String field;
+            names.enter();
             while ((field = p.nextFieldName()) != null) {
+                names.add(p, field);
                 JsonToken inner = p.nextToken();
                 if ("type".equals(field) && inner == JsonToken.VALUE_STRING) {
                     name = repeated.of(p);
                 } else {
-                    p.skipChildren();
+                    skip(p);
                 }
             }
+            names.exit();
         } else {
-            p.skipChildren();
+            skip(p);
         }
         if (name == null || name.isBlank()) {
             f.dataProblem = "data.serviceTier: must be a tier name such as \"default\" or {\"type\": \"flex\"}";
@@ -203,15 +214,17 @@ public final class CloudEventDecoder {
     private void readUsage(JsonParser p, JsonToken v, Fields f) throws IOException {
         if (v != JsonToken.START_OBJECT) {
             f.dataProblem = "data.usage: required JSON object (Bedrock's Converse usage), got " + describe(v, p);
-            p.skipChildren();
+            skip(p);
             return;
         }
         f.usagePresent = true;
         String field;
+        names.enter();
         while ((field = p.nextFieldName()) != null) {
+            names.add(p, field);
             JsonToken t = p.nextToken();
             if (f.dataProblem != null) {
-                p.skipChildren();
+                skip(p);
                 continue;
             }
             switch (field) {
@@ -221,9 +234,25 @@ public final class CloudEventDecoder {
                 case "cacheWriteInputTokens" -> f.cacheWriteTokens = count(p, t, "data.usage.cacheWriteInputTokens", f);
                 case "totalTokens" -> f.totalTokens = orZero(count(p, t, "data.usage.totalTokens", f)); // not billed, but must be sane
                 case "cacheDetails" -> readCacheDetails(p, t, f);
-                default -> p.skipChildren();
+                default -> skip(p);
             }
         }
+        names.exit();
+    }
+
+    /** {@code data.usage.cacheDetails[i]} for the first few elements, made once: every event with a cache write has one. */
+    private static final String[] CACHE_DETAIL_PATHS = new String[8];
+    private static final String[] CACHE_DETAIL_TOKEN_PATHS = new String[CACHE_DETAIL_PATHS.length];
+
+    static {
+        for (int i = 0; i < CACHE_DETAIL_PATHS.length; i++) {
+            CACHE_DETAIL_PATHS[i] = "data.usage.cacheDetails[" + i + "]";
+            CACHE_DETAIL_TOKEN_PATHS[i] = CACHE_DETAIL_PATHS[i] + ".inputTokens";
+        }
+    }
+
+    private static String cacheDetailPath(int i) {
+        return i < CACHE_DETAIL_PATHS.length ? CACHE_DETAIL_PATHS[i] : "data.usage.cacheDetails[" + i + "]";
     }
 
     private void readCacheDetails(JsonParser p, JsonToken t, Fields f) throws IOException {
@@ -232,35 +261,39 @@ public final class CloudEventDecoder {
         }
         if (t != JsonToken.START_ARRAY) {
             f.dataProblem = "data.usage.cacheDetails: must be an array, got " + describe(t, p);
-            p.skipChildren();
+            skip(p);
             return;
         }
         int i = 0;
         JsonToken element;
         while ((element = p.nextToken()) != JsonToken.END_ARRAY) {
-            String at = "data.usage.cacheDetails[" + i++ + "]";
+            int index = i++;
+            String at = cacheDetailPath(index);
             if (f.dataProblem != null) {
-                p.skipChildren();
+                skip(p);
                 continue;
             }
             if (element != JsonToken.START_OBJECT) {
                 f.dataProblem = at + ": must be an object, got " + describe(element, p);
-                p.skipChildren();
+                skip(p);
                 continue;
             }
             Object ttl = null;
             Long tokens = null;
             String field;
+            names.enter();
             while ((field = p.nextFieldName()) != null) {
+                names.add(p, field);
                 JsonToken v = p.nextToken();
                 if ("ttl".equals(field)) {
                     ttl = scalar(p, v);
                 } else if ("inputTokens".equals(field)) {
-                    tokens = count(p, v, at + ".inputTokens", f);
+                    tokens = count(p, v, index < CACHE_DETAIL_TOKEN_PATHS.length ? CACHE_DETAIL_TOKEN_PATHS[index] : at + ".inputTokens", f);
                 } else {
-                    p.skipChildren();
+                    skip(p);
                 }
             }
+            names.exit();
             if (f.dataProblem != null) {
                 continue;
             }
@@ -379,10 +412,10 @@ public final class CloudEventDecoder {
      */
     private void readTrace(JsonParser p, JsonToken t, Fields f) throws IOException {
         if (t != JsonToken.START_OBJECT) {
-            p.skipChildren();
+            skip(p);
             return;
         }
-        JsonNode trace = p.readValueAsTree();
+        JsonNode trace = strictTree(p);
         try {
             f.guardrailUsage = GuardrailTrace.usage(trace, limits.maxQuantity());
         } catch (InvalidEventException e) {
@@ -397,7 +430,7 @@ public final class CloudEventDecoder {
         }
         if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
             f.dataProblem = "data.videoSeconds: must be a number, got " + describe(t, p);
-            p.skipChildren();
+            skip(p);
             return null;
         }
         BigDecimal seconds = p.getDecimalValue();
@@ -428,7 +461,7 @@ public final class CloudEventDecoder {
         }
         if (t != JsonToken.VALUE_NUMBER_INT) {
             f.dataProblem = name + ": must be a whole number, got " + describe(t, p);
-            p.skipChildren();
+            skip(p);
             return null;
         }
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() > limits.maxQuantity()) {
@@ -462,7 +495,7 @@ public final class CloudEventDecoder {
     }
 
     /** A scalar's value (String, or a Described for anything else), skipping containers. */
-    private static Object scalar(JsonParser p, JsonToken t) throws IOException {
+    private Object scalar(JsonParser p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_STRING) {
             return p.getText();
         }
@@ -470,8 +503,45 @@ public final class CloudEventDecoder {
             return null;
         }
         Described other = new Described(describe(t, p));
-        p.skipChildren();
+        skip(p);
         return other;
+    }
+
+    /**
+     * Skips the value just read (an object or array with all it holds, or a scalar), refusing a name
+     * given twice in any object inside it, as everywhere else in the record.
+     */
+    private void skip(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == null || !t.isStructStart()) {
+            return;
+        }
+        names.enter();
+        for (int depth = 1; depth > 0; ) {
+            t = p.nextToken();
+            if (t == null) {
+                return; // the record ends inside: Jackson has thrown already or throws on the next token
+            }
+            switch (t) {
+                case START_OBJECT, START_ARRAY -> {
+                    names.enter();
+                    depth++;
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    names.exit();
+                    depth--;
+                }
+                case FIELD_NAME -> names.add(p, p.currentName());
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** The object just started, as a tree: Jackson refuses a name given twice in it (trees are off the hot path). */
+    private static JsonNode strictTree(JsonParser p) throws IOException {
+        p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return p.readValueAsTree();
     }
 
     /** A value of the wrong JSON type, kept only to say what it was. */

@@ -123,6 +123,54 @@ class CloudEventDecoderTest {
                  "data":{"textCharacters":10,"policies":["content"],"textCharacters":990000}}""", "malformed JSON: Duplicate field 'textCharacters'");
     }
 
+    /**
+     * costmeter, not Jackson, tells names given twice apart on the hot path (FieldNames): wherever
+     * they are — inside values it skips unread, in an element of cacheDetails, in data read as a tree
+     * because it came before its type — and only within one object: the same name in two objects is
+     * fine. An object of many names is checked to its last, a record of 50,000 names in one pass, and
+     * a record refused deep inside leaves nothing behind for the next.
+     */
+    @Test
+    void aFieldGivenTwiceIsRejectedAtAnyDepthButTheSameNameInTwoObjectsIsNot() throws Exception {
+        assertRejected(README_EXAMPLE.replace("\"subject\":\"tenant-42\",", "\"subject\":\"tenant-42\",\"ext\":{\"a\":[1,{\"b\":1,\"c\":{},\"b\":2}]},"),
+                "malformed JSON: Duplicate field 'b'");
+        assertRejected(withUsage("{\"inputTokens\":10,\"extra\":{\"x\":1,\"y\":{\"x\":1},\"x\":2}}"), "malformed JSON: Duplicate field 'x'");
+        assertRejected(withUsage("{\"inputTokens\":1,\"cacheWriteInputTokens\":20,\"cacheDetails\":[{\"ttl\":\"1h\",\"inputTokens\":20,\"ttl\":\"5m\"}]}"),
+                "malformed JSON: Duplicate field 'ttl'");
+        assertRejected(README_EXAMPLE.replace("\"serviceTier\":\"default\"", "\"serviceTier\":{\"type\":\"flex\",\"type\":\"priority\"}"),
+                "malformed JSON: Duplicate field 'type'");
+        assertRejected("""
+                {"specversion":"1.0","id":"d1","source":"app","data":{"modelId":"amazon.nova-lite-v1:0","usage":{"inputTokens":1},
+                 "modelId":"anthropic.claude-haiku-4-5-20251001-v1:0"},"type":"bedrock.invocation","time":"2026-02-10T12:00:00Z"}""",
+                "malformed JSON: Duplicate field 'modelId'");
+        assertRejected(README_EXAMPLE.replace("\"data\":{", "\"x\":{\"d\":{\"e\":{\"f\":[{\"g\":1,\"g\":1}]}}},\"data\":{"), "Duplicate field 'g'");
+        // The decoder refused that record four objects deep; the next one reads as if it were the first.
+        UsageEvent next = decode(README_EXAMPLE);
+        assertThat(next.id()).isEqualTo("3f1c0a");
+
+        UsageEvent sameNamesInTwoObjects = decode(withUsage("""
+                {"inputTokens":10,"outputTokens":5,"cacheWriteInputTokens":30,
+                 "cacheDetails":[{"ttl":"5m","inputTokens":10},{"ttl":"1h","inputTokens":20}],"extra":{"inputTokens":{"inputTokens":1}}}"""));
+        assertThat(quantities(sameNamesInTwoObjects)).containsEntry(Dimension.CACHE_WRITE_5M_INPUT_TOKENS, new BigDecimal("10"))
+                .containsEntry(Dimension.CACHE_WRITE_1H_INPUT_TOKENS, new BigDecimal("20"));
+
+        CloudEventDecoder roomy = new CloudEventDecoder(new CloudEventDecoder.Limits(4 << 20, 1_000_000_000L, Duration.ofHours(1)),
+                Clock.fixed(Instant.parse("2026-02-10T12:30:00Z"), ZoneOffset.UTC));
+        StringBuilder many = new StringBuilder("{");
+        for (int i = 0; i < 50_000; i++) {
+            many.append("\"n").append(i).append("\":").append(i).append(',');
+        }
+        String manyNames = many.append("\"last\":0}").toString();
+        UsageEvent wide = roomy.decode(README_EXAMPLE.replace("\"data\":{", "\"ext\":" + manyNames + ",\"data\":{").getBytes(StandardCharsets.UTF_8));
+        assertThat(wide.id()).isEqualTo("3f1c0a");
+        String manyNamesTwice = manyNames.replace("\"last\":0}", "\"n49999\":0}");
+        assertThatThrownBy(() -> roomy.decode(README_EXAMPLE.replace("\"data\":{", "\"ext\":" + manyNamesTwice + ",\"data\":{")
+                .getBytes(StandardCharsets.UTF_8))).hasMessageStartingWith("malformed JSON: Duplicate field 'n49999'");
+        String fortyNames = manyNames.substring(0, manyNames.indexOf("\"n40\"")) + "\"n0\":1}"; // 40 names, then the first again
+        assertThatThrownBy(() -> roomy.decode(README_EXAMPLE.replace("\"data\":{", "\"ext\":" + fortyNames + ",\"data\":{")
+                .getBytes(StandardCharsets.UTF_8))).hasMessageStartingWith("malformed JSON: Duplicate field 'n0'");
+    }
+
     @Test
     void oversizedAndEmptyRecordsAreRejectedUnread() {
         assertThatThrownBy(() -> DECODER.decode(new byte[4096])).hasMessage("record value of 4096 bytes exceeds the limit of 2048 bytes");
