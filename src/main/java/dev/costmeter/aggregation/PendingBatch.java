@@ -3,10 +3,13 @@ package dev.costmeter.aggregation;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -85,10 +88,17 @@ public final class PendingBatch<R> {
 
     private final Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
     private final Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
-    private final List<Charged<R>> charged = new ArrayList<>();
+    /** Per charged event, in the order charged: its key's position in {@link #claims}, and where it was read. */
+    private int[] chargedKey = new int[1024];
+    private int[] chargedPartition = new int[1024];
+    private long[] chargedOffset = new long[1024];
+    private int chargedCount;
+    /** The partitions charged events were read from, each once; {@link #chargedPartition} points here. */
+    private final List<SourcePartition> partitions = new ArrayList<>();
+    private final Map<SourcePartition, Integer> partitionIndex = new HashMap<>();
     private final List<Unpriced<R>> unpriced = new ArrayList<>();
     private final List<Rejected<R>> rejected = new ArrayList<>();
-    private final Map<UUID, Claim> claims = new HashMap<>();
+    private final ClaimedKeys claims = new ClaimedKeys();
     private final List<Repeat<R>> repeats = new ArrayList<>();
     private final Map<SourcePartition, Long> nextOffsets = new HashMap<>();
     private final Map<SourcePartition, Long> storedOffsetsBefore = new HashMap<>();
@@ -134,7 +144,7 @@ public final class PendingBatch<R> {
      */
     public ClaimOutcome claim(UUID key, long contentFingerprint, R record) {
         advance(record);
-        return claims.putIfAbsent(key, new Claim(contentFingerprint, null)) == null ? ClaimOutcome.NEW : ClaimOutcome.REPEAT;
+        return claims.claim(key, contentFingerprint) >= 0 ? ClaimOutcome.NEW : ClaimOutcome.REPEAT;
     }
 
     /** A later delivery of a key claimed in this batch (see {@link Repeat}). */
@@ -144,13 +154,25 @@ public final class PendingBatch<R> {
 
     /** The claim on a key of this batch (its cost is known once the event is priced). */
     public Claim claimOf(UUID key) {
-        return claims.get(key);
+        int position = claims.positionOf(key);
+        return position < 0 ? null : claims.claimAt(position);
     }
 
     /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
     public void charged(UUID key, java.math.BigDecimal costUsd, R record) {
-        claims.put(key, new Claim(claims.get(key).contentFingerprint(), costUsd));
-        charged.add(new Charged<>(key, positions.partitionOf(record), positions.offsetOf(record)));
+        int position = claims.positionOf(key);
+        claims.priced(position, costUsd);
+        if (chargedCount == chargedKey.length) {
+            chargedKey = Arrays.copyOf(chargedKey, chargedCount * 2);
+            chargedPartition = Arrays.copyOf(chargedPartition, chargedCount * 2);
+            chargedOffset = Arrays.copyOf(chargedOffset, chargedCount * 2);
+        }
+        chargedKey[chargedCount] = position;
+        chargedPartition[chargedCount] = partitionIndex.computeIfAbsent(positions.partitionOf(record), partition -> {
+            partitions.add(partition);
+            return partitions.size() - 1;
+        });
+        chargedOffset[chargedCount++] = positions.offsetOf(record);
     }
 
     /** A claimed event that could not be priced. */
@@ -197,8 +219,20 @@ public final class PendingBatch<R> {
         return interactions;
     }
 
+    /** The charged events in the order charged, each made when asked (the batch keeps only arrays). */
     public List<Charged<R>> charged() {
-        return charged;
+        return new AbstractList<>() {
+            @Override
+            public Charged<R> get(int i) {
+                Objects.checkIndex(i, chargedCount);
+                return new Charged<>(claims.key(chargedKey[i]), partitions.get(chargedPartition[i]), chargedOffset[i]);
+            }
+
+            @Override
+            public int size() {
+                return chargedCount;
+            }
+        };
     }
 
     public List<Unpriced<R>> unpriced() {
@@ -210,7 +244,7 @@ public final class PendingBatch<R> {
     }
 
     /** Every event key claimed in this batch, each once, with what the ledger is to keep of it. */
-    public Map<UUID, Claim> claims() {
+    public ClaimedKeys claims() {
         return claims;
     }
 

@@ -124,21 +124,33 @@ public class UsageConsumer implements Runnable {
     private record InFlight(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, Future<BatchSummary<ConsumerRecord<byte[], byte[]>>> result, long startedNanos) {
     }
 
-    /** Where a Kafka record was read, for the batch (which knows no Kafka type). */
-    private static final PendingBatch.Positions<ConsumerRecord<byte[], byte[]>> KAFKA_POSITIONS = new PendingBatch.Positions<>() {
+    /**
+     * Where a Kafka record was read, for the batch (which knows no Kafka type). Records come a
+     * partition at a time, so the partition of the record before is given again rather than made anew.
+     * Used by the ingest thread only.
+     */
+    private static final class KafkaPositions implements PendingBatch.Positions<ConsumerRecord<byte[], byte[]>> {
+        private SourcePartition last;
+
         @Override
         public SourcePartition partitionOf(ConsumerRecord<byte[], byte[]> record) {
-            return new SourcePartition(record.topic(), record.partition());
+            SourcePartition partition = last;
+            if (partition == null || partition.partition() != record.partition() || !partition.topic().equals(record.topic())) {
+                partition = last = new SourcePartition(record.topic(), record.partition());
+            }
+            return partition;
         }
 
         @Override
         public long offsetOf(ConsumerRecord<byte[], byte[]> record) {
             return record.offset();
         }
-    };
+    }
+
+    private final KafkaPositions positions = new KafkaPositions();
 
     private PendingBatch<ConsumerRecord<byte[], byte[]>> newBatch() {
-        return new PendingBatch<>(committedPositions, KAFKA_POSITIONS);
+        return new PendingBatch<>(committedPositions, positions);
     }
 
     static SourcePartition source(TopicPartition tp) {

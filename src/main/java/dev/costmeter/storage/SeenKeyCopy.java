@@ -1,6 +1,6 @@
 package dev.costmeter.storage;
 
-import dev.costmeter.aggregation.PendingBatch;
+import dev.costmeter.aggregation.ClaimedKeys;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.util.ByteConverter;
@@ -9,7 +9,6 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.UUID;
 
 /**
  * Event keys into {@code seen_event} by {@code COPY … (format binary)}: each key's 16 bytes, its
@@ -36,18 +35,17 @@ final class SeenKeyCopy {
     }
 
     /**
-     * Copies {@code keys[order[0]]}, {@code keys[order[1]]} … each with what is kept of it
-     * ({@code kept}, same positions); a unique violation comes back as the {@link SQLException} it is.
+     * Copies the claimed keys at {@code order[0]}, {@code order[1]} … each with its fingerprint and
+     * cost; a unique violation comes back as the {@link SQLException} it is.
      */
-    static void copy(Connection connection, UUID[] keys, PendingBatch.Claim[] kept, int[] order) throws SQLException {
+    static void copy(Connection connection, ClaimedKeys keys, int[] order) throws SQLException {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(SQL);
         try {
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
             chunk.put(SIGNATURE).putInt(0).putInt(0); // no flags, no header extension
             for (int position : order) {
-                UUID key = keys[position];
-                PendingBatch.Claim claim = kept[position];
-                byte[] cost = claim.costUsd() == null ? null : numeric(claim.costUsd());
+                BigDecimal costUsd = keys.cost(position);
+                byte[] cost = costUsd == null ? null : numeric(costUsd);
                 int rowBytes = ROW_BYTES_BEFORE_COST + (cost == null ? 0 : cost.length);
                 if (chunk.remaining() < rowBytes) {
                     send(copy, chunk);
@@ -56,8 +54,8 @@ final class SeenKeyCopy {
                     }
                 }
                 chunk.putShort(FIELDS_PER_KEY);
-                chunk.putInt(16).putLong(key.getMostSignificantBits()).putLong(key.getLeastSignificantBits());
-                Long fingerprint = claim.contentFingerprint();
+                chunk.putInt(16).putLong(keys.high(position)).putLong(keys.low(position));
+                Long fingerprint = keys.fingerprint(position);
                 if (fingerprint == null) {
                     chunk.putInt(NULL_FIELD);
                 } else {

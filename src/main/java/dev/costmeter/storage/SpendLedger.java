@@ -2,6 +2,7 @@ package dev.costmeter.storage;
 
 import dev.costmeter.aggregation.AggregateKey;
 import dev.costmeter.aggregation.AggregateSums;
+import dev.costmeter.aggregation.ClaimedKeys;
 import dev.costmeter.aggregation.EventOutcome;
 import dev.costmeter.aggregation.InteractionSums;
 import dev.costmeter.aggregation.PendingBatch;
@@ -50,26 +51,18 @@ public class SpendLedger {
      * forms go in key order, so concurrent instances lock keys alike and never deadlock.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public Map<UUID, PendingBatch.Claim> registerEventKeys(Map<UUID, PendingBatch.Claim> claims) throws SQLException {
+    public Map<UUID, PendingBatch.Claim> registerEventKeys(ClaimedKeys claims) throws SQLException {
         Map<UUID, PendingBatch.Claim> seenBefore = new HashMap<>();
         if (claims.isEmpty()) {
             return seenBefore;
         }
-        int n = claims.size();
-        UUID[] keys = new UUID[n];
-        PendingBatch.Claim[] kept = new PendingBatch.Claim[n];
-        int next = 0;
-        for (Map.Entry<UUID, PendingBatch.Claim> claim : claims.entrySet()) {
-            keys[next] = claim.getKey();
-            kept[next++] = claim.getValue();
-        }
-        int[] order = UuidOrder.ascending(keys);
+        int[] order = UuidOrder.ascending(claims);
         try (Connection c = dataSource.getConnection()) {
             // Plain SQL savepoints: the pool refuses JDBC's rollback() inside a JTA transaction.
             try (Statement savepoint = c.createStatement()) {
                 savepoint.execute("savepoint register_event_keys");
                 try {
-                    SeenKeyCopy.copy(c, keys, kept, order);
+                    SeenKeyCopy.copy(c, claims, order);
                     savepoint.execute("release savepoint register_event_keys");
                     return seenBefore;
                 } catch (SQLException e) {
@@ -79,14 +72,15 @@ public class SpendLedger {
                 }
                 savepoint.execute("rollback to savepoint register_event_keys");
             }
-            UUID[] orderedKeys = new UUID[n];
+            int n = order.length;
+            UUID[] keys = new UUID[n];
             Long[] fingerprints = new Long[n];
             String[] costs = new String[n];
             for (int i = 0; i < n; i++) {
-                PendingBatch.Claim claim = kept[order[i]];
-                orderedKeys[i] = keys[order[i]];
-                fingerprints[i] = claim.contentFingerprint();
-                costs[i] = claim.costUsd() == null ? null : claim.costUsd().toPlainString();
+                int position = order[i];
+                keys[i] = claims.key(position);
+                fingerprints[i] = claims.fingerprint(position);
+                costs[i] = claims.cost(position) == null ? null : claims.cost(position).toPlainString();
             }
             // A key committed by a concurrent transaction after this statement's snapshot is not
             // visible here: it comes back with nothing kept, and counts as a duplicate.
@@ -97,7 +91,7 @@ public class SpendLedger {
                                       on conflict do nothing returning event_key),
                          existing as (select event_key from batch except select event_key from inserted)
                     select e.event_key, s.content_hash, s.cost_usd from existing e left join seen_event s using (event_key)""")) {
-                insert.setArray(1, c.createArrayOf("uuid", orderedKeys));
+                insert.setArray(1, c.createArrayOf("uuid", keys));
                 insert.setArray(2, c.createArrayOf("int8", fingerprints));
                 insert.setArray(3, c.createArrayOf("text", costs));
                 try (ResultSet rs = insert.executeQuery()) {

@@ -1,11 +1,14 @@
 package dev.costmeter.storage;
 
+import dev.costmeter.aggregation.ClaimedKeys;
+
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.UUID;
+import java.util.function.IntToLongFunction;
 
 /**
- * PostgreSQL's order of uuids (their 16 bytes compared unsigned, first to last), for the event keys
+ * PostgreSQL's order of uuids (their 16 bytes compared unsigned, first to last; Java's
+ * {@link UUID#compareTo} reads the halves as signed numbers and differs), for the event keys
  * of a batch: the order every instance writes them in, so that two instances inserting the same keys
  * lock them alike and never deadlock, and the index is walked from left to right.
  *
@@ -24,20 +27,23 @@ final class UuidOrder {
     private UuidOrder() {
     }
 
-    /** PostgreSQL's comparison of two uuids. Java's {@link UUID#compareTo} reads the halves as signed and differs. */
-    static int compare(UUID a, UUID b) {
-        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
-        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
-    }
-
     /** The positions of {@code keys}, in the order PostgreSQL sorts the keys. */
     static int[] ascending(UUID[] keys) {
-        int n = keys.length;
+        return ascending(keys.length, i -> keys[i].getMostSignificantBits(), i -> keys[i].getLeastSignificantBits());
+    }
+
+    /** The positions of the claimed keys, in the order PostgreSQL sorts them. */
+    static int[] ascending(ClaimedKeys keys) {
+        return ascending(keys.size(), keys::high, keys::low);
+    }
+
+    /** The positions 0 … n − 1 of keys whose halves {@code high} and {@code low} give, in PostgreSQL's order. */
+    private static int[] ascending(int n, IntToLongFunction high, IntToLongFunction low) {
         int bits = Math.max(1, Math.min(MAX_BUCKET_BITS, 32 - Integer.numberOfLeadingZeros(n)));
         int buckets = 1 << bits;
         int[] bucketStart = new int[buckets + 1];
-        for (UUID key : keys) {
-            bucketStart[bucketOf(key, bits) + 1]++;
+        for (int i = 0; i < n; i++) {
+            bucketStart[bucketOf(high.applyAsLong(i), bits) + 1]++;
         }
         for (int b = 0; b < buckets; b++) {
             bucketStart[b + 1] += bucketStart[b];
@@ -45,25 +51,30 @@ final class UuidOrder {
         int[] next = Arrays.copyOf(bucketStart, buckets);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
-            order[next[bucketOf(keys[i], bits)]++] = i;
+            order[next[bucketOf(high.applyAsLong(i), bits)]++] = i;
         }
         for (int b = 0; b < buckets; b++) {
-            sortBucket(order, bucketStart[b], bucketStart[b + 1], keys);
+            sortBucket(order, bucketStart[b], bucketStart[b + 1], high, low);
         }
         return order;
     }
 
     /** The key's first {@code bits} bits, unsigned: buckets in ascending order hold ascending keys. */
-    private static int bucketOf(UUID key, int bits) {
-        return (int) (key.getMostSignificantBits() >>> (64 - bits));
+    private static int bucketOf(long high, int bits) {
+        return (int) (high >>> (64 - bits));
     }
 
-    private static void sortBucket(int[] order, int from, int to, UUID[] keys) {
+    private static int compare(int a, int b, IntToLongFunction high, IntToLongFunction low) {
+        int first = Long.compareUnsigned(high.applyAsLong(a), high.applyAsLong(b));
+        return first != 0 ? first : Long.compareUnsigned(low.applyAsLong(a), low.applyAsLong(b));
+    }
+
+    private static void sortBucket(int[] order, int from, int to, IntToLongFunction high, IntToLongFunction low) {
         if (to - from <= INSERTION_SORT_AT_MOST) {
             for (int i = from + 1; i < to; i++) {
                 int position = order[i];
                 int j = i - 1;
-                while (j >= from && compare(keys[order[j]], keys[position]) > 0) {
+                while (j >= from && compare(order[j], position, high, low) > 0) {
                     order[j + 1] = order[j];
                     j--;
                 }
@@ -75,7 +86,7 @@ final class UuidOrder {
         for (int i = from; i < to; i++) {
             crowded[i - from] = order[i];
         }
-        Arrays.sort(crowded, Comparator.comparing((Integer i) -> keys[i], UuidOrder::compare));
+        Arrays.sort(crowded, (a, b) -> compare(a, b, high, low));
         for (int i = from; i < to; i++) {
             order[i] = crowded[i - from];
         }

@@ -252,14 +252,14 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
         Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> earlier = new java.util.LinkedHashMap<>();
         earlier.put(first, new dev.costmeter.aggregation.PendingBatch.Claim(11L, new BigDecimal("0.0045")));
         earlier.put(second, new dev.costmeter.aggregation.PendingBatch.Claim(null, null)); // unpriced: no cost kept
-        assertThat(QuarkusTransaction.requiringNew().call(() -> ledger.registerEventKeys(earlier))).isEmpty();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> ledger.registerEventKeys(dev.costmeter.aggregation.ClaimedKeys.of(earlier)))).isEmpty();
 
         // The plain insert meets a unique violation here, and the named form answers instead.
         Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> later = new java.util.LinkedHashMap<>();
         later.put(fresh, new dev.costmeter.aggregation.PendingBatch.Claim(7L, new BigDecimal("1.5")));
         later.put(first, new dev.costmeter.aggregation.PendingBatch.Claim(12L, new BigDecimal("9")));
         later.put(second, new dev.costmeter.aggregation.PendingBatch.Claim(13L, BigDecimal.ONE));
-        Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> seen = QuarkusTransaction.requiringNew().call(() -> ledger.registerEventKeys(later));
+        Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> seen = QuarkusTransaction.requiringNew().call(() -> ledger.registerEventKeys(dev.costmeter.aggregation.ClaimedKeys.of(later)));
         assertThat(seen).containsOnlyKeys(first, second);
         assertThat(seen.get(first).contentFingerprint()).isEqualTo(11L);
         assertThat(seen.get(first).costUsd()).isEqualByComparingTo("0.0045");
@@ -305,7 +305,7 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
         Map<java.util.UUID, dev.costmeter.aggregation.PendingBatch.Claim> claims = new java.util.LinkedHashMap<>();
         keys.forEach(k -> claims.put(k, new dev.costmeter.aggregation.PendingBatch.Claim(1L, BigDecimal.ONE)));
         try {
-            ledger.registerEventKeys(claims);
+            ledger.registerEventKeys(dev.costmeter.aggregation.ClaimedKeys.of(claims));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

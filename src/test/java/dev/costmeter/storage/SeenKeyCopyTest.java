@@ -1,5 +1,6 @@
 package dev.costmeter.storage;
 
+import dev.costmeter.aggregation.ClaimedKeys;
 import dev.costmeter.aggregation.PendingBatch;
 import dev.costmeter.testing.RealPostgres;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,9 +45,10 @@ class SeenKeyCopyTest {
 
     /** Copies the keys in PostgreSQL's order, as the ledger does. */
     static void copy(Connection c, List<Map.Entry<UUID, PendingBatch.Claim>> claims) throws SQLException {
-        UUID[] keys = claims.stream().map(Map.Entry::getKey).toArray(UUID[]::new);
-        PendingBatch.Claim[] kept = claims.stream().map(Map.Entry::getValue).toArray(PendingBatch.Claim[]::new);
-        SeenKeyCopy.copy(c, keys, kept, UuidOrder.ascending(keys));
+        Map<UUID, PendingBatch.Claim> table = new LinkedHashMap<>();
+        claims.forEach(claim -> table.put(claim.getKey(), claim.getValue()));
+        ClaimedKeys keys = ClaimedKeys.of(table);
+        SeenKeyCopy.copy(c, keys, UuidOrder.ascending(keys));
     }
 
     static Map.Entry<UUID, PendingBatch.Claim> key(UUID key, Long fingerprint, String cost) {
