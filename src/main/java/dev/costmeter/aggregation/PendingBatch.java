@@ -17,9 +17,9 @@ import java.util.function.Supplier;
  * The records read since the last hand-over, already decoded, priced and summed into aggregates,
  * and the offsets to commit with them. A commit writes all of it in one transaction, or none of it.
  *
- * <p>Priced events are summed as they are read and kept only as their original bytes: a batch holds
- * tens of thousands of events, and keeping each as a graph of objects made the garbage collector
- * the service's largest consumer of CPU.
+ * <p>Priced events are summed as they are read and kept only as their key, cost and position, in
+ * arrays ({@link ClaimedKeys}): a batch holds tens of thousands of events, and keeping each as a
+ * graph of objects made the garbage collector the service's largest consumer of CPU.
  *
  * <p>The records are of whatever type the source reads ({@code R}: a Kafka consumer record for the
  * ingest loop); the batch only needs each one's partition and offset, from a {@link Positions}.

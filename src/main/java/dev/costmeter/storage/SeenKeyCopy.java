@@ -67,6 +67,9 @@ final class SeenKeyCopy {
                     chunk.putInt(cost.length).put(cost);
                 }
             }
+            if (chunk.remaining() < Short.BYTES) {
+                send(copy, chunk); // the rows filled the chunk to its last byte or one before it
+            }
             chunk.putShort(END_OF_DATA);
             send(copy, chunk);
             copy.endCopy();

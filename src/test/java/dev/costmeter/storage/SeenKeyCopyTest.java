@@ -114,6 +114,32 @@ class SeenKeyCopyTest {
     }
 
     @Test
+    void rowsThatFillAChunkToItsLastByteButOneStillEndTheCopy() throws Exception {
+        // 19 bytes of header, 1,714 rows of 38 bytes (no cost) and 8 of 48 (cost 1: a 10-byte numeric)
+        // leave 1 byte of the 65,536-byte chunk: the end marker (2 bytes) goes into the next one.
+        List<Map.Entry<UUID, PendingBatch.Claim>> keys = new ArrayList<>();
+        for (int i = 0; i < 1714; i++) {
+            keys.add(key(UUID.randomUUID(), (long) i, null));
+        }
+        for (int i = 0; i < 8; i++) {
+            keys.add(key(UUID.randomUUID(), (long) i, "1"));
+        }
+        assertThat(SeenKeyCopy.numeric(BigDecimal.ONE)).hasSize(10);
+        try (Connection c = connect()) {
+            copy(c, keys);
+        }
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+                "select count(*), sum(cost_usd) from seen_event where event_key = any(?)")) {
+            s.setArray(1, c.createArrayOf("uuid", keys.stream().map(Map.Entry::getKey).toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1722);
+                assertThat(rs.getBigDecimal(2)).isEqualByComparingTo("8");
+            }
+        }
+    }
+
+    @Test
     void aKeyStoredBeforeFailsTheCopyAsAUniqueViolationAndLeavesNothing() throws Exception {
         UUID old = UUID.randomUUID();
         UUID fresh = UUID.randomUUID();
