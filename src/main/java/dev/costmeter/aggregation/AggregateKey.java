@@ -36,6 +36,55 @@ public final class AggregateKey {
         this.hash = h;
     }
 
+    /**
+     * Everything a row is grouped by but the dimension: what the cost lines of one event share. A
+     * batch finds the rows of all an event's lines with one lookup of this, then by dimension
+     * ({@link PendingBatch#rowsOf}).
+     */
+    public static final class Attribution {
+        private final Instant bucketStart;
+        private final String source;
+        private final String subject;
+        private final String modelId;
+        private final String region;
+        private final String serviceTier;
+        private final String rateCardVersion;
+        private final long hash;
+
+        public Attribution(Instant bucketStart, String source, String subject, String modelId, String region,
+                           String serviceTier, String rateCardVersion) {
+            this.bucketStart = bucketStart;
+            this.source = source;
+            this.subject = subject;
+            this.modelId = modelId;
+            this.region = region;
+            this.serviceTier = serviceTier;
+            this.rateCardVersion = rateCardVersion;
+            long h = bucketStart.getEpochSecond();
+            for (String field : new String[] {source, subject, modelId, region, serviceTier, rateCardVersion}) {
+                h = mix(h * 0x9E3779B97F4A7C15L + field.hashCode());
+            }
+            this.hash = h;
+        }
+
+        /** The row of this attribution and a dimension. */
+        public AggregateKey with(String dimension) {
+            return new AggregateKey(bucketStart, source, subject, modelId, region, serviceTier, dimension, rateCardVersion);
+        }
+
+        @Override
+        public int hashCode() {
+            return (int) (hash ^ (hash >>> 32));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o || (o instanceof Attribution a && hash == a.hash && bucketStart.equals(a.bucketStart)
+                    && source.equals(a.source) && subject.equals(a.subject) && modelId.equals(a.modelId)
+                    && region.equals(a.region) && serviceTier.equals(a.serviceTier) && rateCardVersion.equals(a.rateCardVersion));
+        }
+    }
+
     private static long mix(long z) {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;

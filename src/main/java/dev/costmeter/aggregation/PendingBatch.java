@@ -1,5 +1,6 @@
 package dev.costmeter.aggregation;
 
+import dev.costmeter.pricing.Dimension;
 import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
 
@@ -87,6 +88,8 @@ public final class PendingBatch<R> {
     }
 
     private final Map<AggregateKey, AggregateSums> aggregates = new HashMap<>();
+    /** The same rows as {@link #aggregates}, by attribution, then by dimension's ordinal. */
+    private final Map<AggregateKey.Attribution, AggregateSums[]> rowsByAttribution = new HashMap<>();
     private final Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
     /** Per charged event, in the order charged: its key's position in {@link #claims}, and where it was read. */
     private int[] chargedKey = new int[1024];
@@ -196,6 +199,26 @@ public final class PendingBatch<R> {
             storedOffsetsBefore.put(tp, committedPositions.get(tp));
         }
     }
+
+    /**
+     * The rows of one attribution, by {@link Dimension#ordinal()}: null where the batch has none yet
+     * ({@link #row} makes it). Every row here is also in {@link #aggregates()}.
+     */
+    AggregateSums[] rowsOf(AggregateKey.Attribution attribution) {
+        return rowsByAttribution.computeIfAbsent(attribution, a -> new AggregateSums[DIMENSIONS]);
+    }
+
+    /** The row of an attribution and a dimension, made (and put in {@link #aggregates()}) if the batch has none. */
+    AggregateSums row(AggregateSums[] rows, AggregateKey.Attribution attribution, Dimension dimension) {
+        AggregateSums row = rows[dimension.ordinal()];
+        if (row == null) {
+            row = aggregates.computeIfAbsent(attribution.with(dimension.id()), k -> new AggregateSums());
+            rows[dimension.ordinal()] = row;
+        }
+        return row;
+    }
+
+    private static final int DIMENSIONS = Dimension.values().length;
 
     /** The running sums of every priced event in the batch (duplicates of earlier batches included until settled). */
     public Map<AggregateKey, AggregateSums> aggregates() {

@@ -33,19 +33,30 @@ public final class SpendAggregator {
 
     /** Adds each cost line of the event to its aggregate row, and the event to its interaction. */
     public void add(PendingBatch<?> batch, PricedEvent priced) {
-        add(batch.aggregates(), batch.interactions(), priced);
         if (priced.lines().isEmpty()) {
             batch.countWithoutUsage(1);
+        } else {
+            // One lookup for all the event's lines (they differ only in dimension), not one per line.
+            AggregateKey.Attribution attribution = attribution(bucketStart(priced.event().time()), priced);
+            AggregateSums[] rows = batch.rowsOf(attribution);
+            for (CostLine line : priced.lines()) {
+                batch.row(rows, attribution, line.dimension()).add(line.quantity(), line.costUsd());
+            }
         }
+        addInteraction(batch.interactions(), priced);
     }
 
     public void add(Map<AggregateKey, AggregateSums> aggregates, Map<InteractionSums.Key, InteractionSums> interactions,
                     PricedEvent priced) {
-        UsageEvent event = priced.event();
-        Instant bucketStart = bucketStart(event.time());
+        Instant bucketStart = bucketStart(priced.event().time());
         for (CostLine line : priced.lines()) {
             aggregates.computeIfAbsent(key(bucketStart, priced, line), k -> new AggregateSums()).add(line.quantity(), line.costUsd());
         }
+        addInteraction(interactions, priced);
+    }
+
+    private static void addInteraction(Map<InteractionSums.Key, InteractionSums> interactions, PricedEvent priced) {
+        UsageEvent event = priced.event();
         if (event.interactionId() != null) {
             interactions.computeIfAbsent(new InteractionSums.Key(event.source(), event.interactionId()), k -> new InteractionSums())
                     .add(event.time(), MODEL_CALL_TYPE.equals(event.type()), priced.totalUsd());
@@ -156,6 +167,12 @@ public final class SpendAggregator {
         UsageEvent event = priced.event();
         return new AggregateKey(bucketStart, event.source(), event.subject(), priced.baseModelId(), priced.region(),
                 event.serviceTier(), line.dimension().id(), priced.rateCardVersion());
+    }
+
+    private static AggregateKey.Attribution attribution(Instant bucketStart, PricedEvent priced) {
+        UsageEvent event = priced.event();
+        return new AggregateKey.Attribution(bucketStart, event.source(), event.subject(), priced.baseModelId(), priced.region(),
+                event.serviceTier(), priced.rateCardVersion());
     }
 
     Instant bucketStart(Instant time) {

@@ -174,6 +174,48 @@ class SpendAggregatorTest {
         assertThat(summary.aggregates().get(key("a", "2026-02-10T12:00:00Z")).costUsd()).isEqualByComparingTo("1.12");
     }
 
+    /**
+     * A batch finds the rows of an event's lines with one lookup by attribution, then by dimension;
+     * the rows it ends with are exactly those of summing line by line into a plain map (the form the
+     * quarantine's re-pricing uses): every source, subject, model, region, tier, card version, minute
+     * and dimension kept apart, two lines of one dimension in one event both counted.
+     */
+    @Test
+    void rowsFoundByAttributionAreThoseOfSummingLineByLine() {
+        PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
+        Map<AggregateKey, AggregateSums> lineByLine = new HashMap<>();
+        Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
+        java.util.Random random = new java.util.Random(17);
+        Dimension[] dimensions = {Dimension.INPUT_TOKENS, Dimension.OUTPUT_TOKENS, Dimension.CACHE_READ_INPUT_TOKENS,
+                Dimension.CACHE_WRITE_5M_INPUT_TOKENS, Dimension.CACHE_WRITE_1H_INPUT_TOKENS};
+        for (int i = 0; i < 5_000; i++) {
+            List<CostLine> lines = new java.util.ArrayList<>();
+            BigDecimal total = BigDecimal.ZERO;
+            for (int l = random.nextInt(0, 4); l >= 0; l--) {
+                BigDecimal cost = BigDecimal.valueOf(random.nextLong(1, 1_000_000), random.nextInt(0, 12));
+                lines.add(new CostLine(dimensions[random.nextInt(dimensions.length)], BigDecimal.valueOf(random.nextInt(1, 5000)), BigDecimal.ONE, cost));
+                total = total.add(cost);
+            }
+            UsageEvent event = new UsageEvent("src-" + random.nextInt(3), "e" + i, "bedrock.invocation",
+                    Instant.parse("2026-02-10T12:00:00Z").plusSeconds(random.nextInt(0, 180)), "user-" + random.nextInt(4),
+                    "m" + random.nextInt(2), "us-east-1", random.nextBoolean() ? "default" : "flex", random.nextBoolean() ? "i" + random.nextInt(9) : null,
+                    List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.ONE)));
+            PricedEvent priced = new PricedEvent(event, event.modelId(), random.nextBoolean() ? "us-east-1" : "eu-west-1",
+                    random.nextBoolean() ? "v1" : "v2", lines, total);
+            aggregator.add(batch, priced);
+            aggregator.add(lineByLine, interactions, priced);
+        }
+        assertThat(batch.aggregates()).hasSameSizeAs(lineByLine).hasSizeGreaterThan(500);
+        lineByLine.forEach((key, expected) -> {
+            AggregateSums actual = batch.aggregates().get(key);
+            assertThat(actual).as(key.toString()).isNotNull();
+            assertThat(actual.quantity()).isEqualTo(expected.quantity());
+            assertThat(actual.costUsd()).isEqualTo(expected.costUsd());
+            assertThat(actual.events()).isEqualTo(expected.events());
+        });
+        assertThat(batch.interactions().keySet()).isEqualTo(interactions.keySet());
+    }
+
     AggregateKey key(String source, String bucket) {
         return new AggregateKey(Instant.parse(bucket), source, "", "m", "us-east-1", "default", "input_tokens", "v1");
     }
