@@ -9,31 +9,67 @@ import java.time.Instant;
  */
 public final class AggregateKey {
 
-    private final Instant bucketStart;
-    private final String source;
-    private final String subject;
-    private final String modelId;
-    private final String region;
-    private final String serviceTier;
+    private final Attribution attribution;
     private final String dimension;
-    private final String rateCardVersion;
     private final long hash;
 
     public AggregateKey(Instant bucketStart, String source, String subject, String modelId, String region,
                         String serviceTier, String dimension, String rateCardVersion) {
-        this.bucketStart = bucketStart;
-        this.source = source;
-        this.subject = subject;
-        this.modelId = modelId;
-        this.region = region;
-        this.serviceTier = serviceTier;
+        this(new Attribution(bucketStart, source, subject, modelId, region, serviceTier, rateCardVersion), dimension);
+    }
+
+    private AggregateKey(Attribution attribution, String dimension) {
+        this.attribution = attribution;
         this.dimension = dimension;
-        this.rateCardVersion = rateCardVersion;
-        long h = bucketStart.getEpochSecond();
-        for (String field : new String[] {source, subject, modelId, region, serviceTier, dimension, rateCardVersion}) {
-            h = mix(h * 0x9E3779B97F4A7C15L + field.hashCode());
-        }
-        this.hash = h;
+        this.hash = mix(attribution.hash * 0x9E3779B97F4A7C15L + dimension.hashCode());
+    }
+
+    public Instant bucketStart() {
+        return attribution.bucketStart;
+    }
+
+    public String source() {
+        return attribution.source;
+    }
+
+    public String subject() {
+        return attribution.subject;
+    }
+
+    public String modelId() {
+        return attribution.modelId;
+    }
+
+    public String region() {
+        return attribution.region;
+    }
+
+    public String serviceTier() {
+        return attribution.serviceTier;
+    }
+
+    public String dimension() {
+        return dimension;
+    }
+
+    public String rateCardVersion() {
+        return attribution.rateCardVersion;
+    }
+
+    @Override
+    public int hashCode() {
+        return (int) (hash ^ (hash >>> 32));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o || (o instanceof AggregateKey k && hash == k.hash && dimension.equals(k.dimension) && attribution.equals(k.attribution));
+    }
+
+    @Override
+    public String toString() {
+        return "AggregateKey[" + bucketStart() + ", " + source() + ", " + subject() + ", " + modelId() + ", " + region() + ", "
+                + serviceTier() + ", " + dimension + ", " + rateCardVersion() + "]";
     }
 
     /**
@@ -69,7 +105,7 @@ public final class AggregateKey {
 
         /** The row of this attribution and a dimension. */
         public AggregateKey with(String dimension) {
-            return new AggregateKey(bucketStart, source, subject, modelId, region, serviceTier, dimension, rateCardVersion);
+            return new AggregateKey(this, dimension);
         }
 
         @Override
@@ -90,56 +126,4 @@ public final class AggregateKey {
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
         return z ^ (z >>> 33);
     }
-
-    public Instant bucketStart() {
-        return bucketStart;
-    }
-
-    public String source() {
-        return source;
-    }
-
-    public String subject() {
-        return subject;
-    }
-
-    public String modelId() {
-        return modelId;
-    }
-
-    public String region() {
-        return region;
-    }
-
-    public String serviceTier() {
-        return serviceTier;
-    }
-
-    public String dimension() {
-        return dimension;
-    }
-
-    public String rateCardVersion() {
-        return rateCardVersion;
-    }
-
-    @Override
-    public int hashCode() {
-        return (int) (hash ^ (hash >>> 32));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return this == o || (o instanceof AggregateKey k && hash == k.hash && bucketStart.equals(k.bucketStart)
-                && source.equals(k.source) && subject.equals(k.subject) && modelId.equals(k.modelId)
-                && region.equals(k.region) && serviceTier.equals(k.serviceTier) && dimension.equals(k.dimension)
-                && rateCardVersion.equals(k.rateCardVersion));
-    }
-
-    @Override
-    public String toString() {
-        return "AggregateKey[" + bucketStart + ", " + source + ", " + subject + ", " + modelId + ", " + region + ", "
-                + serviceTier + ", " + dimension + ", " + rateCardVersion + "]";
-    }
-
 }
