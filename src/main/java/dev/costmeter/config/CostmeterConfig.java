@@ -241,10 +241,12 @@ public interface CostmeterConfig {
 
         /**
          * Compression of everything costmeter produces (priced events, quarantine, DLQ): Kafka's
-         * {@code none}, {@code lz4}, {@code zstd}, {@code snappy} or {@code gzip}. bench/README.md has
-         * what each costs here.
+         * {@code lz4} (the default), {@code zstd}, {@code snappy}, {@code gzip} or {@code none}.
+         * lz4 because the broker's CPU per priced record halves with it, and because its library
+         * falls back to pure Java where its native part cannot load (zstd's and snappy's cannot).
+         * bench/README.md has what each costs here.
          */
-        @WithDefault("none")
+        @WithDefault("lz4")
         String compression();
     }
 

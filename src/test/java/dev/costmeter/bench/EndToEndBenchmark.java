@@ -43,6 +43,7 @@ import java.util.Map;
 public final class EndToEndBenchmark {
 
     static final String TOPIC = "bedrock.usage";
+    static final String PRICED_TOPIC = "bedrock.usage.priced";
 
     /** BENCH_FORMAT=invocation-log: the records are Bedrock model invocation logs instead of costmeter's envelope. */
     static final boolean INVOCATION_LOGS = "invocation-log".equals(System.getenv("BENCH_FORMAT"));
@@ -80,6 +81,9 @@ public final class EndToEndBenchmark {
             };
             for (boolean publishPriced : modes) {
                 double rate = runService(bootstrap, events, publishPriced, report);
+                if (publishPriced) {
+                    report.add(pricedTopicOnBroker(bootstrap, events));
+                }
                 report.add(String.format("  ratio to ConsumerPerformance: %.2f", rate / rawRate));
             }
         } finally {
@@ -247,6 +251,29 @@ public final class EndToEndBenchmark {
         } finally {
             service.destroy();
             service.waitFor();
+        }
+    }
+
+    /**
+     * What the priced topic holds on the broker after a run with it on (every event of the load is
+     * priced once), per priced record: the bytes the broker received and wrote, after the outputs'
+     * compression ({@code costmeter.outputs.compression}).
+     */
+    static String pricedTopicOnBroker(String bootstrap, int events) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long bytes = 0;
+            for (var broker : admin.describeLogDirs(admin.describeCluster().nodes().get().stream().map(n -> n.id()).toList())
+                    .allDescriptions().get().values()) {
+                for (var dir : broker.values()) {
+                    for (var replica : dir.replicaInfos().entrySet()) {
+                        if (replica.getKey().topic().equals(PRICED_TOPIC)) {
+                            bytes += replica.getValue().size();
+                        }
+                    }
+                }
+            }
+            return String.format("  priced topic on the broker: %,d bytes = %,.0f bytes per priced record (compression: %s)", bytes,
+                    (double) bytes / events, serviceEnvironment().getOrDefault("COSTMETER_OUTPUTS_COMPRESSION", "the default"));
         }
     }
 
