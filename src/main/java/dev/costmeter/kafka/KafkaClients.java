@@ -44,6 +44,7 @@ public class KafkaClients {
                 "no Kafka configured: set KAFKA_BOOTSTRAP_SERVERS (costmeter.kafka.bootstrap-servers), or start the service with "
                         + "./costmeter serve, which runs an embedded broker beside it when none is set"));
         createTopicsIfMissing();
+        LOG.infof("lz4 (outputs' compression %s): %s", config.outputs().compression(), Lz4Codec.useNative());
     }
 
     public String bootstrapServers() {
