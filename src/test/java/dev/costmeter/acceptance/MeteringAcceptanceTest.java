@@ -1,5 +1,6 @@
 package dev.costmeter.acceptance;
 
+import dev.costmeter.kafka.Lz4Codec;
 import dev.costmeter.testing.RealKafkaBroker;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.testing.TestKafka;
@@ -271,6 +272,16 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
             return null;
         });
         assertThat(sql("select next_offset from consumer_offset where consumer_group = 'fencing-group'")).isEqualByComparingTo("20");
+    }
+
+    @Test
+    void theOutputsCompressWithLz4sNativeCodecUnderQuarkussClassLoader() {
+        String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
+        String arch = System.getProperty("os.arch");
+        org.junit.jupiter.api.Assumptions.assumeTrue(os.contains("linux") && (arch.equals("amd64") || arch.equals("aarch64")),
+                "lz4-java ships a native build for this platform");
+        // this test runs in the service's class loader, where lz4-java on its own takes its pure-Java codec
+        assertThat(Lz4Codec.implementation()).isEqualTo("JNI");
     }
 
     @Test
