@@ -96,14 +96,21 @@ public final class PendingBatch<R> {
     private int[] chargedPartition = new int[1024];
     private long[] chargedOffset = new long[1024];
     private int chargedCount;
-    /** The partitions charged events were read from, each once; {@link #chargedPartition} points here. */
+    /**
+     * The partitions the batch read from, each once, in the order first read; {@link #chargedPartition}
+     * and {@link #nextOffsetOf} are by position here. A record of the partition read last (most are)
+     * finds it without a lookup: the source hands out one {@link SourcePartition} per partition.
+     */
     private final List<SourcePartition> partitions = new ArrayList<>();
     private final Map<SourcePartition, Integer> partitionIndex = new HashMap<>();
+    private SourcePartition lastPartition;
+    private int lastPartitionIndex;
+    /** Per partition (as in {@link #partitions}), the offset after the last record read. */
+    private long[] nextOffsetOf = new long[4];
     private final List<Unpriced<R>> unpriced = new ArrayList<>();
     private final List<Rejected<R>> rejected = new ArrayList<>();
     private final ClaimedKeys claims = new ClaimedKeys();
     private final List<Repeat<R>> repeats = new ArrayList<>();
-    private final Map<SourcePartition, Long> nextOffsets = new HashMap<>();
     private final Map<SourcePartition, Long> storedOffsetsBefore = new HashMap<>();
     private final Map<SourcePartition, Long> committedPositions;
     private final Positions<R> positions;
@@ -171,10 +178,7 @@ public final class PendingBatch<R> {
             chargedOffset = Arrays.copyOf(chargedOffset, chargedCount * 2);
         }
         chargedKey[chargedCount] = position;
-        chargedPartition[chargedCount] = partitionIndex.computeIfAbsent(positions.partitionOf(record), partition -> {
-            partitions.add(partition);
-            return partitions.size() - 1;
-        });
+        chargedPartition[chargedCount] = indexOf(positions.partitionOf(record));
         chargedOffset[chargedCount++] = positions.offsetOf(record);
     }
 
@@ -194,10 +198,27 @@ public final class PendingBatch<R> {
         if (size++ == 0) {
             firstRecordAtNanos = System.nanoTime();
         }
-        SourcePartition tp = positions.partitionOf(record);
-        if (nextOffsets.put(tp, positions.offsetOf(record) + 1) == null) {
-            storedOffsetsBefore.put(tp, committedPositions.get(tp));
+        nextOffsetOf[indexOf(positions.partitionOf(record))] = positions.offsetOf(record) + 1;
+    }
+
+    /** The partition's position in {@link #partitions}; a partition first read here is added. */
+    private int indexOf(SourcePartition partition) {
+        if (partition == lastPartition) {
+            return lastPartitionIndex;
         }
+        Integer index = partitionIndex.get(partition);
+        if (index == null) {
+            index = partitions.size();
+            partitions.add(partition);
+            partitionIndex.put(partition, index);
+            storedOffsetsBefore.put(partition, committedPositions.get(partition));
+            if (index == nextOffsetOf.length) {
+                nextOffsetOf = Arrays.copyOf(nextOffsetOf, index * 2);
+            }
+        }
+        lastPartition = partition;
+        lastPartitionIndex = index;
+        return index;
     }
 
     /**
@@ -276,9 +297,13 @@ public final class PendingBatch<R> {
         return repeats;
     }
 
-    /** Per partition, the offset of the next record to read once this batch is committed. */
+    /** Per partition, the offset of the next record to read once this batch is committed (a new map). */
     public Map<SourcePartition, Long> nextOffsets() {
-        return nextOffsets;
+        Map<SourcePartition, Long> next = new HashMap<>();
+        for (int i = 0; i < partitions.size(); i++) {
+            next.put(partitions.get(i), nextOffsetOf[i]);
+        }
+        return next;
     }
 
     /**

@@ -111,6 +111,42 @@ class SpendAggregatorTest {
     }
 
     @Test
+    void recordsOfInterleavedPartitionsKeepEachPartitionsOffsetsWhetherOrNotTheSourceReusesItsPartitionObjects() {
+        Map<SourcePartition, SourcePartition> handedOut = new HashMap<>();
+        PendingBatch.Positions<Read> reusing = new PendingBatch.Positions<>() { // like the Kafka source: one object per partition
+            @Override
+            public SourcePartition partitionOf(Read record) {
+                SourcePartition partition = new SourcePartition(record.topic(), record.partition());
+                return handedOut.computeIfAbsent(partition, p -> p);
+            }
+
+            @Override
+            public long offsetOf(Read record) {
+                return record.offset();
+            }
+        };
+        for (PendingBatch.Positions<Read> positions : List.of(POSITIONS, reusing)) {
+            Map<SourcePartition, Long> committed = new HashMap<>(Map.of(new SourcePartition("t", 2), 40L));
+            PendingBatch<Read> batch = new PendingBatch<>(committed, positions);
+            int[][] reads = {{2, 40}, {2, 41}, {0, 5}, {2, 42}, {1, 9}, {0, 6}, {0, 7}, {2, 43}};
+            for (int i = 0; i < reads.length; i++) {
+                add(batch, "a", "i" + i, "2026-02-10T12:00:01Z", "1", new Read("t", reads[i][0], reads[i][1]));
+            }
+            batch.reject(new Read("t", 1, 10), "bad");
+
+            assertThat(batch.nextOffsets()).isEqualTo(Map.of(new SourcePartition("t", 0), 8L, new SourcePartition("t", 1), 11L,
+                    new SourcePartition("t", 2), 44L));
+            Map<SourcePartition, Long> storedBefore = new HashMap<>();
+            storedBefore.put(new SourcePartition("t", 0), null);
+            storedBefore.put(new SourcePartition("t", 1), null);
+            storedBefore.put(new SourcePartition("t", 2), 40L);
+            assertThat(batch.storedOffsetsBefore()).isEqualTo(storedBefore);
+            List<String> charged = batch.charged().stream().map(c -> c.partition().partition() + "@" + c.offset()).toList();
+            assertThat(charged).containsExactly("2@40", "2@41", "0@5", "2@42", "1@9", "0@6", "0@7", "2@43");
+        }
+    }
+
+    @Test
     void bucketsMustDivideADay() {
         assertThatThrownBy(() -> new SpendAggregator(Duration.ofSeconds(7))).isInstanceOf(IllegalArgumentException.class);
         assertThat(new SpendAggregator(Duration.ofHours(1)).bucketStart(Instant.parse("2026-02-10T12:59:59Z")))
@@ -222,11 +258,14 @@ class SpendAggregatorTest {
 
     /** Reads one record into the batch, as the ingest loop does. */
     void add(PendingBatch<Read> batch, String source, String id, String time, String cost) {
+        add(batch, source, id, time, cost, new Read("t", 0, offset++));
+    }
+
+    void add(PendingBatch<Read> batch, String source, String id, String time, String cost, Read record) {
         UsageEvent event = new UsageEvent(source, id, "bedrock.invocation", Instant.parse(time), "", "m", "us-east-1", "default", null,
                 List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100))));
         PricedEvent priced = new PricedEvent(event, "m", "us-east-1", "v1",
                 List.of(new CostLine(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100), BigDecimal.ONE, new BigDecimal(cost))), new BigDecimal(cost));
-        Read record = new Read("t", 0, offset++);
         byRecord.put(record, priced);
         long fingerprint = EventContent.fingerprint(event);
         if (batch.claim(keys.of(source, id), fingerprint, record) == PendingBatch.ClaimOutcome.NEW) {
