@@ -10,7 +10,8 @@ import org.jboss.logging.Logger;
  * loader it silently takes its pure-Java one, which was a quarter of the ingest thread's samples with
  * the priced topic on (bench/README.md). {@link #useNative()} loads the native codec explicitly;
  * where it cannot load (no build for this platform, a {@code noexec} temp directory, already loaded
- * by another class loader in the same JVM), lz4 stays on pure Java: slower, and just as readable by every consumer.
+ * by another class loader in the same JVM), lz4 stays on pure Java: slower, and its batches just as
+ * readable by every consumer.
  */
 public final class Lz4Codec {
 

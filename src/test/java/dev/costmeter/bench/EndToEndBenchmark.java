@@ -255,9 +255,9 @@ public final class EndToEndBenchmark {
     }
 
     /**
-     * What the priced topic holds on the broker after a run with it on (every event of the load is
-     * priced once), per priced record: the bytes the broker received and wrote, after the outputs'
-     * compression ({@code costmeter.outputs.compression}).
+     * What the priced topic holds on the broker after a run with it on, per event of the load (every
+     * one is priced once: the run's {@code priced … events} line says so): the bytes the broker
+     * received and wrote, after the outputs' compression ({@code costmeter.outputs.compression}).
      */
     static String pricedTopicOnBroker(String bootstrap, int events) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
