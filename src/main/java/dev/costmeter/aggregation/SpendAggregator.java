@@ -37,7 +37,7 @@ public final class SpendAggregator {
             batch.countWithoutUsage(1);
         } else {
             // One lookup for all the event's lines (they differ only in dimension), not one per line.
-            AggregateKey.Attribution attribution = attribution(bucketStart(priced.event().time()), priced);
+            AggregateKey.Attribution attribution = attribution(priced);
             AggregateSums[] rows = batch.rowsOf(attribution);
             for (CostLine line : priced.lines()) {
                 batch.row(rows, attribution, line.dimension()).add(line.quantity(), line.costUsd());
@@ -48,9 +48,9 @@ public final class SpendAggregator {
 
     public void add(Map<AggregateKey, AggregateSums> aggregates, Map<InteractionSums.Key, InteractionSums> interactions,
                     PricedEvent priced) {
-        Instant bucketStart = bucketStart(priced.event().time());
+        AggregateKey.Attribution attribution = attribution(priced);
         for (CostLine line : priced.lines()) {
-            aggregates.computeIfAbsent(key(bucketStart, priced, line), k -> new AggregateSums()).add(line.quantity(), line.costUsd());
+            aggregates.computeIfAbsent(attribution.with(line.dimension().id()), k -> new AggregateSums()).add(line.quantity(), line.costUsd());
         }
         addInteraction(interactions, priced);
     }
@@ -153,9 +153,9 @@ public final class SpendAggregator {
             batch.interactions().get(new InteractionSums.Key(event.source(), event.interactionId()))
                     .subtract(MODEL_CALL_TYPE.equals(event.type()), priced.totalUsd());
         }
-        Instant bucketStart = bucketStart(priced.event().time());
+        AggregateKey.Attribution attribution = attribution(priced);
         for (CostLine line : priced.lines()) {
-            AggregateSums sums = aggregates.get(key(bucketStart, priced, line));
+            AggregateSums sums = aggregates.get(attribution.with(line.dimension().id()));
             if (sums == null) {
                 throw new IllegalStateException("a duplicate's line is missing from the batch's aggregates: pricing is not deterministic");
             }
@@ -163,16 +163,11 @@ public final class SpendAggregator {
         }
     }
 
-    private static AggregateKey key(Instant bucketStart, PricedEvent priced, CostLine line) {
+    /** What the event's rows are grouped by, but the dimension: its time bucket, source, subject, model, region, tier and card. */
+    private AggregateKey.Attribution attribution(PricedEvent priced) {
         UsageEvent event = priced.event();
-        return new AggregateKey(bucketStart, event.source(), event.subject(), priced.baseModelId(), priced.region(),
-                event.serviceTier(), line.dimension().id(), priced.rateCardVersion());
-    }
-
-    private static AggregateKey.Attribution attribution(Instant bucketStart, PricedEvent priced) {
-        UsageEvent event = priced.event();
-        return new AggregateKey.Attribution(bucketStart, event.source(), event.subject(), priced.baseModelId(), priced.region(),
-                event.serviceTier(), priced.rateCardVersion());
+        return new AggregateKey.Attribution(bucketStart(event.time()), event.source(), event.subject(), priced.baseModelId(),
+                priced.region(), event.serviceTier(), priced.rateCardVersion());
     }
 
     Instant bucketStart(Instant time) {

@@ -4,7 +4,6 @@ import dev.costmeter.aggregation.ClaimedKeys;
 
 import java.util.Arrays;
 import java.util.UUID;
-import java.util.function.IntToLongFunction;
 
 /**
  * PostgreSQL's order of uuids (their 16 bytes compared unsigned, first to last; Java's
@@ -27,23 +26,14 @@ final class UuidOrder {
     private UuidOrder() {
     }
 
-    /** The positions of {@code keys}, in the order PostgreSQL sorts the keys. */
-    static int[] ascending(UUID[] keys) {
-        return ascending(keys.length, i -> keys[i].getMostSignificantBits(), i -> keys[i].getLeastSignificantBits());
-    }
-
     /** The positions of the claimed keys, in the order PostgreSQL sorts them. */
     static int[] ascending(ClaimedKeys keys) {
-        return ascending(keys.size(), keys::high, keys::low);
-    }
-
-    /** The positions 0 … n − 1 of keys whose halves {@code high} and {@code low} give, in PostgreSQL's order. */
-    private static int[] ascending(int n, IntToLongFunction high, IntToLongFunction low) {
+        int n = keys.size();
         int bits = Math.max(1, Math.min(MAX_BUCKET_BITS, 32 - Integer.numberOfLeadingZeros(n)));
         int buckets = 1 << bits;
         int[] bucketStart = new int[buckets + 1];
         for (int i = 0; i < n; i++) {
-            bucketStart[bucketOf(high.applyAsLong(i), bits) + 1]++;
+            bucketStart[bucketOf(keys.high(i), bits) + 1]++;
         }
         for (int b = 0; b < buckets; b++) {
             bucketStart[b + 1] += bucketStart[b];
@@ -51,10 +41,10 @@ final class UuidOrder {
         int[] next = Arrays.copyOf(bucketStart, buckets);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
-            order[next[bucketOf(high.applyAsLong(i), bits)]++] = i;
+            order[next[bucketOf(keys.high(i), bits)]++] = i;
         }
         for (int b = 0; b < buckets; b++) {
-            sortBucket(order, bucketStart[b], bucketStart[b + 1], high, low);
+            sortBucket(order, bucketStart[b], bucketStart[b + 1], keys);
         }
         return order;
     }
@@ -64,17 +54,17 @@ final class UuidOrder {
         return (int) (high >>> (64 - bits));
     }
 
-    private static int compare(int a, int b, IntToLongFunction high, IntToLongFunction low) {
-        int first = Long.compareUnsigned(high.applyAsLong(a), high.applyAsLong(b));
-        return first != 0 ? first : Long.compareUnsigned(low.applyAsLong(a), low.applyAsLong(b));
+    private static int compare(int a, int b, ClaimedKeys keys) {
+        int first = Long.compareUnsigned(keys.high(a), keys.high(b));
+        return first != 0 ? first : Long.compareUnsigned(keys.low(a), keys.low(b));
     }
 
-    private static void sortBucket(int[] order, int from, int to, IntToLongFunction high, IntToLongFunction low) {
+    private static void sortBucket(int[] order, int from, int to, ClaimedKeys keys) {
         if (to - from <= INSERTION_SORT_AT_MOST) {
             for (int i = from + 1; i < to; i++) {
                 int position = order[i];
                 int j = i - 1;
-                while (j >= from && compare(order[j], position, high, low) > 0) {
+                while (j >= from && compare(order[j], position, keys) > 0) {
                     order[j + 1] = order[j];
                     j--;
                 }
@@ -86,7 +76,7 @@ final class UuidOrder {
         for (int i = from; i < to; i++) {
             crowded[i - from] = order[i];
         }
-        Arrays.sort(crowded, (a, b) -> compare(a, b, high, low));
+        Arrays.sort(crowded, (a, b) -> compare(a, b, keys));
         for (int i = from; i < to; i++) {
             order[i] = crowded[i - from];
         }
