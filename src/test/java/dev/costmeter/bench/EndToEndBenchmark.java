@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,9 +50,21 @@ public final class EndToEndBenchmark {
     static final boolean INVOCATION_LOGS = "invocation-log".equals(System.getenv("BENCH_FORMAT"));
     /** BENCH_PRICED=on|off|both (default both): which service runs to measure. */
     static final String PRICED = System.getenv().getOrDefault("BENCH_PRICED", "both");
+    /**
+     * BENCH_WARMUP=N: events loaded before the measured ones (ids {@code warm-i}, the same calls as
+     * {@code bench-i}), so that the steady figures leave out the service's start: its JIT compiler took
+     * a quarter of its CPU in the first 2 million events (bench/README.md, 2026-12-01 afternoon).
+     * Default: as many as the measured events; 0 measures from the first commit only, as before.
+     */
+    static final String WARMUP = System.getenv("BENCH_WARMUP");
+
+    /** What one service run measured: from its first commit, and over the measured events after the warm-up. */
+    record Rates(double sustained, double steady) {
+    }
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
+        int warmup = WARMUP == null || WARMUP.isBlank() ? events : Integer.parseInt(WARMUP.strip());
         String classpath = System.getProperty("java.class.path");
         List<String> report = new ArrayList<>();
         report.add(String.format("events: %,d (%s)  machine: %d cores, %s", events, INVOCATION_LOGS ? "model invocation logs" : "CloudEvents",
@@ -63,14 +76,18 @@ public final class EndToEndBenchmark {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, 4, (short) 1))).all().get();
             }
+            if (warmup > 0) {
+                load(bootstrap, "warm", warmup);
+                report.add(String.format("warm-up: %,d events before the measured ones (the same calls, ids warm-i; BENCH_WARMUP)", warmup));
+            }
             long loadStart = System.nanoTime();
-            long bytes = load(bootstrap, events);
+            long bytes = load(bootstrap, "bench", events);
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             report.add(String.format("load: %,d events (%,.0f bytes avg) in %.1f s = %,.0f events/s", events,
                     (double) bytes / events, loadSeconds, events / loadSeconds));
 
             report.add(pricedRecordSizes(Math.min(events, 100_000)));
-            String raw = consumerPerformance(classpath, bootstrap, events);
+            String raw = consumerPerformance(classpath, bootstrap, warmup + events);
             report.add("kafka ConsumerPerformance: " + raw);
             double rawRate = Double.parseDouble(raw.replaceAll("^.*?nMsg.sec=([0-9.]+).*$", "$1"));
 
@@ -80,11 +97,14 @@ public final class EndToEndBenchmark {
                 default -> new boolean[] {true, false};
             };
             for (boolean publishPriced : modes) {
-                double rate = runService(bootstrap, events, publishPriced, report);
+                Rates rates = runService(bootstrap, warmup, events, publishPriced, report);
                 if (publishPriced) {
-                    report.add(pricedTopicOnBroker(bootstrap, events));
+                    report.add(pricedTopicOnBroker(bootstrap, warmup + events));
                 }
-                report.add(String.format("  ratio to ConsumerPerformance: %.2f", rate / rawRate));
+                report.add(warmup > 0
+                        ? String.format("  ratio to ConsumerPerformance: %.2f steady (%.2f from the first commit)", rates.steady() / rawRate,
+                                rates.sustained() / rawRate)
+                        : String.format("  ratio to ConsumerPerformance: %.2f", rates.sustained() / rawRate));
             }
         } finally {
             broker.close();
@@ -94,7 +114,12 @@ public final class EndToEndBenchmark {
     }
 
     static long load(String bootstrap, int events) {
-        SyntheticUsage usage = new SyntheticUsage(1, "bench", Instant.parse("2026-03-01T00:00:00Z"), 10_000);
+        return load(bootstrap, "bench", events);
+    }
+
+    /** Events 0 … events − 1 of the synthetic usage, with ids {@code runId-i}. */
+    static long load(String bootstrap, String runId, int events) {
+        SyntheticUsage usage = new SyntheticUsage(1, runId, Instant.parse("2026-03-01T00:00:00Z"), 10_000);
         long bytes = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 131072),
@@ -188,7 +213,8 @@ public final class EndToEndBenchmark {
         return summary.toString().strip();
     }
 
-    static double runService(String bootstrap, int events, boolean publishPriced, List<String> report) throws Exception {
+    static Rates runService(String bootstrap, int warmup, int measured, boolean publishPriced, List<String> report) throws Exception {
+        int events = warmup + measured;
         String dbUrl = RealPostgres.freshEmpty("bench");
         File log = new File("target/bench-service-" + (publishPriced ? "priced-on" : "priced-off") + ".log");
         List<String> command = new ArrayList<>(List.of(java()));
@@ -209,6 +235,12 @@ public final class EndToEndBenchmark {
             long firstSeenAt = 0;
             long firstSeenRead = 0;
             long[] cpuAtFirstCommit = null; // service, PostgreSQL, broker and benchmark: the sustained part's CPU starts here
+            // the same, from the first commit after the warm-up events (the first commit when there are none)
+            long steadyFrom = 0;
+            long steadyFromRead = 0;
+            long[] cpuAtSteady = null;
+            Map<String, Long> threadCpuAtSteady = null;
+            long walAtSteady = 0;
             long read = 0;
             while (read < events) {
                 if (!service.isAlive()) {
@@ -220,10 +252,19 @@ public final class EndToEndBenchmark {
                     firstSeenRead = read;
                     cpuAtFirstCommit = new long[] {ProcessCpu.of(service.pid()), ProcessCpu.postgres(), ProcessCpu.self()};
                 }
+                if (steadyFrom == 0 && read > 0 && read >= warmup) {
+                    steadyFrom = System.nanoTime();
+                    steadyFromRead = read;
+                    cpuAtSteady = new long[] {ProcessCpu.of(service.pid()), ProcessCpu.postgres(), ProcessCpu.self()};
+                    threadCpuAtSteady = ProcessCpu.threads(service.pid());
+                    walAtSteady = walBytes(c);
+                }
                 Thread.sleep(20);
             }
             long end = System.nanoTime();
             double wall = (end - started) / 1e9;
+            Map<String, Long> threadCpu = ProcessCpu.threads(service.pid());
+            long wal = walBytes(c);
             long serviceCpu = ProcessCpu.of(service.pid()), databaseCpu = ProcessCpu.postgres(), selfCpu = ProcessCpu.self();
             String cpu = String.format("  CPU from start to last commit (%.1f s): service %.0f%% of one core, PostgreSQL %.0f%%, broker and benchmark %.0f%%"
                     + " (the machine has %d cores)", wall, 100 * serviceCpu / 1e9 / wall, 100 * (databaseCpu - dbCpuStart) / 1e9 / wall,
@@ -241,17 +282,58 @@ public final class EndToEndBenchmark {
                     read, sustained, (end - firstSeenAt) / 1e9, overall));
             report.add(cpu);
             report.add(cpuPerEvent);
+            long steadyEvents = read - steadyFromRead;
+            if (steadyEvents == 0) { // the warm-up and the measured events all came in one commit: too few to tell apart
+                throw new IllegalStateException("no commit after the " + warmup + " warm-up events' and before the last: "
+                        + "measure more events (or BENCH_WARMUP=0)");
+            }
+            double steadySeconds = (end - steadyFrom) / 1e9;
+            double steady = steadyEvents / steadySeconds;
+            String window = warmup > 0 ? "steady part" : "first commit → last commit";
+            if (warmup > 0) {
+                report.add(String.format("  steady: %,.0f events/s over the last %,d events (%.1f s, from the first commit after the warm-up)",
+                        steady, steadyEvents, steadySeconds));
+                report.add(String.format("  CPU per event, steady part: service %.1f µs, PostgreSQL %.1f µs, broker and benchmark %.1f µs",
+                        (serviceCpu - cpuAtSteady[0]) / 1e3 / steadyEvents, (databaseCpu - cpuAtSteady[1]) / 1e3 / steadyEvents,
+                        (selfCpu - cpuAtSteady[2]) / 1e3 / steadyEvents));
+            }
+            report.add(threadCpuPerEvent(window, threadCpuAtSteady, threadCpu, steadyEvents, steadySeconds));
+            report.add(String.format("  PostgreSQL WAL, %s: %,.0f bytes per event (the whole server's)", window,
+                    (double) (wal - walAtSteady) / steadyEvents));
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
                 rs.next();
                 report.add(String.format("  priced %,d events, total $%s", rs.getLong(1), rs.getBigDecimal(2).stripTrailingZeros().toPlainString()));
             }
             report.add(dedupStorage(c));
-            return sustained;
+            return new Rates(sustained, steady);
         } finally {
             service.destroy();
             service.waitFor();
         }
+    }
+
+    /** The server's WAL position in bytes: what it has written to its log so far, every database's. */
+    private static long walBytes(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_current_wal_lsn() - '0/0'::pg_lsn")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * The service's CPU per event over the sustained part by thread (threads of one name summed),
+     * the largest first, and the busiest thread's share of one core: whether one thread is the limit.
+     */
+    private static String threadCpuPerEvent(String window, Map<String, Long> before, Map<String, Long> after, long events, double seconds) {
+        StringBuilder line = new StringBuilder("  service CPU per event by thread, " + window + ":");
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() >= 50L * events) // 0.05 µs per event and up
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> line.append(String.format(" %s %.1f µs (%.0f%% of a core);", e.getKey(), e.getValue() / 1e3 / events,
+                        100 * e.getValue() / 1e9 / seconds)));
+        return line.substring(0, line.length() - 1);
     }
 
     /**

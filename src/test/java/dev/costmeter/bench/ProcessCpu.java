@@ -3,6 +3,8 @@ package dev.costmeter.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -20,12 +22,38 @@ final class ProcessCpu {
     /** User plus system CPU time of one process, in nanoseconds (0 when it is gone). */
     static long of(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK; // utime, stime
+            return of(Path.of("/proc", Long.toString(pid)));
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /**
+     * CPU time of each of a process's threads, in nanoseconds, summed by name with numbers taken out
+     * ("GC Thread#0" and "GC Thread#1" are "GC Thread#N"): where a process's CPU goes. Linux keeps the
+     * first 15 characters of a thread's name.
+     */
+    static Map<String, Long> threads(long pid) {
+        Map<String, Long> byName = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            tasks.forEach(task -> {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+                    byName.merge(name, of(task), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between the listing and the read
+                }
+            });
+        } catch (IOException e) {
+            // the process is gone
+        }
+        return byName;
+    }
+
+    private static long of(Path procEntry) throws IOException {
+        String stat = Files.readString(procEntry.resolve("stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK; // utime, stime
     }
 
     /** CPU time of every process whose command is {@code postgres} (the server and its backends). */
