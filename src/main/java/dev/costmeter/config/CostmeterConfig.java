@@ -257,15 +257,23 @@ public interface CostmeterConfig {
 
         /**
          * Flush at least this often while events arrive and the consumer is caught up… It sets the
-         * latency from produce to visible (p50 about half of it plus the commit). While the consumer
-         * is behind (records wait unread), a batch waits twice as long, so that larger batches catch
-         * up sooner; and a timed flush always waits for the one in flight.
+         * latency from produce to visible (p50 about half of it plus the commit). A timed flush always
+         * waits for the one in flight.
          */
         @WithDefault("PT0.25S")
         Duration flushInterval();
 
+        /**
+         * …and this often while the consumer is behind (records wait unread; never less than
+         * {@link #flushInterval()}): larger batches touch fewer aggregate rows per event, each of
+         * which PostgreSQL updates at some 8–10 µs, so they catch up sooner (bench/README.md,
+         * 2026-12-01 afternoon).
+         */
+        @WithDefault("PT2S")
+        Duration flushIntervalBehind();
+
         /** …or as soon as this many records are pending, whichever comes first. */
-        @WithDefault("50000")
+        @WithDefault("200000")
         int flushMaxRecords();
 
         /**

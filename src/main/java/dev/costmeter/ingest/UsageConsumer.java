@@ -231,6 +231,7 @@ public class UsageConsumer implements Runnable {
         try {
             readPartitions();
             long flushIntervalNanos = config.aggregation().flushInterval().toNanos();
+            long flushIntervalBehindNanos = Math.max(flushIntervalNanos, config.aggregation().flushIntervalBehind().toNanos());
             int flushMaxRecords = config.aggregation().flushMaxRecords();
             while (running) {
                 try {
@@ -250,8 +251,9 @@ public class UsageConsumer implements Runnable {
                     long unread = updateLag();
                     boolean full = batch.size() >= Math.min(flushMaxRecords, isolationLimit);
                     // Caught up, a batch commits after the flush interval (the latency an event waits);
-                    // behind, after twice that: larger batches commit fewer times and catch up sooner.
-                    long due = unread > 0 ? 2 * flushIntervalNanos : flushIntervalNanos;
+                    // behind, after the longer one: larger batches commit fewer times, update fewer
+                    // aggregate rows per event, and catch up sooner.
+                    long due = unread > 0 ? flushIntervalBehindNanos : flushIntervalNanos;
                     if (full || batch.ageNanos() >= due) {
                         finishInFlight(full); // a full batch waits for the one in flight; a timed one only if it is done
                         if (inFlight == null) {
