@@ -107,6 +107,7 @@ public class UsageConsumer implements Runnable {
     private boolean publishPriced;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaPositions positions = new KafkaPositions(); // before the first batch, which needs it
     private PendingBatch<ConsumerRecord<byte[], byte[]>> batch = newBatch();
     private InFlight inFlight;
     private Thread thread;
@@ -146,8 +147,6 @@ public class UsageConsumer implements Runnable {
             return record.offset();
         }
     }
-
-    private final KafkaPositions positions = new KafkaPositions();
 
     private PendingBatch<ConsumerRecord<byte[], byte[]>> newBatch() {
         return new PendingBatch<>(committedPositions, positions);

@@ -52,6 +52,11 @@ public final class PackagedService implements AutoCloseable {
         return process == null ? null : process.toHandle();
     }
 
+    /** What the current run of the service has logged so far. */
+    public String logText() throws java.io.IOException {
+        return java.nio.file.Files.readString(log.toPath(), StandardCharsets.UTF_8);
+    }
+
     /** Starts the service and waits until it answers. */
     public PackagedService start() throws Exception {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m"));
