@@ -223,7 +223,8 @@ public final class EndToEndBenchmark {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         builder.environment().put("COSTMETER_DB_URL", dbUrl);
-        builder.environment().put("PORT", "0");
+        int port = freePort();
+        builder.environment().put("PORT", String.valueOf(port));
         builder.environment().put("COSTMETER_INGEST_CONSUMER_GROUP", "bench-" + System.nanoTime());
         builder.environment().put("COSTMETER_INGEST_PUBLISH_PRICED_EVENTS", String.valueOf(publishPriced));
         builder.environment().putAll(serviceEnvironment());
@@ -241,6 +242,7 @@ public final class EndToEndBenchmark {
             long[] cpuAtSteady = null;
             Map<String, Long> threadCpuAtSteady = null;
             long walAtSteady = 0;
+            Map<String, Double> stepsAtSteady = Map.of();
             long read = 0;
             while (read < events) {
                 if (!service.isAlive()) {
@@ -258,6 +260,7 @@ public final class EndToEndBenchmark {
                     cpuAtSteady = new long[] {ProcessCpu.of(service.pid()), ProcessCpu.postgres(), ProcessCpu.self()};
                     threadCpuAtSteady = ProcessCpu.threads(service.pid());
                     walAtSteady = walBytes(c);
+                    stepsAtSteady = flushSteps(port);
                 }
                 Thread.sleep(20);
             }
@@ -265,6 +268,7 @@ public final class EndToEndBenchmark {
             double wall = (end - started) / 1e9;
             Map<String, Long> threadCpu = ProcessCpu.threads(service.pid());
             long wal = walBytes(c);
+            Map<String, Double> steps = flushSteps(port);
             long serviceCpu = ProcessCpu.of(service.pid()), databaseCpu = ProcessCpu.postgres(), selfCpu = ProcessCpu.self();
             String cpu = String.format("  CPU from start to last commit (%.1f s): service %.0f%% of one core, PostgreSQL %.0f%%, broker and benchmark %.0f%%"
                     + " (the machine has %d cores)", wall, 100 * serviceCpu / 1e9 / wall, 100 * (databaseCpu - dbCpuStart) / 1e9 / wall,
@@ -300,6 +304,7 @@ public final class EndToEndBenchmark {
             report.add(threadCpuPerEvent(window, threadCpuAtSteady, threadCpu, steadyEvents, steadySeconds));
             report.add(String.format("  PostgreSQL WAL, %s: %,.0f bytes per event (the whole server's)", window,
                     (double) (wal - walAtSteady) / steadyEvents));
+            report.add(flushStepsPerEvent(window, stepsAtSteady, steps, steadyEvents));
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
                 rs.next();
@@ -311,6 +316,45 @@ public final class EndToEndBenchmark {
             service.destroy();
             service.waitFor();
         }
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * The service's own {@code costmeter_flush_step_duration_seconds_sum} by step, from its
+     * {@code /q/metrics}: the commit thread's wall time in each step of a flush (most of it waiting for
+     * PostgreSQL). Empty when the service does not answer (the line then says so).
+     */
+    static Map<String, Double> flushSteps(int port) {
+        Map<String, Double> steps = new java.util.TreeMap<>();
+        try {
+            java.net.http.HttpResponse<java.util.stream.Stream<String>> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                            .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+            java.util.regex.Pattern line = java.util.regex.Pattern.compile("^costmeter_flush_step_duration_seconds_sum\\{.*step=\"([a-z]+)\".*} (\\S+)$");
+            response.body().map(line::matcher).filter(java.util.regex.Matcher::matches)
+                    .forEach(m -> steps.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum));
+        } catch (java.io.IOException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
+        return steps;
+    }
+
+    /** The commit thread's wall time per event in each step of a flush over the window. */
+    static String flushStepsPerEvent(String window, Map<String, Double> before, Map<String, Double> after, long events) {
+        if (before.isEmpty() || after.isEmpty()) {
+            return "  commit steps: the service's /q/metrics did not answer";
+        }
+        StringBuilder line = new StringBuilder("  commit thread's wall time per event by step, " + window + " (the service's costmeter_flush_step_duration_seconds):");
+        after.forEach((step, seconds) -> line.append(String.format(" %s %.2f µs;", step, (seconds - before.getOrDefault(step, 0.0)) * 1e6 / events)));
+        return line.substring(0, line.length() - 1);
     }
 
     /** The server's WAL position in bytes: what it has written to its log so far, every database's. */
