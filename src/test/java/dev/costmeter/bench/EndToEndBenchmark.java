@@ -21,6 +21,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -34,6 +39,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The end-to-end benchmark (run by {@code bench/run}): loads N realistic usage events into a local
@@ -223,7 +232,7 @@ public final class EndToEndBenchmark {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         builder.environment().put("COSTMETER_DB_URL", dbUrl);
-        int port = freePort();
+        int port = RealKafkaBroker.freePort(); // below the ephemeral range: see freePort
         builder.environment().put("PORT", String.valueOf(port));
         builder.environment().put("COSTMETER_INGEST_CONSUMER_GROUP", "bench-" + System.nanoTime());
         builder.environment().put("COSTMETER_INGEST_PUBLISH_PRICED_EVENTS", String.valueOf(publishPriced));
@@ -268,7 +277,7 @@ public final class EndToEndBenchmark {
             double wall = (end - started) / 1e9;
             Map<String, Long> threadCpu = ProcessCpu.threads(service.pid());
             long wal = walBytes(c);
-            Map<String, Double> steps = flushSteps(port);
+            Map<String, Double> steps = flushStepsOnceCounted(port, events);
             long serviceCpu = ProcessCpu.of(service.pid()), databaseCpu = ProcessCpu.postgres(), selfCpu = ProcessCpu.self();
             String cpu = String.format("  CPU from start to last commit (%.1f s): service %.0f%% of one core, PostgreSQL %.0f%%, broker and benchmark %.0f%%"
                     + " (the machine has %d cores)", wall, 100 * serviceCpu / 1e9 / wall, 100 * (databaseCpu - dbCpuStart) / 1e9 / wall,
@@ -304,7 +313,7 @@ public final class EndToEndBenchmark {
             report.add(threadCpuPerEvent(window, threadCpuAtSteady, threadCpu, steadyEvents, steadySeconds));
             report.add(String.format("  PostgreSQL WAL, %s: %,.0f bytes per event (the whole server's)", window,
                     (double) (wal - walAtSteady) / steadyEvents));
-            report.add(flushStepsPerEvent(window, stepsAtSteady, steps, steadyEvents));
+            report.add(flushStepsPerEvent(window, stepsAtSteady, steps));
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "select (select sum(events) from event_outcome_total where outcome = 'priced'), (select sum(cost_usd) from spend_aggregate)")) {
                 rs.next();
@@ -318,27 +327,29 @@ public final class EndToEndBenchmark {
         }
     }
 
-    static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     /**
      * The service's own {@code costmeter_flush_step_duration_seconds_sum} by step, from its
      * {@code /q/metrics}: the commit thread's wall time in each step of a flush (most of it waiting for
-     * PostgreSQL). Empty when the service does not answer (the line then says so).
+     * PostgreSQL), and under {@value #EVENTS_READ} the records its batches counted
+     * ({@code costmeter_events_total}, every outcome) in the same scrape. Empty when the service does
+     * not answer (the line then says so).
      */
     static Map<String, Double> flushSteps(int port) {
-        Map<String, Double> steps = new java.util.TreeMap<>();
+        Map<String, Double> steps = new TreeMap<>();
         try {
-            java.net.http.HttpResponse<java.util.stream.Stream<String>> response = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-                            .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
-            java.util.regex.Pattern line = java.util.regex.Pattern.compile("^costmeter_flush_step_duration_seconds_sum\\{.*step=\"([a-z]+)\".*} (\\S+)$");
-            response.body().map(line::matcher).filter(java.util.regex.Matcher::matches)
-                    .forEach(m -> steps.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum));
-        } catch (java.io.IOException e) {
+            HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            response.body().forEach(line -> {
+                Matcher step = FLUSH_STEP_SUM.matcher(line);
+                Matcher events = EVENTS_TOTAL.matcher(line);
+                if (step.matches()) {
+                    steps.merge(step.group(1), Double.parseDouble(step.group(2)), Double::sum);
+                } else if (events.matches()) {
+                    steps.merge(EVENTS_READ, Double.parseDouble(events.group(1)), Double::sum);
+                }
+            });
+        } catch (IOException e) {
             return Map.of();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -347,13 +358,44 @@ public final class EndToEndBenchmark {
         return steps;
     }
 
-    /** The commit thread's wall time per event in each step of a flush over the window. */
-    static String flushStepsPerEvent(String window, Map<String, Double> before, Map<String, Double> after, long events) {
+    /**
+     * {@link #flushSteps} once the service's metrics count all {@code records} (its last flush records
+     * its metrics just after the commit the benchmark sees), or as they are after 5 s.
+     */
+    static Map<String, Double> flushStepsOnceCounted(int port, long records) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        Map<String, Double> steps = flushSteps(port);
+        while (steps.getOrDefault(EVENTS_READ, 0.0) < records && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            steps = flushSteps(port);
+        }
+        return steps;
+    }
+
+    private static final Pattern FLUSH_STEP_SUM = Pattern.compile("^costmeter_flush_step_duration_seconds_sum\\{.*step=\"([a-z]+)\".*} (\\S+)$");
+    private static final Pattern EVENTS_TOTAL = Pattern.compile("^costmeter_events_total\\{.*} (\\S+)$");
+    private static final String EVENTS_READ = "(events)";
+
+    /**
+     * The commit thread's wall time per event in each step of a flush over the window, per record the
+     * same two scrapes counted: a flush's steps and its records are recorded together, so a scrape that
+     * comes before or after a commit's metrics still divides like by like.
+     */
+    static String flushStepsPerEvent(String window, Map<String, Double> before, Map<String, Double> after) {
         if (before.isEmpty() || after.isEmpty()) {
             return "  commit steps: the service's /q/metrics did not answer";
         }
-        StringBuilder line = new StringBuilder("  commit thread's wall time per event by step, " + window + " (the service's costmeter_flush_step_duration_seconds):");
-        after.forEach((step, seconds) -> line.append(String.format(" %s %.2f µs;", step, (seconds - before.getOrDefault(step, 0.0)) * 1e6 / events)));
+        double events = after.getOrDefault(EVENTS_READ, 0.0) - before.getOrDefault(EVENTS_READ, 0.0);
+        if (events <= 0) {
+            return "  commit steps: no batch was committed between the two scrapes of /q/metrics, " + window;
+        }
+        StringBuilder line = new StringBuilder("  commit thread's wall time per event by step, " + window
+                + String.format(" (the service's costmeter_flush_step_duration_seconds over %,.0f records):", events));
+        after.forEach((step, seconds) -> {
+            if (!step.equals(EVENTS_READ)) {
+                line.append(String.format(" %s %.2f µs;", step, (seconds - before.getOrDefault(step, 0.0)) * 1e6 / events));
+            }
+        });
         return line.substring(0, line.length() - 1);
     }
 
