@@ -251,7 +251,7 @@ public final class EndToEndBenchmark {
             long[] cpuAtSteady = null;
             Map<String, Long> threadCpuAtSteady = null;
             long walAtSteady = 0;
-            Map<String, Double> stepsAtSteady = Map.of();
+            FlushMetrics stepsAtSteady = FlushMetrics.NONE;
             long read = 0;
             while (read < events) {
                 if (!service.isAlive()) {
@@ -277,7 +277,7 @@ public final class EndToEndBenchmark {
             double wall = (end - started) / 1e9;
             Map<String, Long> threadCpu = ProcessCpu.threads(service.pid());
             long wal = walBytes(c);
-            Map<String, Double> steps = flushStepsOnceCounted(port, events);
+            FlushMetrics steps = flushStepsOnceCounted(port, events);
             long serviceCpu = ProcessCpu.of(service.pid()), databaseCpu = ProcessCpu.postgres(), selfCpu = ProcessCpu.self();
             String cpu = String.format("  CPU from start to last commit (%.1f s): service %.0f%% of one core, PostgreSQL %.0f%%, broker and benchmark %.0f%%"
                     + " (the machine has %d cores)", wall, 100 * serviceCpu / 1e9 / wall, 100 * (databaseCpu - dbCpuStart) / 1e9 / wall,
@@ -328,14 +328,20 @@ public final class EndToEndBenchmark {
     }
 
     /**
-     * The service's own {@code costmeter_flush_step_duration_seconds_sum} by step, from its
-     * {@code /q/metrics}: the commit thread's wall time in each step of a flush (most of it waiting for
-     * PostgreSQL), and under {@value #EVENTS_READ} the records its batches counted
-     * ({@code costmeter_events_total}, every outcome) in the same scrape. Empty when the service does
-     * not answer (the line then says so).
+     * What the service's {@code /q/metrics} says of its flushes in one scrape: the commit thread's wall
+     * time in each step ({@code costmeter_flush_step_duration_seconds_sum} by step, most of it waiting
+     * for PostgreSQL) and the records its batches counted ({@code costmeter_events_total}, every
+     * outcome), which a flush records together.
      */
-    static Map<String, Double> flushSteps(int port) {
+    record FlushMetrics(Map<String, Double> stepSeconds, double records) {
+        /** The service did not answer. */
+        static final FlushMetrics NONE = new FlushMetrics(Map.of(), 0);
+    }
+
+    /** One scrape of {@link FlushMetrics}; {@link FlushMetrics#NONE} when the service does not answer (the line then says so). */
+    static FlushMetrics flushSteps(int port) {
         Map<String, Double> steps = new TreeMap<>();
+        double[] records = {0};
         try {
             HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
@@ -346,26 +352,26 @@ public final class EndToEndBenchmark {
                 if (step.matches()) {
                     steps.merge(step.group(1), Double.parseDouble(step.group(2)), Double::sum);
                 } else if (events.matches()) {
-                    steps.merge(EVENTS_READ, Double.parseDouble(events.group(1)), Double::sum);
+                    records[0] += Double.parseDouble(events.group(1));
                 }
             });
         } catch (IOException e) {
-            return Map.of();
+            return FlushMetrics.NONE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Map.of();
+            return FlushMetrics.NONE;
         }
-        return steps;
+        return steps.isEmpty() ? FlushMetrics.NONE : new FlushMetrics(steps, records[0]);
     }
 
     /**
      * {@link #flushSteps} once the service's metrics count all {@code records} (its last flush records
      * its metrics just after the commit the benchmark sees), or as they are after 5 s.
      */
-    static Map<String, Double> flushStepsOnceCounted(int port, long records) throws InterruptedException {
+    static FlushMetrics flushStepsOnceCounted(int port, long records) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        Map<String, Double> steps = flushSteps(port);
-        while (steps.getOrDefault(EVENTS_READ, 0.0) < records && System.nanoTime() < deadline) {
+        FlushMetrics steps = flushSteps(port);
+        while (steps.records() < records && System.nanoTime() < deadline) {
             Thread.sleep(50);
             steps = flushSteps(port);
         }
@@ -374,28 +380,24 @@ public final class EndToEndBenchmark {
 
     private static final Pattern FLUSH_STEP_SUM = Pattern.compile("^costmeter_flush_step_duration_seconds_sum\\{.*step=\"([a-z]+)\".*} (\\S+)$");
     private static final Pattern EVENTS_TOTAL = Pattern.compile("^costmeter_events_total\\{.*} (\\S+)$");
-    private static final String EVENTS_READ = "(events)";
 
     /**
      * The commit thread's wall time per event in each step of a flush over the window, per record the
      * same two scrapes counted: a flush's steps and its records are recorded together, so a scrape that
      * comes before or after a commit's metrics still divides like by like.
      */
-    static String flushStepsPerEvent(String window, Map<String, Double> before, Map<String, Double> after) {
-        if (before.isEmpty() || after.isEmpty()) {
+    static String flushStepsPerEvent(String window, FlushMetrics before, FlushMetrics after) {
+        if (before.stepSeconds().isEmpty() || after.stepSeconds().isEmpty()) {
             return "  commit steps: the service's /q/metrics did not answer";
         }
-        double events = after.getOrDefault(EVENTS_READ, 0.0) - before.getOrDefault(EVENTS_READ, 0.0);
+        double events = after.records() - before.records();
         if (events <= 0) {
             return "  commit steps: no batch was committed between the two scrapes of /q/metrics, " + window;
         }
         StringBuilder line = new StringBuilder("  commit thread's wall time per event by step, " + window
                 + String.format(" (the service's costmeter_flush_step_duration_seconds over %,.0f records):", events));
-        after.forEach((step, seconds) -> {
-            if (!step.equals(EVENTS_READ)) {
-                line.append(String.format(" %s %.2f µs;", step, (seconds - before.getOrDefault(step, 0.0)) * 1e6 / events));
-            }
-        });
+        after.stepSeconds().forEach((step, seconds) -> line.append(String.format(" %s %.2f µs;", step,
+                (seconds - before.stepSeconds().getOrDefault(step, 0.0)) * 1e6 / events)));
         return line.substring(0, line.length() - 1);
     }
 
