@@ -72,6 +72,7 @@ public final class EndToEndBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.atInfo();
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         int warmup = WARMUP == null || WARMUP.isBlank() ? events : Integer.parseInt(WARMUP.strip());
         String classpath = System.getProperty("java.class.path");
@@ -200,7 +201,8 @@ public final class EndToEndBenchmark {
 
     /** Kafka's own consumer, no deserialization: the ceiling for reading this topic on this machine. */
     static String consumerPerformance(String classpath, String bootstrap, int events) throws Exception {
-        Process p = new ProcessBuilder(java(), "-Xmx512m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", classpath, "org.apache.kafka.tools.ConsumerPerformance",
+        Process p = new ProcessBuilder(java(), "-Xmx512m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", classpath,
+                BenchLogging.class.getName(), "org.apache.kafka.tools.ConsumerPerformance",
                 "--bootstrap-server", bootstrap, "--topic", TOPIC, "--messages", String.valueOf(events),
                 "--group", "bench-raw-" + System.nanoTime(), "--timeout", "60000")
                 .redirectErrorStream(true).start();

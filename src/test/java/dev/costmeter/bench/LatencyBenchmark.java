@@ -53,6 +53,7 @@ public final class LatencyBenchmark {
     static final Duration POLL_SERVICE = Duration.ofMillis(100);
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.atInfo();
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int warmupSeconds = 30;

@@ -42,6 +42,7 @@ public final class ScaleBenchmark {
     static final boolean CELLS = "on".equals(System.getenv("BENCH_CELLS"));
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.atInfo();
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         List<Integer> counts = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
