@@ -54,6 +54,9 @@ public final class EndToEndBenchmark {
 
     static final String TOPIC = "bedrock.usage";
     static final String PRICED_TOPIC = "bedrock.usage.priced";
+    /** The warm-up's first event time; events are {@value #NANOS_BETWEEN_EVENTS} ns of event time apart (100,000 a second). */
+    static final Instant FIRST_EVENT_TIME = Instant.parse("2026-03-01T00:00:00Z");
+    static final long NANOS_BETWEEN_EVENTS = 10_000;
 
     /** BENCH_FORMAT=invocation-log: the records are Bedrock model invocation logs instead of costmeter's envelope. */
     static final boolean INVOCATION_LOGS = "invocation-log".equals(System.getenv("BENCH_FORMAT"));
@@ -128,10 +131,6 @@ public final class EndToEndBenchmark {
         return load(bootstrap, "bench", FIRST_EVENT_TIME, events);
     }
 
-    /** The warm-up's first event time; events are {@value #NANOS_BETWEEN_EVENTS} ns of event time apart. */
-    static final Instant FIRST_EVENT_TIME = Instant.parse("2026-03-01T00:00:00Z");
-    static final long NANOS_BETWEEN_EVENTS = 10_000;
-
     /**
      * When the measured events begin: the first whole minute after the warm-up's last event, as in a
      * live stream, where the events read later happened later. (Until 2026-12-02 both loads began at
@@ -171,7 +170,7 @@ public final class EndToEndBenchmark {
                 EndToEndBenchmark.class.getClassLoader().getResourceAsStream("ratecards/2026-02.yaml").readAllBytes(), StandardCharsets.UTF_8))));
         CloudEventDecoder.Limits limits = new CloudEventDecoder.Limits(1 << 20, 1_000_000_000_000L, Duration.ofDays(36_500));
         RecordPricing pricing = new RecordPricing(new UsageRecordDecoder(new CloudEventDecoder(limits, Clock.systemUTC()), limits, Attribution.defaults()));
-        SyntheticUsage usage = new SyntheticUsage(1, "bench", Instant.parse("2026-03-01T00:00:00Z"), 10_000);
+        SyntheticUsage usage = new SyntheticUsage(1, "bench", FIRST_EVENT_TIME, NANOS_BETWEEN_EVENTS);
         StringBuilder out = new StringBuilder("priced record, average bytes:");
         for (PricedPayload payload : PricedPayload.values()) {
             PricedEventWriter writer = new PricedEventWriter(payload);
