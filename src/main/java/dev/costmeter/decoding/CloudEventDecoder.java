@@ -16,7 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -49,6 +49,7 @@ public final class CloudEventDecoder {
     private final FeatureUsageReader features;
     private final RepeatedText repeated = new RepeatedText();
     private final FieldNames names = new FieldNames();
+    private final PlainInvocationReader plainInvocations;
 
     /**
      * @param maxRecordBytes  larger record values are rejected unread
@@ -62,10 +63,14 @@ public final class CloudEventDecoder {
         this.limits = limits;
         this.clock = clock;
         this.features = new FeatureUsageReader(limits.maxQuantity());
+        this.plainInvocations = new PlainInvocationReader(repeated, limits.maxQuantity());
     }
 
-    /** What one pass over the JSON found; checked field by field afterwards, in a fixed order. */
-    private static final class Fields {
+    /**
+     * What one pass over the JSON found (by Jackson, or by {@link PlainInvocationReader}); checked field
+     * by field afterwards, in a fixed order.
+     */
+    static final class Fields {
         Object specversion, id, source, type, time, subject;
         boolean dataPresent;
         JsonNode dataTree; // data read before its type was known, or of a type other than an invocation
@@ -97,6 +102,18 @@ public final class CloudEventDecoder {
             throw new InvalidEventException("record value of " + value.length + " bytes exceeds the limit of "
                     + limits.maxRecordBytes() + " bytes");
         }
+        Fields plain = new Fields();
+        if (plainInvocations.read(value, plain)) {
+            return validate(plain);
+        }
+        return decodeWithJackson(value);
+    }
+
+    /**
+     * Any record, read by Jackson: what {@link #decode} does with every record the plain reader
+     * declines (its test compares the two on the records it accepts).
+     */
+    UsageEvent decodeWithJackson(byte[] value) throws InvalidEventException {
         Fields f = new Fields();
         names.reset();
         try (JsonParser p = JSON.createParser(value)) {
@@ -357,19 +374,34 @@ public final class CloudEventDecoder {
         long writesWithoutTtl = cacheWrite - f.write5m - f.write1h;
         long write5m = f.write5m + writesWithoutTtl; // Bedrock's default cache TTL is 5 minutes
 
-        List<Quantity> quantities = new ArrayList<>(5);
-        add(quantities, Dimension.INPUT_TOKENS, orZero(f.inputTokens));
-        add(quantities, Dimension.OUTPUT_TOKENS, f.outputTokens);
-        add(quantities, Dimension.CACHE_READ_INPUT_TOKENS, f.cacheReadTokens);
-        add(quantities, Dimension.CACHE_WRITE_5M_INPUT_TOKENS, write5m);
-        add(quantities, Dimension.CACHE_WRITE_1H_INPUT_TOKENS, f.write1h);
-        add(quantities, Dimension.IMAGES, orZero(f.images));
+        // An array of the most there can be, then an immutable list of those there are: an ArrayList
+        // grown past five and copied twice into List.copyOf was a tenth of this method (JFR).
+        Quantity[] quantities = new Quantity[7 + f.guardrailUsage.size()];
+        int n = 0;
+        n = add(quantities, n, Dimension.INPUT_TOKENS, orZero(f.inputTokens));
+        n = add(quantities, n, Dimension.OUTPUT_TOKENS, f.outputTokens);
+        n = add(quantities, n, Dimension.CACHE_READ_INPUT_TOKENS, f.cacheReadTokens);
+        n = add(quantities, n, Dimension.CACHE_WRITE_5M_INPUT_TOKENS, write5m);
+        n = add(quantities, n, Dimension.CACHE_WRITE_1H_INPUT_TOKENS, f.write1h);
+        n = add(quantities, n, Dimension.IMAGES, orZero(f.images));
         if (f.videoSeconds != null && f.videoSeconds.signum() > 0) {
-            quantities.add(new Quantity(Dimension.VIDEO_SECONDS, f.videoSeconds));
+            quantities[n++] = new Quantity(Dimension.VIDEO_SECONDS, f.videoSeconds);
         }
-        quantities.addAll(f.guardrailUsage);
+        for (Quantity guardrail : f.guardrailUsage) {
+            quantities[n++] = guardrail;
+        }
         return new UsageEvent(source, id, type, time, subject == null ? "" : subject, modelId, region, f.serviceTier,
-                interactionId, List.copyOf(quantities));
+                interactionId, listOf(quantities, n));
+    }
+
+    /** The first {@code n} quantities as an immutable list (List.of copies an array of three or more itself). */
+    private static List<Quantity> listOf(Quantity[] quantities, int n) {
+        return switch (n) {
+            case 0 -> List.of();
+            case 1 -> List.of(quantities[0]);
+            case 2 -> List.of(quantities[0], quantities[1]);
+            default -> List.of(n == quantities.length ? quantities : Arrays.copyOf(quantities, n));
+        };
     }
 
     /** An event of one of Bedrock's other features: its data read as a tree by {@link FeatureUsageReader}. */
@@ -441,10 +473,12 @@ public final class CloudEventDecoder {
         return seconds.stripTrailingZeros();
     }
 
-    private static void add(List<Quantity> quantities, Dimension dimension, long amount) {
+    /** Puts the amount at {@code n} if there is one; returns where the next goes. */
+    private static int add(Quantity[] quantities, int n, Dimension dimension, long amount) {
         if (amount > 0) {
-            quantities.add(new Quantity(dimension, BigDecimal.valueOf(amount)));
+            quantities[n++] = new Quantity(dimension, BigDecimal.valueOf(amount));
         }
+        return n;
     }
 
     private static long orZero(Long value) {

@@ -3,6 +3,7 @@ package dev.costmeter.decoding;
 import com.fasterxml.jackson.core.JsonParser;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One {@code String} for each value that recurs event after event — a source, a subject, a model id,
@@ -43,6 +44,37 @@ final class RepeatedText {
         String text = new String(chars, offset, length);
         slots[slot] = text;
         return text;
+    }
+
+    /** The same for printable ASCII bytes (one byte, one char): what {@link PlainInvocationReader} reads. */
+    String of(byte[] ascii, int offset, int length) {
+        if (length > MAX_CHARS) {
+            return new String(ascii, offset, length, StandardCharsets.ISO_8859_1);
+        }
+        int hash = 0;
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + ascii[offset + i];
+        }
+        int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+        String kept = slots[slot];
+        if (kept != null && kept.hashCode() == hash && sameText(kept, ascii, offset, length)) {
+            return kept;
+        }
+        String text = new String(ascii, offset, length, StandardCharsets.ISO_8859_1);
+        slots[slot] = text;
+        return text;
+    }
+
+    private static boolean sameText(String kept, byte[] ascii, int offset, int length) {
+        if (kept.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (kept.charAt(i) != ascii[offset + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean sameText(String kept, char[] chars, int offset, int length) {
