@@ -3,6 +3,7 @@ package dev.costmeter.aggregation;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,8 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Held in arrays, not as a map of objects: a batch claims tens of thousands of keys and keeps
  * them until its commit; as map entries (a node, a {@code UUID}, two claims and a boxed fingerprint
  * per key, with the batch's list of charged events about 200 bytes per event besides the cost) they
- * were a large part of what every young collection copied. Here a key takes 36 bytes and a charged
- * event 16 more in {@link PendingBatch}, and claiming one allocates nothing. The hash of a key is mixed with a seed of the table's own, so that
+ * were a large part of what every young collection copied. Here a key takes 41 bytes of arrays (its
+ * cost included, as a number) and a charged event 16 more in {@link PendingBatch}, and claiming one
+ * allocates nothing. The hash of a key is mixed with a seed of the table's own, so that
  * keys chosen to collide (an event key is an MD5 of what a producer sends) cannot be chosen for it.
  *
  * <p>Not thread-safe: filled by the ingest thread, then read by the commit.
@@ -26,7 +28,15 @@ public final class ClaimedKeys {
     private long[] high;
     private long[] low;
     private long[] fingerprints;
-    private BigDecimal[] costs;
+    /**
+     * Per key, its cost as an unscaled number and a code for its scale ({@link #NO_COST} until it is
+     * priced): numbers in two arrays, not a {@code BigDecimal} per key. A pending batch of 200,000
+     * events held as many objects, which every young collection copied until the batch committed.
+     * A cost of more than 18 digits, or of a scale costs never have, stays as it is in {@link #largeCosts}.
+     */
+    private long[] costUnscaled;
+    private byte[] costScaleCodes;
+    private final Map<Integer, BigDecimal> largeCosts = new HashMap<>();
     /** Keys whose fingerprint is unknown: only ever from {@link #of}, for keys stored before fingerprints were. */
     private final BitSet withoutFingerprint = new BitSet();
     private int size;
@@ -43,7 +53,8 @@ public final class ClaimedKeys {
         high = new long[capacity];
         low = new long[capacity];
         fingerprints = new long[capacity];
-        costs = new BigDecimal[capacity];
+        costUnscaled = new long[capacity];
+        costScaleCodes = new byte[capacity];
         slots = new int[capacity * 2];
     }
 
@@ -59,7 +70,9 @@ public final class ClaimedKeys {
             if (fingerprint == null) {
                 table.withoutFingerprint.set(position);
             }
-            table.costs[position] = claim.getValue().costUsd();
+            if (claim.getValue().costUsd() != null) {
+                table.priced(position, claim.getValue().costUsd());
+            }
         }
         return table;
     }
@@ -106,8 +119,27 @@ public final class ClaimedKeys {
 
     /** The event under the key at {@code position} is priced at {@code costUsd}. */
     public void priced(int position, BigDecimal costUsd) {
-        costs[checked(position)] = costUsd;
+        checked(position);
+        int scale = costUsd.scale();
+        if (scale >= MIN_COMPACT_SCALE && scale <= MAX_COMPACT_SCALE && costUsd.precision() <= MAX_COMPACT_DIGITS) {
+            // exact in a long; unscaledValue() would build a BigInteger (this object dies young instead)
+            costUnscaled[position] = costUsd.scaleByPowerOfTen(scale).longValueExact();
+            costScaleCodes[position] = (byte) (scale + SCALE_CODE_OFFSET);
+            largeCosts.remove(position);
+        } else {
+            largeCosts.put(position, costUsd);
+            costScaleCodes[position] = LARGE_COST;
+        }
     }
+
+    /** The cost's scale code before the key is priced (and for a key quarantined unpriced). */
+    private static final byte NO_COST = 0;
+    private static final byte LARGE_COST = 1;
+    /** scale = code − this, for the codes 2 … 127. */
+    private static final int SCALE_CODE_OFFSET = 64;
+    private static final int MIN_COMPACT_SCALE = 2 - SCALE_CODE_OFFSET;
+    private static final int MAX_COMPACT_SCALE = Byte.MAX_VALUE - SCALE_CODE_OFFSET;
+    private static final int MAX_COMPACT_DIGITS = 18;
 
     public int size() {
         return size;
@@ -138,7 +170,12 @@ public final class ClaimedKeys {
 
     /** The cost charged under the key, or null (not priced, or quarantined unpriced). */
     public BigDecimal cost(int position) {
-        return costs[checked(position)];
+        byte code = costScaleCodes[checked(position)];
+        return switch (code) {
+            case NO_COST -> null;
+            case LARGE_COST -> largeCosts.get(position);
+            default -> BigDecimal.valueOf(costUnscaled[position], code - SCALE_CODE_OFFSET); // the same scale: equal
+        };
     }
 
     public PendingBatch.Claim claimAt(int position) {
@@ -164,7 +201,8 @@ public final class ClaimedKeys {
         high = Arrays.copyOf(high, capacity);
         low = Arrays.copyOf(low, capacity);
         fingerprints = Arrays.copyOf(fingerprints, capacity);
-        costs = Arrays.copyOf(costs, capacity);
+        costUnscaled = Arrays.copyOf(costUnscaled, capacity);
+        costScaleCodes = Arrays.copyOf(costScaleCodes, capacity);
         slots = new int[capacity * 2];
         int mask = slots.length - 1;
         for (int position = 0; position < size; position++) {

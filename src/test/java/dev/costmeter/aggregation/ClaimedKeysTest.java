@@ -71,4 +71,28 @@ class ClaimedKeysTest {
         assertThat(keys.claimAt(0)).isEqualTo(new PendingBatch.Claim(null, null));
         assertThat(keys.claimAt(1)).as("0 is a fingerprint like any other").isEqualTo(new PendingBatch.Claim(0L, BigDecimal.ONE));
     }
+
+    /** Kept as numbers, given back as the very decimal: the same digits and the same scale. */
+    @Test
+    void everyCostComesBackAsTheExactDecimalItWas() {
+        List<BigDecimal> costs = List.of(new BigDecimal("0.0045"), new BigDecimal("0.00450"), BigDecimal.ZERO, new BigDecimal("0E-12"),
+                new BigDecimal("0.000000000000000001"), new BigDecimal("999999999999999999"), new BigDecimal("1E+3"),
+                new BigDecimal("-0.25"), new BigDecimal("0.123456789012345678"),
+                new BigDecimal("1234567890.1234567890123"), // 23 digits: more than a long holds
+                new BigDecimal("1E-70"), new BigDecimal("5E+70"), // scales costs never have
+                new BigDecimal("0.0000011"));
+        ClaimedKeys keys = new ClaimedKeys();
+        for (int i = 0; i < costs.size(); i++) {
+            keys.claim(new UUID(7, i), i);
+            keys.priced(i, costs.get(i));
+        }
+        keys.claim(new UUID(8, 0), 0); // never priced
+        for (int i = 0; i < costs.size(); i++) {
+            assertThat(keys.cost(i)).as("cost %s", costs.get(i)).isEqualTo(costs.get(i)); // equals: value and scale
+            assertThat(keys.claimAt(i).costUsd()).isEqualTo(costs.get(i));
+        }
+        assertThat(keys.cost(costs.size())).isNull();
+        keys.priced(9, new BigDecimal("0.5")); // priced again (a large cost replaced by a small one)
+        assertThat(keys.cost(9)).isEqualTo(new BigDecimal("0.5"));
+    }
 }
