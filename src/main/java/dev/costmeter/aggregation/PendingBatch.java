@@ -154,7 +154,21 @@ public final class PendingBatch<R> {
      */
     public ClaimOutcome claim(UUID key, long contentFingerprint, R record) {
         advance(record);
-        return claims.claim(key, contentFingerprint) >= 0 ? ClaimOutcome.NEW : ClaimOutcome.REPEAT;
+        int position = claims.claim(key, contentFingerprint);
+        lastClaimedKey = key;
+        lastClaimedPosition = position;
+        return position >= 0 ? ClaimOutcome.NEW : ClaimOutcome.REPEAT;
+    }
+
+    /** The key claimed last and its position (or −1 − the position it had): what {@link #charged} is usually told next. */
+    private UUID lastClaimedKey;
+    private int lastClaimedPosition;
+
+    private int positionOf(UUID key) {
+        if (key == lastClaimedKey) { // the same object: no second lookup in the table
+            return lastClaimedPosition >= 0 ? lastClaimedPosition : -1 - lastClaimedPosition;
+        }
+        return claims.positionOf(key);
     }
 
     /** A later delivery of a key claimed in this batch (see {@link Repeat}). */
@@ -170,7 +184,7 @@ public final class PendingBatch<R> {
 
     /** A claimed event, priced; its lines must already be in {@link #aggregates()}. */
     public void charged(UUID key, java.math.BigDecimal costUsd, R record) {
-        int position = claims.positionOf(key);
+        int position = positionOf(key);
         claims.priced(position, costUsd);
         if (chargedCount == chargedKey.length) {
             chargedKey = Arrays.copyOf(chargedKey, chargedCount * 2);
