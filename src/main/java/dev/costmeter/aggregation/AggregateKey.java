@@ -25,7 +25,7 @@ public final class AggregateKey {
     }
 
     public Instant bucketStart() {
-        return attribution.bucketStart;
+        return Instant.ofEpochSecond(attribution.bucketSecond);
     }
 
     public String source() {
@@ -78,7 +78,8 @@ public final class AggregateKey {
      * ({@link PendingBatch#rowsOf}).
      */
     public static final class Attribution {
-        private final Instant bucketStart;
+        /** The bucket's start in epoch seconds: a number, not an {@code Instant} per event to make and to compare. */
+        private final long bucketSecond;
         private final String source;
         private final String subject;
         private final String modelId;
@@ -89,14 +90,20 @@ public final class AggregateKey {
 
         public Attribution(Instant bucketStart, String source, String subject, String modelId, String region,
                            String serviceTier, String rateCardVersion) {
-            this.bucketStart = bucketStart;
+            this(wholeSecond(bucketStart), source, subject, modelId, region, serviceTier, rateCardVersion);
+        }
+
+        /** @param bucketSecond the bucket's start, in seconds since the epoch */
+        public Attribution(long bucketSecond, String source, String subject, String modelId, String region,
+                           String serviceTier, String rateCardVersion) {
+            this.bucketSecond = bucketSecond;
             this.source = source;
             this.subject = subject;
             this.modelId = modelId;
             this.region = region;
             this.serviceTier = serviceTier;
             this.rateCardVersion = rateCardVersion;
-            long h = bucketStart.getEpochSecond();
+            long h = bucketSecond;
             for (String field : new String[] {source, subject, modelId, region, serviceTier, rateCardVersion}) {
                 h = mix(h * 0x9E3779B97F4A7C15L + field.hashCode());
             }
@@ -115,10 +122,17 @@ public final class AggregateKey {
 
         @Override
         public boolean equals(Object o) {
-            return this == o || (o instanceof Attribution a && hash == a.hash && bucketStart.equals(a.bucketStart)
+            return this == o || (o instanceof Attribution a && hash == a.hash && bucketSecond == a.bucketSecond
                     && source.equals(a.source) && subject.equals(a.subject) && modelId.equals(a.modelId)
                     && region.equals(a.region) && serviceTier.equals(a.serviceTier) && rateCardVersion.equals(a.rateCardVersion));
         }
+    }
+
+    private static long wholeSecond(Instant bucketStart) {
+        if (bucketStart.getNano() != 0) {
+            throw new IllegalArgumentException("a bucket starts on a whole second, not at " + bucketStart);
+        }
+        return bucketStart.getEpochSecond();
     }
 
     private static long mix(long z) {

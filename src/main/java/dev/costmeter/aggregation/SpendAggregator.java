@@ -166,12 +166,16 @@ public final class SpendAggregator {
     /** What the event's rows are grouped by, but the dimension: its time bucket, source, subject, model, region, tier and card. */
     private AggregateKey.Attribution attribution(PricedEvent priced) {
         UsageEvent event = priced.event();
-        return new AggregateKey.Attribution(bucketStart(event.time()), event.source(), event.subject(), priced.baseModelId(),
+        return new AggregateKey.Attribution(bucketSecond(event.time()), event.source(), event.subject(), priced.baseModelId(),
                 priced.region(), event.serviceTier(), priced.rateCardVersion());
     }
 
     Instant bucketStart(Instant time) {
+        return Instant.ofEpochSecond(bucketSecond(time));
+    }
+
+    private long bucketSecond(Instant time) {
         long seconds = time.getEpochSecond();
-        return Instant.ofEpochSecond(seconds - Math.floorMod(seconds, bucketSeconds));
+        return seconds - Math.floorMod(seconds, bucketSeconds);
     }
 }
