@@ -70,6 +70,13 @@ class PricedEventWriterTest {
                 .isEqualTo("b/12@" + Long.MAX_VALUE);
         assertThat(json.readTree(reused.write(priced("e", "s", "", null), original, "a", 7, 10)).get("data").get("origin").asText()).isEqualTo("a/7@10");
         assertThat(json.readTree(reused.write(priced("e", "s", "", null), original)).get("data").has("origin")).isFalse();
+        java.util.Random random = new java.util.Random(2026_12_02);
+        for (long power = 1, width = 1; width <= 19; width++, power = power <= Long.MAX_VALUE / 10 ? power * 10 : power) {
+            long offset = width == 19 ? Long.MAX_VALUE - random.nextInt(1000) : power + (long) (random.nextDouble() * 9 * power);
+            int partition = random.nextInt(100_000);
+            assertThat(json.readTree(reused.write(priced("e", "s", "", null), original, "t", partition, offset)).get("data").get("origin").asText())
+                    .as("offset of %d digits", width).isEqualTo("t/" + partition + "@" + offset);
+        }
     }
 
     @Test
