@@ -200,44 +200,56 @@ final class PlainInvocationReader {
             at++;
             return;
         }
-        do {
+        while (true) {
+            cacheDetail(f);
             skipWhitespace();
-            expect('{');
-            unknownCount[3] = 0;
-            int seen = 0;
-            boolean fiveMinutes = false;
-            long tokens = 0;
-            if (!objectEnds()) {
-                do {
-                    name();
-                    int field = textIs("ttl") ? TTL : textIs("inputTokens") ? TOKENS : 0;
-                    if (field == 0) {
-                        unknown(3);
-                        continue;
-                    }
-                    seen = once(seen, field);
-                    if (field == TTL) {
-                        plainString();
-                        if (textIs("5m")) {
-                            fiveMinutes = true;
-                        } else if (!textIs("1h")) {
-                            throw DECLINED; // another TTL: a problem the Jackson path words
-                        }
-                    } else {
-                        tokens = count();
-                    }
-                } while (nextMember());
+            byte after = json[at++];
+            if (after == ']') {
+                return;
             }
-            if (seen != (TTL | TOKENS)) {
+            if (after != ',') {
                 throw DECLINED;
             }
-            if (fiveMinutes) {
-                f.write5m += tokens;
-            } else {
-                f.write1h += tokens;
-            }
-            skipWhitespace();
-        } while (json[at++] == ',' || declined(json[at - 1] != ']'));
+        }
+    }
+
+    /** One {@code {"ttl": "5m" or "1h", "inputTokens": n}}, added to the writes of its TTL. */
+    private void cacheDetail(CloudEventDecoder.Fields f) throws Declined {
+        skipWhitespace();
+        expect('{');
+        unknownCount[3] = 0;
+        int seen = 0;
+        boolean fiveMinutes = false;
+        long tokens = 0;
+        if (!objectEnds()) {
+            do {
+                name();
+                int field = textIs("ttl") ? TTL : textIs("inputTokens") ? TOKENS : 0;
+                if (field == 0) {
+                    unknown(3);
+                    continue;
+                }
+                seen = once(seen, field);
+                if (field == TTL) {
+                    plainString();
+                    if (textIs("5m")) {
+                        fiveMinutes = true;
+                    } else if (!textIs("1h")) {
+                        throw DECLINED; // another TTL: a problem the Jackson path words
+                    }
+                } else {
+                    tokens = count();
+                }
+            } while (nextMember());
+        }
+        if (seen != (TTL | TOKENS)) {
+            throw DECLINED; // a detail without its TTL or its tokens: a problem the Jackson path words
+        }
+        if (fiveMinutes) {
+            f.write5m += tokens;
+        } else {
+            f.write1h += tokens;
+        }
     }
 
     /** Marks a known name as met in its object; a name met twice is declined (the Jackson path refuses it). */
@@ -280,15 +292,19 @@ final class PlainInvocationReader {
         }
     }
 
+    /** The literal, if it starts here (then past it); whatever follows it is checked by the caller, as after any value. */
     private boolean literal(String word) {
+        int end = at + word.length();
+        if (end > json.length) {
+            return false;
+        }
         for (int i = 0; i < word.length(); i++) {
             if (json[at + i] != word.charAt(i)) {
                 return false;
             }
         }
-        at += word.length();
-        byte next = json[at];
-        return !(next >= 'a' && next <= 'z'); // "nullx" is not null: declined by the caller's next check
+        at = end;
+        return true;
     }
 
     /** Reads {@code "name"} and the colon after it. */
@@ -405,13 +421,6 @@ final class PlainInvocationReader {
             throw DECLINED;
         }
         at++;
-    }
-
-    private static boolean declined(boolean condition) throws Declined {
-        if (condition) {
-            throw DECLINED;
-        }
-        return false;
     }
 
     private void skipWhitespace() {

@@ -70,6 +70,8 @@ class PlainInvocationReaderTest {
             "\"outputTokens\":500→\"outputTokens\":500,\"outputTokens\":5",        // a name twice
             "\"region\":\"us-east-1\"→\"region\":\"us-east-1\",\"x\":1,\"x\":2",   // an unknown name twice
             "\"region\":\"us-east-1\"→\"region\":\"us-east-1\",\"x\":{}",          // an unknown object
+            "\"region\":\"us-east-1\"→\"region\":\"us-east-1\",\"x\":truefalse",   // not a literal: not JSON
+            "\"region\":\"us-east-1\"→\"region\":\"us-east-1\",\"x\":nul",         // not a literal either
             "\"region\":\"us-east-1\"→\"region\":\"us-east-1\",\"images\":1",      // images: Jackson's path only
             "\"region\":\"us-east-1\"→\"region\":\"us-east-1\",\"trace\":{}",      // a trace: Jackson's path only
             "\"type\":\"bedrock.invocation\"→\"type\":\"bedrock.guardrail\"",      // another type
