@@ -21,9 +21,12 @@ import java.util.Locale;
  * <p>So it accepts only what the Jackson path accepts, and fills {@link CloudEventDecoder.Fields}
  * with the values the Jackson path would (the same {@link RepeatedText} strings; the checks on them
  * are {@link CloudEventDecoder}'s, after either): it only saves the work of a general parser on the
- * records that need none of it. Jackson's token stream alone took about 1.0 µs for the benchmark's
- * event, the decoder on it about 2.0 µs (bench/README.md, 2026-12-02). {@code PlainInvocationReaderTest}
- * decodes thousands of variants both ways and compares.
+ * records that need none of it: the benchmark's event decodes in about half the time
+ * ({@code bench/decode}; bench/README.md, 2026-12-02). {@code PlainInvocationReaderTest} decodes
+ * thousands of variants both ways and compares.
+ *
+ * <p>A record that ends inside a value runs the reader past the array's end; that is caught in
+ * {@link #read} and is a decline like any other, rather than a bounds check before every byte.
  *
  * <p>Not thread-safe: one per decoder.
  */
