@@ -87,11 +87,8 @@ final class PlainInvocationReader {
     private static final int SPECVERSION = 1, ID = 2, SOURCE = 4, TYPE = 8, TIME = 16, SUBJECT = 32, DATA = 64;
 
     private void envelope(CloudEventDecoder.Fields f) throws Declined {
-        skipWhitespace();
-        expect('{');
-        unknownCount[0] = 0;
         int seen = 0;
-        if (!objectEnds()) {
+        if (objectStarts(0)) {
             do {
                 name();
                 int field = textIs("specversion") ? SPECVERSION : textIs("id") ? ID : textIs("source") ? SOURCE : textIs("type") ? TYPE
@@ -126,11 +123,8 @@ final class PlainInvocationReader {
 
     private void data(CloudEventDecoder.Fields f) throws Declined {
         f.dataPresent = true;
-        skipWhitespace();
-        expect('{');
-        unknownCount[1] = 0;
         int seen = 0;
-        if (objectEnds()) {
+        if (!objectStarts(1)) {
             return;
         }
         do {
@@ -165,11 +159,8 @@ final class PlainInvocationReader {
 
     private void usage(CloudEventDecoder.Fields f) throws Declined {
         f.usagePresent = true;
-        skipWhitespace();
-        expect('{');
-        unknownCount[2] = 0;
         int seen = 0;
-        if (objectEnds()) {
+        if (!objectStarts(2)) {
             return;
         }
         do {
@@ -218,13 +209,10 @@ final class PlainInvocationReader {
 
     /** One {@code {"ttl": "5m" or "1h", "inputTokens": n}}, added to the writes of its TTL. */
     private void cacheDetail(CloudEventDecoder.Fields f) throws Declined {
-        skipWhitespace();
-        expect('{');
-        unknownCount[3] = 0;
         int seen = 0;
         boolean fiveMinutes = false;
         long tokens = 0;
-        if (!objectEnds()) {
+        if (objectStarts(3)) {
             do {
                 name();
                 int field = textIs("ttl") ? TTL : textIs("inputTokens") ? TOKENS : 0;
@@ -329,6 +317,17 @@ final class PlainInvocationReader {
             throw DECLINED;
         }
         return false;
+    }
+
+    /**
+     * An object at the given depth (0 the envelope … 3 a cache detail) begins here: false if it is
+     * empty (then past it), true if a member follows.
+     */
+    private boolean objectStarts(int depth) throws Declined {
+        skipWhitespace();
+        expect('{');
+        unknownCount[depth] = 0;
+        return !objectEnds();
     }
 
     /** Just after the brace: true (and past it) if the object is empty. */
