@@ -117,7 +117,7 @@ public final class ClaimedKeys {
         return -1;
     }
 
-    /** The event under the key at {@code position} is priced at {@code costUsd}. */
+    /** The event under the key at {@code position} is priced at {@code costUsd} (not null: an unpriced key has no cost). */
     public void priced(int position, BigDecimal costUsd) {
         checked(position);
         int scale = costUsd.scale();
