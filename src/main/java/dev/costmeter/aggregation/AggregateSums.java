@@ -44,8 +44,7 @@ public final class AggregateSums {
     private static final int MAX_LONG_DIGITS = 18;
 
     public BigDecimal quantity() {
-        return otherQuantity.signum() == 0 && otherQuantity.scale() == 0 ? BigDecimal.valueOf(wholeQuantity)
-                : BigDecimal.valueOf(wholeQuantity).add(otherQuantity);
+        return BigDecimal.valueOf(wholeQuantity).add(otherQuantity);
     }
 
     public BigDecimal costUsd() {

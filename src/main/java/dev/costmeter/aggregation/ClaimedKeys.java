@@ -123,9 +123,11 @@ public final class ClaimedKeys {
         int scale = costUsd.scale();
         if (scale >= MIN_COMPACT_SCALE && scale <= MAX_COMPACT_SCALE && costUsd.precision() <= MAX_COMPACT_DIGITS) {
             // exact in a long; unscaledValue() would build a BigInteger (this object dies young instead)
+            if (costScaleCodes[position] == LARGE_COST) {
+                largeCosts.remove(position); // priced again (tests, tools): not on every event, where it would box the position
+            }
             costUnscaled[position] = costUsd.scaleByPowerOfTen(scale).longValueExact();
             costScaleCodes[position] = (byte) (scale + SCALE_CODE_OFFSET);
-            largeCosts.remove(position);
         } else {
             largeCosts.put(position, costUsd);
             costScaleCodes[position] = LARGE_COST;
@@ -176,6 +178,25 @@ public final class ClaimedKeys {
             case LARGE_COST -> largeCosts.get(position);
             default -> BigDecimal.valueOf(costUnscaled[position], code - SCALE_CODE_OFFSET); // the same scale: equal
         };
+    }
+
+    /**
+     * Whether the cost at {@code position} is kept as a number ({@link #costUnscaled}, {@link #costScale}):
+     * what the ledger's {@code COPY} encodes without making a {@code BigDecimal} of it first.
+     */
+    public boolean hasCompactCost(int position) {
+        byte code = costScaleCodes[checked(position)];
+        return code != NO_COST && code != LARGE_COST;
+    }
+
+    /** A compact cost's unscaled value (see {@link #hasCompactCost}). */
+    public long costUnscaled(int position) {
+        return costUnscaled[checked(position)];
+    }
+
+    /** A compact cost's scale (see {@link #hasCompactCost}). */
+    public int costScale(int position) {
+        return costScaleCodes[checked(position)] - SCALE_CODE_OFFSET;
     }
 
     public PendingBatch.Claim claimAt(int position) {

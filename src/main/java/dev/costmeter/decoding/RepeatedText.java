@@ -36,14 +36,8 @@ final class RepeatedText {
         for (int i = 0; i < length; i++) {
             hash = 31 * hash + chars[offset + i]; // String.hashCode's own formula, so a kept value's cached hash matches
         }
-        int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
-        String kept = slots[slot];
-        if (kept != null && kept.hashCode() == hash && sameText(kept, chars, offset, length)) {
-            return kept;
-        }
-        String text = new String(chars, offset, length);
-        slots[slot] = text;
-        return text;
+        String kept = keptFor(hash);
+        return kept != null && sameText(kept, chars, offset, length) ? kept : keep(hash, new String(chars, offset, length));
     }
 
     /** The same for printable ASCII bytes (one byte, one char): what {@link PlainInvocationReader} reads. */
@@ -55,14 +49,25 @@ final class RepeatedText {
         for (int i = 0; i < length; i++) {
             hash = 31 * hash + ascii[offset + i];
         }
-        int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
-        String kept = slots[slot];
-        if (kept != null && kept.hashCode() == hash && sameText(kept, ascii, offset, length)) {
-            return kept;
-        }
-        String text = new String(ascii, offset, length, StandardCharsets.ISO_8859_1);
-        slots[slot] = text;
+        String kept = keptFor(hash);
+        return kept != null && sameText(kept, ascii, offset, length) ? kept
+                : keep(hash, new String(ascii, offset, length, StandardCharsets.ISO_8859_1));
+    }
+
+    /** The value kept in the slot of this hash, if its hash is this one (its text is still to compare). */
+    private String keptFor(int hash) {
+        String kept = slots[slotOf(hash)];
+        return kept != null && kept.hashCode() == hash ? kept : null;
+    }
+
+    /** Keeps the value in its slot, in place of whatever was there. */
+    private String keep(int hash, String text) {
+        slots[slotOf(hash)] = text;
         return text;
+    }
+
+    private static int slotOf(int hash) {
+        return (hash ^ (hash >>> 16)) & (SLOTS - 1);
     }
 
     private static boolean sameText(String kept, byte[] ascii, int offset, int length) {

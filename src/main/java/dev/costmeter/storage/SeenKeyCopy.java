@@ -44,8 +44,13 @@ final class SeenKeyCopy {
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
             chunk.put(SIGNATURE).putInt(0).putInt(0); // no flags, no header extension
             for (int position : order) {
-                BigDecimal costUsd = keys.cost(position);
-                byte[] cost = costUsd == null ? null : numeric(costUsd);
+                byte[] cost;
+                if (keys.hasCompactCost(position)) {
+                    cost = numeric(keys.costUnscaled(position), keys.costScale(position));
+                } else {
+                    BigDecimal costUsd = keys.cost(position);
+                    cost = costUsd == null ? null : numeric(costUsd);
+                }
                 int rowBytes = ROW_BYTES_BEFORE_COST + (cost == null ? 0 : cost.length);
                 if (chunk.remaining() < rowBytes) {
                     send(copy, chunk);
@@ -90,12 +95,20 @@ final class SeenKeyCopy {
      */
     static byte[] numeric(BigDecimal value) {
         int scale = value.scale();
-        int pad = (4 - scale % 4) % 4; // decimal digits that align the fraction on a base-10000 digit
-        if (value.signum() == 0 || scale < 0 || value.precision() + pad > 18) {
+        if (value.signum() == 0 || scale < 0 || value.precision() > 18) {
             return ByteConverter.numeric(value);
         }
         // at most 18 digits: exact in a long, and unscaledValue() would build a BigInteger for every cost
-        long aligned = Math.abs(value.scaleByPowerOfTen(scale).longValueExact()) * POWERS_OF_TEN[pad];
+        return numeric(value.scaleByPowerOfTen(scale).longValueExact(), scale);
+    }
+
+    /** The same for a decimal given as its unscaled value and its scale (a claimed key keeps its cost so). */
+    static byte[] numeric(long unscaled, int scale) {
+        int pad = scale < 0 ? 0 : (4 - scale % 4) % 4; // decimal digits that align the fraction on a base-10000 digit
+        if (unscaled == 0 || scale < 0 || digitCount(Math.abs(unscaled)) + pad > 18) {
+            return ByteConverter.numeric(BigDecimal.valueOf(unscaled, scale));
+        }
+        long aligned = Math.abs(unscaled) * POWERS_OF_TEN[pad];
         int fractionDigits = (scale + pad) / 4;
         short[] digits = new short[5]; // at most 18 decimal digits: five base-10000 digits
         int count = 0;
@@ -111,12 +124,21 @@ final class SeenKeyCopy {
         byte[] bytes = new byte[8 + 2 * kept];
         ByteConverter.int2(bytes, 0, kept);
         ByteConverter.int2(bytes, 2, count - 1 - fractionDigits); // weight of the first digit
-        ByteConverter.int2(bytes, 4, value.signum() < 0 ? NUMERIC_NEGATIVE : NUMERIC_POSITIVE);
+        ByteConverter.int2(bytes, 4, unscaled < 0 ? NUMERIC_NEGATIVE : NUMERIC_POSITIVE);
         ByteConverter.int2(bytes, 6, scale);
         for (int i = 0; i < kept; i++) {
             ByteConverter.int2(bytes, 8 + 2 * i, digits[count - 1 - i]); // most significant first
         }
         return bytes;
+    }
+
+    /** Decimal digits of {@code n} (not negative, at most 18 digits long: the caller's longs are). */
+    private static int digitCount(long n) {
+        int count = 1;
+        for (long limit = 10; count < 19 && n >= limit; limit *= 10) {
+            count++;
+        }
+        return count;
     }
 
     private static final int NUMERIC_POSITIVE = 0x0000;

@@ -90,8 +90,14 @@ class ClaimedKeysTest {
         for (int i = 0; i < costs.size(); i++) {
             assertThat(keys.cost(i)).as("cost %s", costs.get(i)).isEqualTo(costs.get(i)); // equals: value and scale
             assertThat(keys.claimAt(i).costUsd()).isEqualTo(costs.get(i));
+            if (keys.hasCompactCost(i)) {
+                assertThat(BigDecimal.valueOf(keys.costUnscaled(i), keys.costScale(i))).isEqualTo(costs.get(i));
+            }
         }
         assertThat(keys.cost(costs.size())).isNull();
+        assertThat(keys.hasCompactCost(costs.size())).as("not priced").isFalse();
+        assertThat(keys.hasCompactCost(9)).as("23 digits").isFalse();
+        assertThat(keys.hasCompactCost(0)).isTrue();
         keys.priced(9, new BigDecimal("0.5")); // priced again (a large cost replaced by a small one)
         assertThat(keys.cost(9)).isEqualTo(new BigDecimal("0.5"));
     }

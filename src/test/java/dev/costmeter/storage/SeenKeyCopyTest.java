@@ -222,6 +222,10 @@ class SeenKeyCopyTest {
         for (String text : cases) {
             BigDecimal value = new BigDecimal(text);
             assertThat(SeenKeyCopy.numeric(value)).as(text).isEqualTo(org.postgresql.util.ByteConverter.numeric(value));
+            if (value.unscaledValue().bitLength() < Long.SIZE) { // as a claimed key keeps it: unscaled and scale
+                assertThat(SeenKeyCopy.numeric(value.unscaledValue().longValueExact(), value.scale())).as(text)
+                        .isEqualTo(org.postgresql.util.ByteConverter.numeric(value));
+            }
         }
     }
 }
