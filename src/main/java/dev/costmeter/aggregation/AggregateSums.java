@@ -15,6 +15,13 @@ public final class AggregateSums {
     private BigDecimal costUsd = BigDecimal.ZERO;
     private long events;
 
+    /** The sums of one cost line: a row as a batch of a single event would hold it. */
+    public static AggregateSums ofLine(BigDecimal lineQuantity, BigDecimal lineCost) {
+        AggregateSums sums = new AggregateSums();
+        sums.add(lineQuantity, lineCost);
+        return sums;
+    }
+
     void add(BigDecimal lineQuantity, BigDecimal lineCost) {
         addQuantity(lineQuantity, false);
         costUsd = costUsd.add(lineCost);

@@ -177,21 +177,33 @@ public class RerateLedger {
                 bindFilters(lines, 2, source, model);
                 lines.executeUpdate();
             }
+            // The target version's series first (a statement of its own, so that the move's
+            // snapshot sees them), then each row deleted from its series and added to the target's.
+            try (PreparedStatement targets = c.prepareStatement("""
+                    insert into spend_series (source, subject, model_id, region, service_tier, dimension, rate_card_version)
+                    select distinct a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension, p.target_version
+                    from spend_aggregate a join rerate_price p on""" + PRICED + " where" + FILTERS + """
+
+                    order by 1, 2, 3, 4, 5, 6, 7
+                    on conflict do nothing""")) {
+                bindFilters(targets, 1, source, model);
+                targets.executeUpdate();
+            }
             try (PreparedStatement move = c.prepareStatement("""
                     with moved as (
-                        delete from spend_aggregate a using rerate_price p
-                        where""" + PRICED + " and" + FILTERS + """
+                        delete from spend_total t using spend_series a, rerate_price p
+                        where t.series_id = a.series_id and""" + PRICED.replace("a.bucket_start", "t.bucket_start") + " and" + FILTERS + """
 
-                        returning a.bucket_start, a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension, p.target_version,
-                                  a.quantity, a.quantity * p.unit_price as cost_usd, a.events)
-                    insert into spend_aggregate (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version,
-                                                 quantity, cost_usd, events)
-                    select bucket_start, source, subject, model_id, region, service_tier, dimension, target_version, sum(quantity), sum(cost_usd),
-                           sum(events)
-                    from moved group by 1, 2, 3, 4, 5, 6, 7, 8
-                    on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version) do update
-                    set quantity = spend_aggregate.quantity + excluded.quantity, cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
-                        events = spend_aggregate.events + excluded.events""")) {
+                        returning t.bucket_start, a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension,
+                                  p.target_version as rate_card_version, t.quantity, t.quantity * p.unit_price as cost_usd, t.events)
+                    insert into spend_total (bucket_start, series_id, quantity, cost_usd, events)
+                    select m.bucket_start, s.series_id, sum(m.quantity), sum(m.cost_usd), sum(m.events)
+                    from moved m join spend_series s using (source, subject, model_id, region, service_tier, dimension, rate_card_version)
+                    group by 1, 2
+                    order by 1, 2
+                    on conflict (bucket_start, series_id) do update
+                    set quantity = spend_total.quantity + excluded.quantity, cost_usd = spend_total.cost_usd + excluded.cost_usd,
+                        events = spend_total.events + excluded.events""")) {
                 bindFilters(move, 1, source, model);
                 move.executeUpdate();
             }

@@ -11,6 +11,9 @@ import dev.costmeter.pricing.PricingResult;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import org.postgresql.util.PSQLState;
 
@@ -25,6 +28,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,6 +43,11 @@ public class SpendLedger {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    TransactionSynchronizationRegistry transactions;
+
+    private final SpendSeries seriesNumbers = new SpendSeries();
 
     /**
      * Records the keys as seen, each with its content fingerprint and cost, and returns those that
@@ -115,51 +124,87 @@ public class SpendLedger {
         }
     }
 
+    /**
+     * Adds the batch's sums to the ledger: one upsert of {@code spend_total} rows keyed by bucket and
+     * series number ({@link SpendSeries}), in key order so that concurrent commits lock shared rows
+     * alike and never deadlock. Series the service has not met before are found or added first, in
+     * the same transaction.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void addAggregates(Map<AggregateKey, AggregateSums> aggregates) throws SQLException {
         if (aggregates.isEmpty()) {
             return;
         }
         int n = aggregates.size();
-        String[] bucket = new String[n], source = new String[n], subject = new String[n], model = new String[n],
-                region = new String[n], tier = new String[n], dimension = new String[n], version = new String[n],
-                quantity = new String[n], cost = new String[n];
+        String[] bucket = new String[n], quantity = new String[n], cost = new String[n];
+        Integer[] seriesId = new Integer[n];
         Long[] events = new Long[n];
+        SpendSeries.Series[] unknown = new SpendSeries.Series[n];
+        int unknowns = 0;
         int i = 0;
         for (Map.Entry<AggregateKey, AggregateSums> row : aggregates.entrySet()) {
             AggregateKey k = row.getKey();
             AggregateSums s = row.getValue();
+            SpendSeries.Series series = SpendSeries.Series.of(k);
+            seriesId[i] = seriesNumbers.known(series);
+            if (seriesId[i] == null) {
+                unknown[i] = series;
+                unknowns++;
+            }
             bucket[i] = k.bucketStart().toString();
-            source[i] = k.source();
-            subject[i] = k.subject();
-            model[i] = k.modelId();
-            region[i] = k.region();
-            tier[i] = k.serviceTier();
-            dimension[i] = k.dimension();
-            version[i] = k.rateCardVersion();
             quantity[i] = s.quantity().toPlainString();
             cost[i] = s.costUsd().toPlainString();
             events[i++] = s.events();
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement upsert = c.prepareStatement("""
-                     insert into spend_aggregate (bucket_start, source, subject, model_id, region, service_tier,
-                                                  dimension, rate_card_version, quantity, cost_usd, events)
-                     select * from unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                          ?::text[], ?::text[], ?::numeric[], ?::numeric[], ?::bigint[])
-                     order by 1, 2, 3, 4, 5, 6, 7, 8 -- key order: concurrent commits lock shared rows alike, never deadlock
-                     on conflict (bucket_start, source, subject, model_id, region, service_tier, dimension, rate_card_version)
-                     do update set quantity = spend_aggregate.quantity + excluded.quantity,
-                                   cost_usd = spend_aggregate.cost_usd + excluded.cost_usd,
-                                   events   = spend_aggregate.events + excluded.events
-                     """)) {
-            int p = 1;
-            for (String[] column : List.of(bucket, source, subject, model, region, tier, dimension, version, quantity, cost)) {
-                upsert.setArray(p++, c.createArrayOf("text", column));
+        try (Connection c = dataSource.getConnection()) {
+            if (unknowns > 0) {
+                List<SpendSeries.Series> wanted = new ArrayList<>(unknowns);
+                for (SpendSeries.Series u : unknown) {
+                    if (u != null) {
+                        wanted.add(u);
+                    }
+                }
+                Map<SpendSeries.Series, Integer> found = SpendSeries.findOrAdd(c, wanted);
+                for (int j = 0; j < n; j++) {
+                    if (unknown[j] != null) {
+                        seriesId[j] = found.get(unknown[j]);
+                    }
+                }
+                rememberAfterCommit(found);
             }
-            upsert.setArray(p, c.createArrayOf("int8", events));
-            upsert.executeUpdate();
+            try (PreparedStatement upsert = c.prepareStatement("""
+                    insert into spend_total (bucket_start, series_id, quantity, cost_usd, events)
+                    select * from unnest(?::timestamptz[], ?::int4[], ?::numeric[], ?::numeric[], ?::int8[])
+                    order by 1, 2 -- key order: concurrent commits lock shared rows alike, never deadlock
+                    on conflict (bucket_start, series_id)
+                    do update set quantity = spend_total.quantity + excluded.quantity,
+                                  cost_usd = spend_total.cost_usd + excluded.cost_usd,
+                                  events   = spend_total.events + excluded.events
+                    """)) {
+                upsert.setArray(1, c.createArrayOf("text", bucket));
+                upsert.setArray(2, c.createArrayOf("int4", seriesId));
+                upsert.setArray(3, c.createArrayOf("text", quantity));
+                upsert.setArray(4, c.createArrayOf("text", cost));
+                upsert.setArray(5, c.createArrayOf("int8", events));
+                upsert.executeUpdate();
+            }
         }
+    }
+
+    /** The series numbers a transaction found or added, remembered if (and once) it commits. */
+    private void rememberAfterCommit(Map<SpendSeries.Series, Integer> found) {
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    seriesNumbers.remember(found);
+                }
+            }
+        });
     }
 
     /** Adds the batch's share of each agent interaction: model calls, events and cost. */

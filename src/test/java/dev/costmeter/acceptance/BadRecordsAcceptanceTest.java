@@ -126,7 +126,8 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
 
     @Test
     void aRecordThatMakesEveryCommitFailIsIsolatedAndSetAsideAndTheOthersAreCharged() throws Exception {
-        // A record the decoder accepts but PostgreSQL refuses: a trigger stands for any such cause.
+        // A record the decoder accepts but PostgreSQL refuses: a trigger on the ledger's series (the
+        // first of its rows a new source's event writes) stands for any such cause.
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("""
                     create or replace function refuse_poison() returns trigger language plpgsql as $$
@@ -134,7 +135,7 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
                       if new.source = 'acc-commit-poison' then raise exception 'this row cannot be stored'; end if;
                       return new;
                     end $$""");
-            s.execute("create trigger refuse_poison before insert on spend_aggregate for each row execute function refuse_poison()");
+            s.execute("create trigger refuse_poison before insert on spend_series for each row execute function refuse_poison()");
         }
         try {
             Map<String, Long> before = outcomes();
@@ -160,7 +161,7 @@ class BadRecordsAcceptanceTest extends KafkaAcceptanceTest {
             given().auth().none().get("/q/health/ready").then().statusCode(200);
         } finally {
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-                s.execute("drop trigger refuse_poison on spend_aggregate");
+                s.execute("drop trigger refuse_poison on spend_series");
             }
         }
     }

@@ -275,6 +275,32 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
     }
 
     @Test
+    void aSeriesAddedByAFlushThatRolledBackIsAddedAgainByTheNextOne() {
+        dev.costmeter.aggregation.AggregateKey key = new dev.costmeter.aggregation.AggregateKey(java.time.Instant.parse("2026-02-11T00:00:00Z"),
+                "series-rollback-test", "tenant-1", HAIKU_45, "us-east-1", "default", "input_tokens", "2026-02");
+        dev.costmeter.aggregation.AggregateSums sums = dev.costmeter.aggregation.AggregateSums.ofLine(new BigDecimal("1000"), new BigDecimal("0.001"));
+        // the series is added inside the flush's transaction, which then fails after it
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.addAggregates(Map.of(key, sums));
+            throw new IllegalStateException("a later step of the flush failed");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("a later step of the flush failed");
+        assertThat(sql("select count(*) from spend_series where source = 'series-rollback-test'")).isEqualTo(BigDecimal.ZERO);
+        // the retry must add it again, not reuse the number of a row that was never committed
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.addAggregates(Map.of(key, sums));
+            return null;
+        });
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            ledger.addAggregates(Map.of(key, sums)); // the committed number, remembered now
+            return null;
+        });
+        assertThat(sql("select count(*) from spend_series where source = 'series-rollback-test'")).isEqualTo(BigDecimal.ONE);
+        assertThat(sql("select quantity from spend_aggregate where source = 'series-rollback-test'")).isEqualByComparingTo("2000");
+        assertThat(sql("select cost_usd from spend_aggregate where source = 'series-rollback-test'")).isEqualByComparingTo("0.002");
+        assertThat(sql("select events from spend_aggregate where source = 'series-rollback-test'")).isEqualByComparingTo("2");
+    }
+
+    @Test
     void theOutputsCompressWithLz4sNativeCodecUnderQuarkussClassLoader() {
         String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
         String arch = System.getProperty("os.arch");

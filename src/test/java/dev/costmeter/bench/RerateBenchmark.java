@@ -111,7 +111,7 @@ public final class RerateBenchmark {
                         + "service_tier, dimension, rate_card_version, quantity, cost_usd, events) from stdin with (format csv)", in);
             }
             try (Statement s = c.createStatement()) {
-                s.execute("analyze spend_aggregate");
+                s.execute("analyze spend_series, spend_total");
             }
 
             Map<String, RateCard> cards = Map.of("2026-02", original, "2026-02-corrected", correction);
