@@ -49,6 +49,7 @@ public class BatchCommitter {
         started = stepDone(FlushStep.DEDUP, started);
         BatchSummary<ConsumerRecord<byte[], byte[]>> summary = aggregator.settle(batch, seenBefore, readAgain, reprice);
         outputs.send(summary); // travels while PostgreSQL works
+        started = stepDone(FlushStep.SETTLE, started);
         ledger.addAggregates(summary.aggregates());
         ledger.addInteractions(summary.interactions());
         ledger.quarantine(summary.unpriced());

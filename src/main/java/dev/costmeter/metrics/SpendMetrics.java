@@ -96,6 +96,8 @@ public class SpendMetrics {
         OFFSETS("offsets"),
         /** Registering the batch's event keys in the dedup store. */
         DEDUP("dedup"),
+        /** Settling the batch against the keys seen before and handing its output records to the producer: in the service, no PostgreSQL. */
+        SETTLE("settle"),
         /** Aggregates, interactions, quarantine rows and outcome counts. */
         LEDGER("ledger"),
         /** Waiting for Kafka to acknowledge the batch's output records. */

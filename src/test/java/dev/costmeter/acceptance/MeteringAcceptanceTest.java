@@ -129,7 +129,7 @@ class MeteringAcceptanceTest extends KafkaAcceptanceTest {
         assertThat(metrics).containsPattern("costmeter_usage_units_total\\{dimension=\"input_tokens\",model=\"amazon.nova-micro-v1:0\",source=\"acc-mixed\",tier=\"flex\"} 2\\.5E8");
         assertThat(metrics).contains("costmeter_events_total{outcome=\"priced\"}");
         assertThat(metrics).contains("costmeter_flush_duration_seconds_count");
-        for (String step : List.of("offsets", "dedup", "ledger", "acknowledgements")) { // every step of a committed flush is timed
+        for (String step : List.of("offsets", "dedup", "settle", "ledger", "acknowledgements")) { // every step of a committed flush is timed
             assertThat(metrics).containsPattern("costmeter_flush_step_duration_seconds_count\\{step=\"" + step + "\"} [1-9]");
         }
         assertThat(metrics).contains("costmeter_consumer_lag_records");
