@@ -15,7 +15,6 @@ import dev.costmeter.reconcile.UsageType;
 import dev.costmeter.storage.FocusRows;
 import dev.costmeter.storage.ReconciliationRows;
 import dev.costmeter.testing.RealPostgres;
-import org.postgresql.PGConnection;
 
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -26,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -97,11 +95,7 @@ public final class ReconciliationBenchmark {
         try (Connection c = DriverManager.getConnection(dbUrl, RealPostgres.user(), "")) {
             long copied;
             try (var in = Files.newInputStream(aggregates)) {
-                copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy spend_aggregate (bucket_start, source, subject, model_id, region, "
-                        + "service_tier, dimension, rate_card_version, quantity, cost_usd, events) from stdin with (format csv)", in);
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("analyze spend_series, spend_total");
+                copied = LedgerLoad.copyCsv(c, in);
             }
             report.add(String.format("aggregates: %,d rows in PostgreSQL", copied));
 

@@ -15,7 +15,6 @@ import dev.costmeter.rerate.Rerating;
 import dev.costmeter.storage.RerateLedger;
 import dev.costmeter.testing.RealPostgres;
 import dev.costmeter.tools.SyntheticUsage;
-import org.postgresql.PGConnection;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -107,11 +106,7 @@ public final class RerateBenchmark {
                         .append(',').append(e.getValue()[2]).append('\n');
             }
             try (InputStream in = new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8))) {
-                c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy spend_aggregate (bucket_start, source, subject, model_id, region, "
-                        + "service_tier, dimension, rate_card_version, quantity, cost_usd, events) from stdin with (format csv)", in);
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("analyze spend_series, spend_total");
+                LedgerLoad.copyCsv(c, in);
             }
 
             Map<String, RateCard> cards = Map.of("2026-02", original, "2026-02-corrected", correction);
