@@ -26,9 +26,6 @@ create table spend_total (
     events       bigint      not null check (events >= 0),
     primary key (bucket_start, series_id)
 );
--- A series' own rows over a time range (a query filtered by source, model … or a re-rate of some
--- models): without it such a query walks the whole range of the primary key once per series.
-create index spend_total_series on spend_total (series_id, bucket_start);
 
 insert into spend_series (source, subject, model_id, region, service_tier, dimension, rate_card_version)
 select distinct source, subject, model_id, region, service_tier, dimension, rate_card_version
