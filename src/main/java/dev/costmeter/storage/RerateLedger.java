@@ -178,7 +178,7 @@ public class RerateLedger {
                     insert into rerate_line (rerate_id, source, model_id, dimension, from_version, to_version, quantity, old_cost_usd, new_cost_usd)
                     select ?, a.source, a.model_id, a.dimension, a.rate_card_version, p.target_version, sum(a.quantity), sum(a.cost_usd),
                            sum(a.quantity * p.unit_price)
-                    from spend_aggregate a join rerate_price p on""" + PRICED + " where" + FILTERS + " group by 2, 3, 4, 5, 6")) {
+                    from spend_aggregate a join rerate_price p on""" + priced("a.bucket_start") + " where" + FILTERS + " group by 2, 3, 4, 5, 6")) {
                 lines.setObject(1, id);
                 bindFilters(lines, 2, source, model);
                 lines.executeUpdate();
@@ -188,7 +188,7 @@ public class RerateLedger {
             try (PreparedStatement targets = c.prepareStatement("""
                     insert into spend_series (source, subject, model_id, region, service_tier, dimension, rate_card_version)
                     select distinct a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension, p.target_version
-                    from spend_aggregate a join rerate_price p on""" + PRICED + " where" + FILTERS + """
+                    from spend_aggregate a join rerate_price p on""" + priced("a.bucket_start") + " where" + FILTERS + """
 
                     order by 1, 2, 3, 4, 5, 6, 7
                     on conflict do nothing""")) {
@@ -198,7 +198,7 @@ public class RerateLedger {
             try (PreparedStatement move = c.prepareStatement("""
                     with moved as (
                         delete from spend_total t using spend_series a, rerate_price p
-                        where t.series_id = a.series_id and""" + PRICED.replace("a.bucket_start", "t.bucket_start") + " and" + FILTERS + """
+                        where t.series_id = a.series_id and""" + priced("t.bucket_start") + " and" + FILTERS + """
 
                         returning t.bucket_start, a.source, a.subject, a.model_id, a.region, a.service_tier, a.dimension,
                                   p.target_version as rate_card_version, t.quantity, t.quantity * p.unit_price as cost_usd, t.events)
@@ -223,9 +223,15 @@ public class RerateLedger {
         }
     }
 
-    /** An aggregate ({@code a}) and its price ({@code p}): the same combination, a bucket in the price's segment. */
-    private static final String PRICED = " p.model_id = a.model_id and p.service_tier = a.service_tier and p.dimension = a.dimension"
-            + " and p.rate_card_version = a.rate_card_version and a.bucket_start >= p.from_time and a.bucket_start < p.to_time";
+    /**
+     * An aggregate's series ({@code a}: the view, or {@code spend_series}) and its price ({@code p}): the
+     * same combination, and the row's {@code bucket} (a column of the view or of {@code spend_total})
+     * in the price's segment.
+     */
+    private static String priced(String bucket) {
+        return " p.model_id = a.model_id and p.service_tier = a.service_tier and p.dimension = a.dimension"
+                + " and p.rate_card_version = a.rate_card_version and " + bucket + " >= p.from_time and " + bucket + " < p.to_time";
+    }
 
     /** The request's filters; bound by {@link #bindFilters}. */
     private static final String FILTERS = " (?::text is null or a.source = ?) and (?::text is null or a.model_id = ?)";

@@ -28,9 +28,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -139,8 +140,8 @@ public class SpendLedger {
         String[] bucket = new String[n], quantity = new String[n], cost = new String[n];
         Integer[] seriesId = new Integer[n];
         Long[] events = new Long[n];
-        SpendSeries.Series[] unknown = new SpendSeries.Series[n];
-        int unknowns = 0;
+        SpendSeries.Series[] unknown = new SpendSeries.Series[n]; // at the rows whose series has no remembered number
+        Set<SpendSeries.Series> wanted = new LinkedHashSet<>();
         int i = 0;
         for (Map.Entry<AggregateKey, AggregateSums> row : aggregates.entrySet()) {
             AggregateKey k = row.getKey();
@@ -149,7 +150,7 @@ public class SpendLedger {
             seriesId[i] = seriesNumbers.known(series);
             if (seriesId[i] == null) {
                 unknown[i] = series;
-                unknowns++;
+                wanted.add(series);
             }
             bucket[i] = k.bucketStart().toString();
             quantity[i] = s.quantity().toPlainString();
@@ -157,13 +158,7 @@ public class SpendLedger {
             events[i++] = s.events();
         }
         try (Connection c = dataSource.getConnection()) {
-            if (unknowns > 0) {
-                List<SpendSeries.Series> wanted = new ArrayList<>(unknowns);
-                for (SpendSeries.Series u : unknown) {
-                    if (u != null) {
-                        wanted.add(u);
-                    }
-                }
+            if (!wanted.isEmpty()) {
                 Map<SpendSeries.Series, Integer> found = SpendSeries.findOrAdd(c, wanted);
                 for (int j = 0; j < n; j++) {
                     if (unknown[j] != null) {

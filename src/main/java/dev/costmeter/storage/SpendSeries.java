@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,18 +53,14 @@ final class SpendSeries {
         committed.putAll(numbers);
     }
 
-    int remembered() {
-        return committed.size();
-    }
-
     /**
      * Finds or adds the given series in the connection's transaction and returns the number of
      * each. Added in one statement in key order (concurrent flushes adding the same new series lock
      * them alike, never deadlock), then read back in a second one, whose snapshot also sees those
      * another instance committed while the first waited on them.
      */
-    static Map<Series, Integer> findOrAdd(Connection c, Collection<Series> wanted) throws SQLException {
-        List<Series> series = new ArrayList<>(new LinkedHashSet<>(wanted));
+    static Map<Series, Integer> findOrAdd(Connection c, Set<Series> wanted) throws SQLException {
+        List<Series> series = new ArrayList<>(wanted);
         int n = series.size();
         String[][] columns = new String[7][n];
         for (int i = 0; i < n; i++) {
@@ -99,7 +94,7 @@ final class SpendSeries {
                 }
             }
         }
-        Set<Series> missing = new LinkedHashSet<>(series);
+        Set<Series> missing = new LinkedHashSet<>(wanted);
         missing.removeAll(numbers.keySet());
         if (!missing.isEmpty()) { // cannot happen while nothing deletes a series; said, not assumed
             throw new SQLException("series added but not found again: " + missing);
