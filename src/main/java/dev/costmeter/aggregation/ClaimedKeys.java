@@ -100,22 +100,8 @@ public final class ClaimedKeys {
         high[position] = keyHigh;
         low[position] = keyLow;
         fingerprints[position] = fingerprint;
-        costScaleCodes[position] = NO_COST; // the arrays may hold a cleared batch's keys
         slots[slot] = position + 1;
         return position;
-    }
-
-    /**
-     * Forgets every key and keeps the arrays, for the next batch: a catching-up batch's arrays are
-     * some 20 MB, and made anew for every batch they were half of what young collections copied
-     * while the batch filled and committed (bench/README.md, 2026-12-02 evening). Kept, they live in
-     * the old generation, where arrays of numbers cost a young collection nothing.
-     */
-    public void clear() {
-        Arrays.fill(slots, 0);
-        withoutFingerprint.clear();
-        largeCosts.clear();
-        size = 0;
     }
 
     /** The position of a claimed key, or -1. */

@@ -92,9 +92,9 @@ public final class PendingBatch<R> {
     private final Map<AggregateKey.Attribution, AggregateSums[]> rowsByAttribution = new HashMap<>();
     private final Map<InteractionSums.Key, InteractionSums> interactions = new HashMap<>();
     /** Per charged event, in the order charged: its key's position in {@link #claims}, and where it was read. */
-    private int[] chargedKey;
-    private int[] chargedPartition;
-    private long[] chargedOffset;
+    private int[] chargedKey = new int[1024];
+    private int[] chargedPartition = new int[1024];
+    private long[] chargedOffset = new long[1024];
     private int chargedCount;
     /**
      * The partitions the batch read from, each once, in the order first read; {@link #chargedPartition}
@@ -109,8 +109,7 @@ public final class PendingBatch<R> {
     private long[] nextOffsetOf = new long[4];
     private final List<Unpriced<R>> unpriced = new ArrayList<>();
     private final List<Rejected<R>> rejected = new ArrayList<>();
-    /** Null once {@link #release released}: a batch whose arrays went to the next one is not read again. */
-    private ClaimedKeys claims;
+    private final ClaimedKeys claims = new ClaimedKeys();
     private final List<Repeat<R>> repeats = new ArrayList<>();
     private final Map<SourcePartition, Long> storedOffsetsBefore = new HashMap<>();
     private final Map<SourcePartition, Long> committedPositions;
@@ -126,59 +125,8 @@ public final class PendingBatch<R> {
      *                           first sees a partition: the commit checks the store still says so.
      */
     public PendingBatch(Map<SourcePartition, Long> committedPositions, Positions<R> positions) {
-        this(committedPositions, positions, new Space());
-    }
-
-    /**
-     * A batch in the arrays a finished batch {@link #release released} (their keys are cleared here):
-     * arrays of a catching-up batch's size, made anew for every batch, were half of what the young
-     * collections copied (bench/README.md, 2026-12-02 evening).
-     */
-    public PendingBatch(Map<SourcePartition, Long> committedPositions, Positions<R> positions, Space space) {
         this.committedPositions = committedPositions;
         this.positions = positions;
-        space.claims.clear();
-        this.claims = space.claims;
-        this.chargedKey = space.chargedKey;
-        this.chargedPartition = space.chargedPartition;
-        this.chargedOffset = space.chargedOffset;
-    }
-
-    /**
-     * The arrays a batch keeps its events in ({@link ClaimedKeys} and the charged events' positions),
-     * handed from a finished batch to the next by {@link #release}. Their size follows the largest
-     * batch they held.
-     */
-    public static final class Space {
-        private final ClaimedKeys claims;
-        private final int[] chargedKey;
-        private final int[] chargedPartition;
-        private final long[] chargedOffset;
-
-        public Space() {
-            this(new ClaimedKeys(), new int[1024], new int[1024], new long[1024]);
-        }
-
-        private Space(ClaimedKeys claims, int[] chargedKey, int[] chargedPartition, long[] chargedOffset) {
-            this.claims = claims;
-            this.chargedKey = chargedKey;
-            this.chargedPartition = chargedPartition;
-            this.chargedOffset = chargedOffset;
-        }
-    }
-
-    /**
-     * Gives this batch's arrays to the next batch. Call it only when nothing reads this batch any
-     * more (its commit has finished, its summary has been counted): its keys and charged events are
-     * gone, and any later use of them fails.
-     */
-    public Space release() {
-        Space space = new Space(claims, chargedKey, chargedPartition, chargedOffset);
-        claims = null;
-        chargedKey = null;
-        chargedPartition = null;
-        chargedOffset = null;
-        return space;
     }
 
     /**

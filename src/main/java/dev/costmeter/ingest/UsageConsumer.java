@@ -108,8 +108,6 @@ public class UsageConsumer implements Runnable {
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaPositions positions = new KafkaPositions(); // before the first batch, which needs it
-    /** The arrays of the last batch whose commit finished, for the next batch (ingest thread only). */
-    private PendingBatch.Space spare;
     private PendingBatch<ConsumerRecord<byte[], byte[]>> batch = newBatch();
     private InFlight inFlight;
     private Thread thread;
@@ -150,14 +148,8 @@ public class UsageConsumer implements Runnable {
         }
     }
 
-    /**
-     * A batch in the arrays of the last finished one, when there is one ({@link PendingBatch#release}):
-     * the ingest thread hands them on, so a batch's arrays are made once, not for every batch.
-     */
     private PendingBatch<ConsumerRecord<byte[], byte[]>> newBatch() {
-        PendingBatch.Space space = spare;
-        spare = null;
-        return space == null ? new PendingBatch<>(committedPositions, positions) : new PendingBatch<>(committedPositions, positions, space);
+        return new PendingBatch<>(committedPositions, positions);
     }
 
     static SourcePartition source(TopicPartition tp) {
@@ -438,7 +430,6 @@ public class UsageConsumer implements Runnable {
             Map<TopicPartition, OffsetAndMetadata> forLagTools = new HashMap<>();
             done.batch().nextOffsets().forEach((sp, offset) -> forLagTools.put(kafka(sp), new OffsetAndMetadata(offset)));
             consumer.commitAsync(forLagTools, null);
-            spare = done.batch().release(); // its commit has finished and its summary is counted
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failed(CommitFailure.STALE, e);
@@ -456,7 +447,6 @@ public class UsageConsumer implements Runnable {
                 LOG.errorf(cause, "commit of %d records failed (%s) and was rolled back; re-reading from the stored offsets",
                         done.batch().size(), kind.name().toLowerCase(java.util.Locale.ROOT));
             }
-            spare = done.batch().release(); // the commit ended (in failure): nothing reads the batch again
             failed(kind, cause);
         }
     }

@@ -101,36 +101,4 @@ class ClaimedKeysTest {
         keys.priced(9, new BigDecimal("0.5")); // priced again (a large cost replaced by a small one)
         assertThat(keys.cost(9)).isEqualTo(new BigDecimal("0.5"));
     }
-    /** A cleared table is empty, whatever its arrays still hold: no old key is found, no old cost is read. */
-    @Test
-    void aClearedTableKnowsNoneOfItsEarlierKeysNorTheirCosts() {
-        ClaimedKeys keys = new ClaimedKeys();
-        for (int i = 0; i < 5_000; i++) { // grown beyond its first arrays
-            keys.claim(new UUID(1, i), i);
-            keys.priced(i, BigDecimal.valueOf(i + 1, 4));
-        }
-        keys.priced(7, new BigDecimal("1234567890.1234567890123")); // a cost kept aside, as a decimal
-        keys.clear();
-        assertThat(keys.size()).isZero();
-        assertThat(keys.isEmpty()).isTrue();
-        assertThat(keys.positionOf(new UUID(1, 0))).isEqualTo(-1);
-        assertThat(keys.positionOf(new UUID(1, 4_999))).isEqualTo(-1);
-
-        UUID unpriced = new UUID(2, 0);
-        UUID priced = new UUID(2, 1);
-        assertThat(keys.claim(unpriced, 21)).as("a new key at the first position again").isEqualTo(0);
-        assertThat(keys.claim(priced, 22)).isEqualTo(1);
-        assertThat(keys.claim(new UUID(1, 0), 23)).as("an earlier batch's key is new here").isEqualTo(2);
-        assertThat(keys.cost(0)).as("the earlier key's cost at this position is not read").isNull();
-        assertThat(keys.hasCompactCost(0)).isFalse();
-        keys.priced(1, new BigDecimal("0.0025"));
-        assertThat(keys.claimAt(1)).isEqualTo(new PendingBatch.Claim(22L, new BigDecimal("0.0025")));
-        assertThat(keys.claim(new UUID(2, 7), 24)).isEqualTo(3);
-        keys.claim(new UUID(2, 8), 25);
-        keys.claim(new UUID(2, 9), 26);
-        keys.claim(new UUID(2, 10), 27);
-        keys.claim(new UUID(2, 11), 28); // position 7
-        assertThat(keys.cost(7)).as("nor the decimal kept aside at a position before").isNull();
-        assertThatThrownBy(() -> keys.cost(8)).isInstanceOf(IndexOutOfBoundsException.class);
-    }
 }

@@ -59,44 +59,6 @@ class SpendAggregatorTest {
         assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(3);
     }
 
-    /**
-     * A batch made in the arrays of a finished one ({@link PendingBatch#release}) starts empty: it
-     * charges a key the finished batch held, and settles exactly as a batch of fresh arrays would.
-     */
-    @Test
-    void aBatchInAFinishedBatchsArraysChargesAndSettlesAsANewOne() {
-        PendingBatch<Read> finished = new PendingBatch<>(new HashMap<>(), POSITIONS);
-        for (int i = 0; i < 3_000; i++) { // beyond the first arrays, so that they have grown
-            add(finished, "a", "f" + i, "2026-02-10T12:00:01Z", "0.001");
-        }
-        add(finished, "a", "e1", "2026-02-10T12:00:01Z", "9");
-        settle(finished, Set.of());
-        PendingBatch.Space space = finished.release();
-        assertThatThrownBy(() -> finished.claims().size()).as("a released batch is not read again").isInstanceOf(NullPointerException.class);
-
-        PendingBatch<Read> reused = new PendingBatch<>(new HashMap<>(), POSITIONS, space);
-        PendingBatch<Read> fresh = new PendingBatch<>(new HashMap<>(), POSITIONS);
-        for (PendingBatch<Read> batch : java.util.List.of(reused, fresh)) {
-            assertThat(batch.isEmpty()).isTrue();
-            assertThat(batch.claims().size()).isZero();
-            add(batch, "a", "e1", "2026-02-10T12:00:02Z", "0.0000001"); // the finished batch's key, other content
-            add(batch, "a", "e2", "2026-02-10T12:00:03Z", "0.0000002");
-            add(batch, "a", "e2", "2026-02-10T12:00:03Z", "0.0000002"); // a retry within the batch
-        }
-        BatchSummary<Read> fromReused = settle(reused, Set.of());
-        BatchSummary<Read> fromFresh = settle(fresh, Set.of());
-        for (BatchSummary<Read> summary : java.util.List.of(fromReused, fromFresh)) {
-            assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(2);
-            assertThat(summary.count(EventOutcome.DUPLICATE)).isEqualTo(1);
-            AggregateSums row = summary.aggregates().get(key("a", "2026-02-10T12:00:00Z"));
-            assertThat(row.costUsd()).isEqualTo(new BigDecimal("0.0000003"));
-            assertThat(row.events()).isEqualTo(2);
-            assertThat(summary.priced()).extracting(PendingBatch.Charged::key).containsExactly(keys.of("a", "e1"), keys.of("a", "e2"));
-        }
-        assertThat(reused.claimOf(keys.of("a", "e1")).costUsd()).isEqualTo(new BigDecimal("0.0000001"));
-        assertThat(reused.claimOf(keys.of("a", "f0"))).as("the finished batch's other keys are gone").isNull();
-    }
-
     @Test
     void aKeySeenBeforeOrTwiceInTheBatchIsChargedOnce() {
         PendingBatch<Read> batch = new PendingBatch<>(new HashMap<>(), POSITIONS);
