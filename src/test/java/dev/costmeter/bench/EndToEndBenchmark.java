@@ -270,6 +270,8 @@ public final class EndToEndBenchmark {
             long steadyFromRead = 0;
             long[] cpuAtSteady = null;
             Map<String, Long> threadCpuAtSteady = null;
+            Map<String, Long> threadWaitsAtSteady = null;
+            Map<String, Long> selfThreadCpuAtSteady = null;
             long walAtSteady = 0;
             FlushMetrics stepsAtSteady = FlushMetrics.NONE;
             long read = 0;
@@ -288,6 +290,8 @@ public final class EndToEndBenchmark {
                     steadyFromRead = read;
                     cpuAtSteady = new long[] {ProcessCpu.of(service.pid()), ProcessCpu.postgres(), ProcessCpu.self()};
                     threadCpuAtSteady = ProcessCpu.threads(service.pid());
+                    threadWaitsAtSteady = ProcessCpu.runQueueWaits(service.pid());
+                    selfThreadCpuAtSteady = ProcessCpu.threads(ProcessHandle.current().pid());
                     walAtSteady = walBytes(c);
                     stepsAtSteady = flushSteps(port);
                 }
@@ -296,6 +300,8 @@ public final class EndToEndBenchmark {
             long end = System.nanoTime();
             double wall = (end - started) / 1e9;
             Map<String, Long> threadCpu = ProcessCpu.threads(service.pid());
+            Map<String, Long> threadWaits = ProcessCpu.runQueueWaits(service.pid());
+            Map<String, Long> selfThreadCpu = ProcessCpu.threads(ProcessHandle.current().pid());
             long wal = walBytes(c);
             FlushMetrics steps = flushStepsOnceCounted(port, events);
             long serviceCpu = ProcessCpu.of(service.pid()), databaseCpu = ProcessCpu.postgres(), selfCpu = ProcessCpu.self();
@@ -330,7 +336,10 @@ public final class EndToEndBenchmark {
                         (serviceCpu - cpuAtSteady[0]) / 1e3 / steadyEvents, (databaseCpu - cpuAtSteady[1]) / 1e3 / steadyEvents,
                         (selfCpu - cpuAtSteady[2]) / 1e3 / steadyEvents));
             }
-            report.add(threadCpuPerEvent(window, threadCpuAtSteady, threadCpu, steadyEvents, steadySeconds));
+            report.add(threadCpuPerEvent("service CPU per event by thread, " + window, threadCpuAtSteady, threadCpu, steadyEvents, steadySeconds));
+            report.add(threadCpuPerEvent("broker and benchmark CPU per event by thread, " + window, selfThreadCpuAtSteady, selfThreadCpu,
+                    steadyEvents, steadySeconds));
+            report.add(runQueueWaits(window, threadWaitsAtSteady, threadWaits, steadySeconds));
             report.add(String.format("  PostgreSQL WAL, %s: %,.0f bytes per event (the whole server's)", window,
                     (double) (wal - walAtSteady) / steadyEvents));
             report.add(flushStepsPerEvent(window, stepsAtSteady, steps));
@@ -430,11 +439,12 @@ public final class EndToEndBenchmark {
     }
 
     /**
-     * The service's CPU per event over the sustained part by thread (threads of one name summed),
-     * the largest first, and the busiest thread's share of one core: whether one thread is the limit.
+     * A process's CPU per event over the sustained part by thread (threads of one name summed), the
+     * largest first, and each one's share of one core: whether one thread is the limit, and what else
+     * (a JIT compiler, the collector, the broker's request threads) takes the cores.
      */
-    private static String threadCpuPerEvent(String window, Map<String, Long> before, Map<String, Long> after, long events, double seconds) {
-        StringBuilder line = new StringBuilder("  service CPU per event by thread, " + window + ":");
+    private static String threadCpuPerEvent(String label, Map<String, Long> before, Map<String, Long> after, long events, double seconds) {
+        StringBuilder line = new StringBuilder("  " + label + ":");
         after.entrySet().stream()
                 .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
                 .filter(e -> e.getValue() >= 50L * events) // 0.05 µs per event and up
@@ -442,6 +452,21 @@ public final class EndToEndBenchmark {
                 .forEach(e -> line.append(String.format(" %s %.1f µs (%.0f%% of a core);", e.getKey(), e.getValue() / 1e3 / events,
                         100 * e.getValue() / 1e9 / seconds)));
         return line.substring(0, line.length() - 1);
+    }
+
+    /**
+     * How long the service's busiest threads waited for a core while they could have run: on this
+     * machine the service, PostgreSQL and the broker share two cores, and time the ingest thread (the
+     * data path's one serial step) spends in the run queue is throughput lost to the others.
+     */
+    private static String runQueueWaits(String window, Map<String, Long> before, Map<String, Long> after, double seconds) {
+        StringBuilder line = new StringBuilder("  service threads waiting for a core (run queue), " + window + ":");
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() >= 0.02 * seconds * 1e9) // 2% of the time and up
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> line.append(String.format(" %s %.0f%% of the time;", e.getKey(), 100 * e.getValue() / 1e9 / seconds)));
+        return line.toString().endsWith(";") ? line.substring(0, line.length() - 1) : line + " none (or no scheduler statistics)";
     }
 
     /**

@@ -50,6 +50,30 @@ final class ProcessCpu {
         return byName;
     }
 
+    /**
+     * Time each of a process's threads spent runnable but waiting for a core (the scheduler's run
+     * queue, {@code /proc/PID/task/TID/schedstat}'s second field), in nanoseconds, summed by name as in
+     * {@link #threads}: on a saturated machine, the time a thread lost to the others. Empty where the
+     * kernel keeps no scheduler statistics.
+     */
+    static Map<String, Long> runQueueWaits(long pid) {
+        Map<String, Long> byName = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            tasks.forEach(task -> {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+                    String[] fields = Files.readString(task.resolve("schedstat")).strip().split(" ");
+                    byName.merge(name, Long.parseLong(fields[1]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between the listing and the read, or no schedstat here
+                }
+            });
+        } catch (IOException e) {
+            // the process is gone
+        }
+        return byName;
+    }
+
     private static long of(Path procEntry) throws IOException {
         String stat = Files.readString(procEntry.resolve("stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
