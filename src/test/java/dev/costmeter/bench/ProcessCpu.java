@@ -34,20 +34,7 @@ final class ProcessCpu {
      * first 15 characters of a thread's name.
      */
     static Map<String, Long> threads(long pid) {
-        Map<String, Long> byName = new TreeMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            tasks.forEach(task -> {
-                try {
-                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
-                    byName.merge(name, of(task), Long::sum);
-                } catch (IOException | RuntimeException e) {
-                    // the thread ended between the listing and the read
-                }
-            });
-        } catch (IOException e) {
-            // the process is gone
-        }
-        return byName;
+        return byThreadName(pid, ProcessCpu::of);
     }
 
     /**
@@ -57,15 +44,24 @@ final class ProcessCpu {
      * kernel keeps no scheduler statistics.
      */
     static Map<String, Long> runQueueWaits(long pid) {
+        return byThreadName(pid, task -> Long.parseLong(Files.readString(task.resolve("schedstat")).strip().split(" ")[1]));
+    }
+
+    /** A figure read from {@code /proc/PID/task/TID}. */
+    private interface TaskFigure {
+        long of(Path task) throws IOException;
+    }
+
+    /** A figure of each of a process's threads, summed by name with numbers taken out. */
+    private static Map<String, Long> byThreadName(long pid, TaskFigure figure) {
         Map<String, Long> byName = new TreeMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             tasks.forEach(task -> {
                 try {
                     String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
-                    String[] fields = Files.readString(task.resolve("schedstat")).strip().split(" ");
-                    byName.merge(name, Long.parseLong(fields[1]), Long::sum);
+                    byName.merge(name, figure.of(task), Long::sum);
                 } catch (IOException | RuntimeException e) {
-                    // the thread ended between the listing and the read, or no schedstat here
+                    // the thread ended between the listing and the read, or the kernel keeps no such figure
                 }
             });
         } catch (IOException e) {
