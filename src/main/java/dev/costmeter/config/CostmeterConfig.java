@@ -267,8 +267,8 @@ public interface CostmeterConfig {
          * …and this often while the consumer is behind (records wait unread; never less than
          * {@link #flushInterval()}): larger batches touch fewer aggregate rows per event and
          * write their dedup keys with more of them to a page, so they catch up sooner (4 s and 400,000
-         * records against 2 s and 200,000: +7% events/s with the priced topic on, PostgreSQL's CPU per
-         * event −20%; bench/README.md, 2026-12-02 evening). A restart reads again what had not committed: up to two batches.
+         * records against 2 s and 200,000: +7% events/s with the priced topic on, +4% off, PostgreSQL's CPU
+         * per event −22% and −21%; bench/README.md, 2026-12-02 evening). A restart reads again what had not committed: up to two batches.
          */
         @WithDefault("PT4S")
         Duration flushIntervalBehind();
