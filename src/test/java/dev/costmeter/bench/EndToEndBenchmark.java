@@ -69,6 +69,26 @@ public final class EndToEndBenchmark {
      * Default: as many as the measured events; 0 measures from the first commit only, as before.
      */
     static final String WARMUP = System.getenv("BENCH_WARMUP");
+    /**
+     * BENCH_ROUNDS=N (default 1): measure N times on the same loaded topic, each round Kafka's
+     * ConsumerPerformance and then the service run(s) right after it, and report every round's ratio
+     * and their median. This machine has slow phases that slow everything by a third for a minute or
+     * two; a ratio whose two halves were measured in different phases is 0.15 or 0.22 on the same
+     * build (bench/README.md, 2026-12-02, night). Each round's ratio divides by its own round's
+     * ConsumerPerformance, measured minutes apart at most.
+     */
+    static final int ROUNDS = rounds(System.getenv("BENCH_ROUNDS"));
+
+    static int rounds(String setting) {
+        if (setting == null || setting.isBlank()) {
+            return 1;
+        }
+        int rounds = Integer.parseInt(setting.strip());
+        if (rounds < 1) {
+            throw new IllegalArgumentException("BENCH_ROUNDS must be at least 1, was " + setting);
+        }
+        return rounds;
+    }
 
     /** What one service run measured: from its first commit, and over the measured events after the warm-up. */
     record Rates(double sustained, double steady) {
@@ -101,24 +121,38 @@ public final class EndToEndBenchmark {
                     (double) bytes / events, loadSeconds, events / loadSeconds));
 
             report.add(pricedRecordSizes(Math.min(events, 100_000)));
-            String raw = consumerPerformance(classpath, bootstrap, warmup + events);
-            report.add("kafka ConsumerPerformance: " + raw);
-            double rawRate = Double.parseDouble(raw.replaceAll("^.*?nMsg.sec=([0-9.]+).*$", "$1"));
-
             boolean[] modes = switch (PRICED) {
                 case "on" -> new boolean[] {true};
                 case "off" -> new boolean[] {false};
                 default -> new boolean[] {true, false};
             };
-            for (boolean publishPriced : modes) {
-                Rates rates = runService(bootstrap, warmup, events, publishPriced, report);
-                if (publishPriced) {
-                    report.add(pricedTopicOnBroker(bootstrap, warmup + events));
+            Map<Boolean, List<Double>> ratios = new TreeMap<>(Map.of(true, new ArrayList<>(), false, new ArrayList<>()));
+            for (int round = 1; round <= ROUNDS; round++) {
+                if (ROUNDS > 1) {
+                    report.add(String.format("round %d of %d (BENCH_ROUNDS)", round, ROUNDS));
                 }
-                report.add(warmup > 0
-                        ? String.format("  ratio to ConsumerPerformance: %.2f steady (%.2f from the first commit)", rates.steady() / rawRate,
-                                rates.sustained() / rawRate)
-                        : String.format("  ratio to ConsumerPerformance: %.2f", rates.sustained() / rawRate));
+                String raw = consumerPerformance(classpath, bootstrap, warmup + events);
+                report.add("kafka ConsumerPerformance: " + raw);
+                double rawRate = Double.parseDouble(raw.replaceAll("^.*?nMsg.sec=([0-9.]+).*$", "$1"));
+                for (boolean publishPriced : modes) {
+                    long pricedBytesBefore = publishPriced ? pricedTopicBytes(bootstrap) : 0;
+                    Rates rates = runService(bootstrap, warmup, events, publishPriced, report);
+                    if (publishPriced) {
+                        report.add(pricedTopicOnBroker(pricedTopicBytes(bootstrap) - pricedBytesBefore, warmup + events));
+                    }
+                    double ratio = (warmup > 0 ? rates.steady() : rates.sustained()) / rawRate;
+                    ratios.get(publishPriced).add(ratio);
+                    report.add(warmup > 0
+                            ? String.format("  ratio to ConsumerPerformance: %.2f steady (%.2f from the first commit)", ratio,
+                                    rates.sustained() / rawRate)
+                            : String.format("  ratio to ConsumerPerformance: %.2f", ratio));
+                }
+            }
+            if (ROUNDS > 1) {
+                for (boolean publishPriced : modes) {
+                    report.add(String.format("priced topic %s, ratio to ConsumerPerformance over %d rounds: median %s",
+                            publishPriced ? "on" : "off", ROUNDS, medianAndRange(ratios.get(publishPriced))));
+                }
             }
         } finally {
             broker.close();
@@ -474,7 +508,8 @@ public final class EndToEndBenchmark {
      * one is priced once: the run's {@code priced … events} line says so): the bytes the broker
      * received and wrote, after the outputs' compression ({@code costmeter.outputs.compression}).
      */
-    static String pricedTopicOnBroker(String bootstrap, int events) throws Exception {
+    /** The bytes of the priced topic in the broker's log directories, all its partitions. */
+    static long pricedTopicBytes(String bootstrap) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             long bytes = 0;
             for (var broker : admin.describeLogDirs(admin.describeCluster().nodes().get().stream().map(n -> n.id()).toList())
@@ -487,9 +522,22 @@ public final class EndToEndBenchmark {
                     }
                 }
             }
-            return String.format("  priced topic on the broker: %,d bytes = %,.0f bytes per priced record (compression: %s)", bytes,
-                    (double) bytes / events, serviceEnvironment().getOrDefault("COSTMETER_OUTPUTS_COMPRESSION", "the default"));
+            return bytes;
         }
+    }
+
+    /** @param bytes what one run added to the priced topic */
+    static String pricedTopicOnBroker(long bytes, int events) {
+        return String.format("  priced topic on the broker: %,d bytes = %,.0f bytes per priced record (compression: %s)", bytes,
+                (double) bytes / events, serviceEnvironment().getOrDefault("COSTMETER_OUTPUTS_COMPRESSION", "the default"));
+    }
+
+    /** "0.19 (0.16–0.22)": the median of the values, and their range. */
+    static String medianAndRange(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return String.format("%.2f (%.2f–%.2f)", median, sorted.get(0), sorted.get(n - 1));
     }
 
     /**
