@@ -40,7 +40,7 @@ public final class SpendAggregator {
             AggregateKey.Attribution attribution = attribution(priced);
             AggregateSums[] rows = batch.rowsOf(attribution);
             for (CostLine line : priced.lines()) {
-                batch.row(rows, attribution, line.dimension()).add(line.quantity(), line.unitPriceUsd(), line.costUsd());
+                batch.row(rows, attribution, line.dimension()).add(line.quantity(), line.costUsd());
             }
         }
         addInteraction(batch.interactions(), priced);
@@ -50,7 +50,7 @@ public final class SpendAggregator {
                     PricedEvent priced) {
         AggregateKey.Attribution attribution = attribution(priced);
         for (CostLine line : priced.lines()) {
-            aggregates.computeIfAbsent(attribution.with(line.dimension().id()), k -> new AggregateSums()).add(line.quantity(), line.unitPriceUsd(), line.costUsd());
+            aggregates.computeIfAbsent(attribution.with(line.dimension().id()), k -> new AggregateSums()).add(line.quantity(), line.costUsd());
         }
         addInteraction(interactions, priced);
     }
@@ -159,7 +159,7 @@ public final class SpendAggregator {
             if (sums == null) {
                 throw new IllegalStateException("a duplicate's line is missing from the batch's aggregates: pricing is not deterministic");
             }
-            sums.subtract(line.quantity(), line.unitPriceUsd(), line.costUsd());
+            sums.subtract(line.quantity(), line.costUsd());
         }
     }
 

@@ -53,7 +53,7 @@ class SpendAggregatorTest {
 
         assertThat(summary.aggregates()).hasSize(2);
         AggregateSums first = summary.aggregates().get(key("a", "2026-02-10T12:00:00Z"));
-        assertThat(first.costUsd()).isEqualByComparingTo("0.0000003");
+        assertThat(first.costUsd()).isEqualTo(new BigDecimal("0.0000003"));
         assertThat(first.quantity()).isEqualTo(new BigDecimal(200));
         assertThat(first.events()).isEqualTo(2);
         assertThat(summary.count(EventOutcome.PRICED)).isEqualTo(3);
@@ -228,10 +228,8 @@ class SpendAggregatorTest {
             List<CostLine> lines = new java.util.ArrayList<>();
             BigDecimal total = BigDecimal.ZERO;
             for (int l = random.nextInt(0, 4); l >= 0; l--) {
-                BigDecimal quantity = BigDecimal.valueOf(random.nextInt(1, 5000));
-                BigDecimal unitPrice = BigDecimal.valueOf(random.nextLong(1, 1_000_000), random.nextInt(0, 12));
-                BigDecimal cost = quantity.multiply(unitPrice);
-                lines.add(new CostLine(dimensions[random.nextInt(dimensions.length)], quantity, unitPrice, cost));
+                BigDecimal cost = BigDecimal.valueOf(random.nextLong(1, 1_000_000), random.nextInt(0, 12));
+                lines.add(new CostLine(dimensions[random.nextInt(dimensions.length)], BigDecimal.valueOf(random.nextInt(1, 5000)), BigDecimal.ONE, cost));
                 total = total.add(cost);
             }
             UsageEvent event = new UsageEvent("src-" + random.nextInt(3), "e" + i, "bedrock.invocation",
@@ -264,12 +262,10 @@ class SpendAggregatorTest {
     }
 
     void add(PendingBatch<Read> batch, String source, String id, String time, String cost, Read record) {
-        BigDecimal tokens = BigDecimal.valueOf(100);
         UsageEvent event = new UsageEvent(source, id, "bedrock.invocation", Instant.parse(time), "", "m", "us-east-1", "default", null,
-                List.of(new Quantity(Dimension.INPUT_TOKENS, tokens)));
-        BigDecimal unitPrice = new BigDecimal(cost).divide(tokens); // exact: a hundredth of a decimal
+                List.of(new Quantity(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100))));
         PricedEvent priced = new PricedEvent(event, "m", "us-east-1", "v1",
-                List.of(new CostLine(Dimension.INPUT_TOKENS, tokens, unitPrice, tokens.multiply(unitPrice))), new BigDecimal(cost));
+                List.of(new CostLine(Dimension.INPUT_TOKENS, BigDecimal.valueOf(100), BigDecimal.ONE, new BigDecimal(cost))), new BigDecimal(cost));
         byRecord.put(record, priced);
         long fingerprint = EventContent.fingerprint(event);
         if (batch.claim(keys.of(source, id), fingerprint, record) == PendingBatch.ClaimOutcome.NEW) {
