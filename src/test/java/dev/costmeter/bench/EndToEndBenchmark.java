@@ -126,7 +126,7 @@ public final class EndToEndBenchmark {
                 case "off" -> new boolean[] {false};
                 default -> new boolean[] {true, false};
             };
-            Map<Boolean, List<Double>> ratios = new TreeMap<>(Map.of(true, new ArrayList<>(), false, new ArrayList<>()));
+            Map<Boolean, List<Double>> ratios = Map.of(true, new ArrayList<>(), false, new ArrayList<>()); // by publishPriced
             for (int round = 1; round <= ROUNDS; round++) {
                 if (ROUNDS > 1) {
                     report.add(String.format("round %d of %d (BENCH_ROUNDS)", round, ROUNDS));
@@ -503,11 +503,6 @@ public final class EndToEndBenchmark {
         return line.toString().endsWith(";") ? line.substring(0, line.length() - 1) : line + " none (or no scheduler statistics)";
     }
 
-    /**
-     * What the priced topic holds on the broker after a run with it on, per event of the load (every
-     * one is priced once: the run's {@code priced … events} line says so): the bytes the broker
-     * received and wrote, after the outputs' compression ({@code costmeter.outputs.compression}).
-     */
     /** The bytes of the priced topic in the broker's log directories, all its partitions. */
     static long pricedTopicBytes(String bootstrap) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -526,7 +521,11 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** @param bytes what one run added to the priced topic */
+    /**
+     * What one run with the priced topic on added to it on the broker, per event of the load (every
+     * one is priced once: the run's {@code priced … events} line says so): the bytes the broker
+     * received and wrote, after the outputs' compression ({@code costmeter.outputs.compression}).
+     */
     static String pricedTopicOnBroker(long bytes, int events) {
         return String.format("  priced topic on the broker: %,d bytes = %,.0f bytes per priced record (compression: %s)", bytes,
                 (double) bytes / events, serviceEnvironment().getOrDefault("COSTMETER_OUTPUTS_COMPRESSION", "the default"));
