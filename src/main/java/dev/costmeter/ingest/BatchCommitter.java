@@ -6,6 +6,7 @@ import dev.costmeter.aggregation.SpendAggregator;
 import dev.costmeter.metrics.SpendMetrics;
 import dev.costmeter.metrics.SpendMetrics.FlushStep;
 import dev.costmeter.pricing.PricedEvent;
+import dev.costmeter.publish.PricedPublisher;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.storage.SpendLedger;
 import dev.costmeter.storage.StaleBatchException;
@@ -22,7 +23,8 @@ import java.util.function.Function;
 
 /**
  * One flush, in one transaction: move the stored offsets (refusing a stale batch), charge each
- * event key once, add the aggregates, count the outcomes, and publish the outputs (acknowledged before the commit). If any
+ * event key once, add the aggregates, count the outcomes, and publish the outputs (the batch's priced
+ * events and the rest, acknowledged before the commit). If any
  * step fails nothing is committed and the batch is read again from the stored offsets.
  */
 @ApplicationScoped
@@ -38,7 +40,8 @@ public class BatchCommitter {
     SpendMetrics metrics;
 
     @Transactional(rollbackOn = Exception.class)
-    public BatchSummary<ConsumerRecord<byte[], byte[]>> commit(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, SpendAggregator aggregator,
+    public BatchSummary<ConsumerRecord<byte[], byte[]>> commit(PendingBatch<ConsumerRecord<byte[], byte[]>> batch, PricedPublisher.HandedOver pricedEvents,
+                                                               SpendAggregator aggregator,
                                                                Function<List<PendingBatch.Charged<ConsumerRecord<byte[], byte[]>>>, List<ConsumerRecord<byte[], byte[]>>> readAgain,
                                                                Function<ConsumerRecord<byte[], byte[]>, PricedEvent> reprice,
                                                                String consumerGroup) throws SQLException, UsageOutputs.OutputException, StaleBatchException {
@@ -55,6 +58,7 @@ public class BatchCommitter {
         ledger.quarantine(summary.unpriced());
         ledger.addOutcomes(summary.outcomes(), summary.pricedWithoutUsage());
         started = stepDone(FlushStep.LEDGER, started);
+        pricedEvents.awaitSent(); // the batch's priced events are the producer's, so its flush covers them
         outputs.awaitAcknowledged();
         stepDone(FlushStep.ACKNOWLEDGEMENTS, started);
         return summary;

@@ -15,6 +15,7 @@ import dev.costmeter.pricing.PricingResult;
 import dev.costmeter.pricing.RateCardTimeline;
 import dev.costmeter.pricing.UsageEvent;
 import dev.costmeter.publish.PricedEventWriter;
+import dev.costmeter.publish.PricedPublisher;
 import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.ratecard.RateCardCatalog;
 import dev.costmeter.storage.SpendLedger;
@@ -35,7 +36,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -100,11 +100,11 @@ public class UsageConsumer implements Runnable {
     /** Partitions whose stored offsets could not be read yet: paused until they are. */
     private final Set<TopicPartition> unpositioned = new HashSet<>();
     private final ExecutorService commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "costmeter-commit"));
-    private PricedEventWriter pricedEvents;
+    /** Writes and sends the priced events on a thread of its own; null when the priced topic is off. */
+    private PricedPublisher pricedEvents;
     private RecordPricing pricing;
     private RecordPricing repricing; // used on the commit thread; decoders are not thread-safe
     private RecordRereader rereader; // used on the commit thread; a Kafka consumer is not thread-safe
-    private boolean publishPriced;
     private SpendAggregator aggregator;
     private KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaPositions positions = new KafkaPositions(); // before the first batch, which needs it
@@ -189,8 +189,9 @@ public class UsageConsumer implements Runnable {
         pricing = new RecordPricing(decoders.forIngest());
         repricing = new RecordPricing(decoders.forRereading());
         rereader = new RecordRereader(kafka::rereadConsumer);
-        publishPriced = config.ingest().publishPricedEvents();
-        pricedEvents = new PricedEventWriter(config.outputs().pricedPayload());
+        if (config.ingest().publishPricedEvents()) {
+            pricedEvents = new PricedPublisher(new PricedEventWriter(config.outputs().pricedPayload()), outputs::sendPriced, outputs::pricedSendFailed);
+        }
         aggregator = new SpendAggregator(config.aggregation().bucket());
         backoff = new Backoff(config.aggregation().retryBackoff(), config.aggregation().maxRetryBackoff());
         consumer = kafka.usageConsumer();
@@ -213,6 +214,9 @@ public class UsageConsumer implements Runnable {
         }
         commitThread.submit(rereader::close); // on the thread that used it, after the last commit
         commitThread.shutdown();
+        if (pricedEvents != null) {
+            pricedEvents.close(10_000);
+        }
         outputs.close();
     }
 
@@ -221,6 +225,10 @@ public class UsageConsumer implements Runnable {
         IngestHealth now = health;
         if (running && now.alive() && thread != null && !thread.isAlive()) { // ended without saying why
             return new IngestHealth(false, false, "ingest thread is not running", null);
+        }
+        Throwable publisherStopped = pricedEvents == null ? null : pricedEvents.stopped();
+        if (running && now.alive() && publisherStopped != null) { // no commit can succeed without it
+            return new IngestHealth(false, false, "the priced-event publisher stopped: " + publisherStopped, null);
         }
         return now;
     }
@@ -245,6 +253,9 @@ public class UsageConsumer implements Runnable {
                             break; // a commit failed: the rest of this poll is read again from the stored offsets
                         }
                         accept(record);
+                    }
+                    if (pricedEvents != null) {
+                        pricedEvents.handOff(); // this poll's priced events go out now, not when a chunk fills
                     }
                     finishInFlight(false);
                     long unread = updateLag();
@@ -378,9 +389,8 @@ public class UsageConsumer implements Runnable {
         if (outcome.result() instanceof PricingResult.Priced p) {
             aggregator.add(batch, p.pricedEvent());
             batch.charged(key, p.pricedEvent().totalUsd(), record);
-            if (publishPriced) {
-                outputs.sendPriced(event.id().getBytes(StandardCharsets.UTF_8), pricedEvents.write(p.pricedEvent(), outcome.selfContained(),
-                        record.topic(), record.partition(), record.offset()));
+            if (pricedEvents != null) {
+                pricedEvents.publish(p.pricedEvent(), outcome.selfContained(), record.topic(), record.partition(), record.offset());
             }
         } else {
             batch.unpriced(key, (PricingResult.Unpriced) outcome.result(), record, outcome.selfContained());
@@ -408,7 +418,8 @@ public class UsageConsumer implements Runnable {
         committedPositions.putAll(committing.nextOffsets()); // what the store will say once it commits
         batch = newBatch();
         String group = config.ingest().consumerGroup();
-        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, aggregator, rereader::read,
+        PricedPublisher.HandedOver priced = pricedEvents == null ? PricedPublisher.HandedOver.NOTHING : pricedEvents.handOff();
+        inFlight = new InFlight(committing, commitThread.submit(() -> committer.commit(committing, priced, aggregator, rereader::read,
                 record -> reprice(record, committing.timeline()), group)),
                 System.nanoTime());
     }

@@ -59,12 +59,17 @@ public class UsageOutputs {
     }
 
     /**
-     * Sends a priced event as soon as it is priced (from the ingest loop), so that batches do not
-     * hold them. The next commit waits for it; an event charged in an earlier batch may be sent
-     * again: the priced topic is at-least-once, keyed by event id.
+     * Sends a priced event as soon as it is priced (from the ingest loop's {@link PricedPublisher}),
+     * so that batches do not hold them. The next commit waits for it; an event charged in an earlier
+     * batch may be sent again: the priced topic is at-least-once, keyed by event id.
      */
     public void sendPriced(byte[] eventId, byte[] pricedRecord) {
         producer.send(new ProducerRecord<>(topics.priced(), eventId, pricedRecord), failures);
+    }
+
+    /** A priced event the producer refused outright ({@code send} threw): the next commit fails, as for a failed acknowledgement. */
+    public void pricedSendFailed(RuntimeException e) {
+        failures.onCompletion(null, e);
     }
 
     /**
