@@ -1,6 +1,7 @@
 package dev.costmeter.publish;
 
 import dev.costmeter.pricing.PricedEvent;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -27,6 +28,8 @@ import java.util.function.Consumer;
  * then fail at once instead of waiting forever, and the ingest loop's liveness goes DOWN.
  */
 public final class PricedPublisher {
+
+    private static final Logger LOG = Logger.getLogger(PricedPublisher.class);
 
     /** Events per chunk: a chunk is handed over when full. */
     static final int CHUNK_EVENTS = 1024;
@@ -219,6 +222,7 @@ public final class PricedPublisher {
             stopped = e;
         } catch (Throwable e) {
             stopped = e;
+            LOG.error("the priced-event publisher stopped; commits fail and liveness is DOWN so that the process is restarted", e);
             throw e;
         } finally {
             synchronized (sentMonitor) {
