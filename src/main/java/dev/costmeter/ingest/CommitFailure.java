@@ -1,5 +1,6 @@
 package dev.costmeter.ingest;
 
+import dev.costmeter.publish.PricedPublisher;
 import dev.costmeter.storage.StaleBatchException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -23,7 +24,10 @@ enum CommitFailure {
     TRANSIENT,
     /** Not explained by a dependency: perhaps one record of the batch. Split the batch to find it. */
     SUSPECT,
-    /** The Kafka producer is unusable for good (fenced, or a protocol the broker lacks): only a restart helps. */
+    /**
+     * The Kafka producer is unusable for good (fenced, or a protocol the broker lacks), or the thread
+     * that sends the priced records has ended: only a restart helps.
+     */
     FATAL;
 
     /**
@@ -35,7 +39,7 @@ enum CommitFailure {
             if (t instanceof StaleBatchException) {
                 return STALE;
             }
-            if (t instanceof ProducerFencedException || t instanceof UnsupportedVersionException) {
+            if (t instanceof ProducerFencedException || t instanceof UnsupportedVersionException || t instanceof PricedPublisher.Stopped) {
                 return FATAL;
             }
             // Not fatal for an idempotent producer without a transactional id, which is costmeter's:

@@ -272,6 +272,8 @@ public class UsageConsumer implements Runnable {
                     }
                 } catch (FatalIngestFailure e) {
                     throw e;
+                } catch (PricedPublisher.Stopped e) { // handing over found it gone: as for a commit (CommitFailure), only a restart mends it
+                    throw new FatalIngestFailure(e);
                 } catch (RuntimeException e) {
                     // Anything unforeseen (a broker error in poll, a callback that failed): drop what is
                     // pending, wait, and read again from the stored offsets. Never end the loop for it.

@@ -24,8 +24,10 @@ import java.util.function.Consumer;
  *
  * <p>A record the producer refuses ({@code send} throwing) goes to {@code failures}, which fails
  * the next commit (it is rolled back and read again); the thread goes on with the next record.
- * If the thread itself ends (an {@link Error}), {@link #stopped} says why: handing over and waiting
- * then fail at once instead of waiting forever, and the ingest loop's liveness goes DOWN.
+ * A commit that waits too long fails as a Kafka timeout would: the broker is away or slow, so it is
+ * retried, not blamed on a record of the batch. If the thread itself ends (an {@link Error}),
+ * {@link #stopped} says why, and waiting, and handing over once the queue is full, fail at once with
+ * {@link Stopped}, which only a restart mends: the ingest loop ends and liveness goes DOWN.
  */
 public final class PricedPublisher {
 
@@ -70,6 +72,13 @@ public final class PricedPublisher {
     }
 
     private static final Chunk STOP = new Chunk();
+
+    /** The publisher thread has ended, so no priced event will be sent again until the process restarts. */
+    public static final class Stopped extends IllegalStateException {
+        public Stopped(Throwable why) {
+            super("the priced-event publisher stopped: " + why, why);
+        }
+    }
 
     private final PricedEventWriter writer;
     private final Sender sender;
@@ -155,12 +164,14 @@ public final class PricedPublisher {
         synchronized (sentMonitor) {
             while (sent < sequence) {
                 if (stopped != null) {
-                    throw new UsageOutputs.OutputException("the priced-event publisher stopped: " + stopped, stopped);
+                    Stopped why = new Stopped(stopped);
+                    throw new UsageOutputs.OutputException(why.getMessage(), why);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new UsageOutputs.OutputException("priced events not handed to Kafka within "
-                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (" + sent + " of " + sequence + ")", null);
+                    String message = "priced events not handed to Kafka within "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (" + sent + " of " + sequence + ")";
+                    throw new UsageOutputs.OutputException(message, new org.apache.kafka.common.errors.TimeoutException(message));
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(sentMonitor, left);
@@ -193,7 +204,7 @@ public final class PricedPublisher {
     private void throwIfStopped() {
         Throwable why = stopped;
         if (why != null) {
-            throw new IllegalStateException("the priced-event publisher stopped: " + why, why);
+            throw new Stopped(why);
         }
     }
 
@@ -218,12 +229,12 @@ public final class PricedPublisher {
                     sentMonitor.notifyAll();
                 }
             }
-        } catch (InterruptedException e) {
+        } catch (Throwable e) { // an Error, or an interrupt: nothing this thread can mend
             stopped = e;
-        } catch (Throwable e) {
-            stopped = e;
-            LOG.error("the priced-event publisher stopped; commits fail and liveness is DOWN so that the process is restarted", e);
-            throw e;
+            LOG.error("the priced-event publisher stopped; the ingest loop ends and liveness is DOWN so that the process is restarted", e);
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
             synchronized (sentMonitor) {
                 if (stopped == null) {

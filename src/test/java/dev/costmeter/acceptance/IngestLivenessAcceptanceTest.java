@@ -31,17 +31,22 @@ class IngestLivenessAcceptanceTest {
     }
 
     @Test
-    @SuppressWarnings("removal")
     void anIngestLoopThatHasEndedMakesLivenessDown() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() < 20, "Thread.stop works up to Java 19");
         given().get("/q/health/live").then().statusCode(200);
-        Thread ingest = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("costmeter-ingest"))
-                .findFirst().orElseThrow(() -> new AssertionError("no costmeter-ingest thread"));
-        ingest.stop(); // Java 17: throws ThreadDeath in the loop
-        ingest.join(10_000);
+        stopThread("costmeter-ingest");
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/health/live").then().statusCode(503)
                 .body(containsString("costmeter-ingest-loop")).body(containsString("ingest loop stopped")));
         given().get("/q/health/ready").then().statusCode(503);
+    }
+
+    /** Ends one of the service's threads the hard way (Java 17: a ThreadDeath thrown wherever it is) and waits for its end. */
+    @SuppressWarnings("removal")
+    static void stopThread(String name) throws InterruptedException {
+        Thread thread = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + name + " thread"));
+        thread.stop();
+        thread.join(10_000);
     }
 }

@@ -1,5 +1,7 @@
 package dev.costmeter.ingest;
 
+import dev.costmeter.publish.PricedPublisher;
+import dev.costmeter.publish.UsageOutputs;
 import dev.costmeter.storage.StaleBatchException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -48,6 +50,17 @@ class CommitFailureTest {
     void onlyAProducerThatCanNeverWorkAgainStopsTheLoop() {
         assertThat(whileTheDatabaseAnswers(new ProducerFencedException("fenced"))).isEqualTo(CommitFailure.FATAL);
         assertThat(whileTheDatabaseAnswers(new RuntimeException(new UnsupportedVersionException("old broker")))).isEqualTo(CommitFailure.FATAL);
+    }
+
+    @Test
+    void aPricedPublisherThatEndedStopsTheLoopAndOneThatIsSlowIsWaitedFor() {
+        // not a record of the batch (which would be set aside in the DLQ, one good record after another): gone for good
+        PricedPublisher.Stopped stopped = new PricedPublisher.Stopped(new OutOfMemoryError("Java heap space"));
+        assertThat(whileTheDatabaseAnswers(new UsageOutputs.OutputException(stopped.getMessage(), stopped))).isEqualTo(CommitFailure.FATAL);
+        assertThat(whileTheDatabaseAnswers(stopped)).isEqualTo(CommitFailure.FATAL);
+        // what a commit that waited too long for the publisher carries (PricedPublisherTest): the broker is away or slow
+        assertThat(whileTheDatabaseAnswers(new UsageOutputs.OutputException("priced events not handed to Kafka within 60000 ms (0 of 1)",
+                new TimeoutException("priced events not handed to Kafka within 60000 ms (0 of 1)")))).isEqualTo(CommitFailure.TRANSIENT);
     }
 
     @Test

@@ -118,7 +118,8 @@ class PricedPublisherTest {
         p.handOff();
         assertThatThrownBy(() -> p.awaitSent(1, TimeUnit.MILLISECONDS.toNanos(200)))
                 .isInstanceOf(UsageOutputs.OutputException.class)
-                .hasMessageContaining("priced events not handed to Kafka within 200 ms (0 of 1)");
+                .hasMessageContaining("priced events not handed to Kafka within 200 ms (0 of 1)")
+                .cause().isInstanceOf(org.apache.kafka.common.errors.RetriableException.class); // waited for, not blamed on the batch
 
         release.countDown();
         p.awaitSent(1, TimeUnit.SECONDS.toNanos(10));
@@ -134,14 +135,15 @@ class PricedPublisherTest {
         PricedPublisher.HandedOver first = p.handOff();
 
         assertThatThrownBy(first::awaitSent).isInstanceOf(UsageOutputs.OutputException.class)
-                .hasMessageContaining("the priced-event publisher stopped").hasMessageContaining("Java heap space");
+                .hasMessageContaining("the priced-event publisher stopped").hasMessageContaining("Java heap space")
+                .cause().isInstanceOf(PricedPublisher.Stopped.class); // only a restart mends it (CommitFailure: fatal)
         assertThat(p.stopped()).isInstanceOf(OutOfMemoryError.class);
         // nobody takes chunks any more: once the queue is full, handing over fails instead of blocking the ingest thread
         assertThatThrownBy(() -> {
             for (int i = 0; i <= (PricedPublisher.CHUNKS_WAITING + 1) * PricedPublisher.CHUNK_EVENTS; i++) {
                 p.publish(PricedEventWriterTest.priced("e-" + i, "bot", "t", null), new byte[0], "u", 0, i);
             }
-        }).isInstanceOf(IllegalStateException.class).hasMessageContaining("the priced-event publisher stopped");
+        }).isInstanceOf(PricedPublisher.Stopped.class).hasMessageContaining("the priced-event publisher stopped");
     }
 
     @Test
