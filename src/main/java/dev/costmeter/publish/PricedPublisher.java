@@ -1,6 +1,7 @@
 package dev.costmeter.publish;
 
 import dev.costmeter.pricing.PricedEvent;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -171,7 +172,7 @@ public final class PricedPublisher {
                 if (left <= 0) {
                     String message = "priced events not handed to Kafka within "
                             + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (" + sent + " of " + sequence + ")";
-                    throw new UsageOutputs.OutputException(message, new org.apache.kafka.common.errors.TimeoutException(message));
+                    throw new UsageOutputs.OutputException(message, new TimeoutException(message));
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(sentMonitor, left);
